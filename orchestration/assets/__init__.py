@@ -1,0 +1,1 @@
+"""Dagster assets for Hearth, one module per layer."""

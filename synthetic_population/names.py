@@ -1,0 +1,133 @@
+"""Name pools by ethnic group, nicknames and typing errors.
+
+Faker's locale name lists give realistic spellings; Faker lists names most common first, so a
+Zipf-like weight by rank stands in for frequencies where Faker gives none. Drawing names by
+ethnic group gives the skewed term frequencies that probabilistic linkage has to cope with.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+
+import numpy as np
+
+# Census 19-category code -> Faker locales for (first names, surnames).
+_LOCALES_BY_GROUP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "1": (("en_PK",), ("en_PK",)),
+    "2": (("zh_CN",), ("zh_CN",)),
+    "3": (("en_IN",), ("en_IN",)),
+    "4": (("en_PK",), ("en_PK",)),
+    "5": (("en_IN", "en_PK"), ("en_IN", "en_PK")),
+    "6": (("yo_NG", "tw_GH"), ("yo_NG", "tw_GH")),
+    "7": (("en_GB",), ("en_GB",)),
+    "8": (("en_GB", "tw_GH"), ("en_GB", "tw_GH")),
+    "9": (("en_GB",), ("en_GB",)),
+    "10": (("en_GB", "yo_NG"), ("en_GB",)),
+    "11": (("en_GB",), ("en_GB",)),
+    "12": (("en_GB",), ("en_GB",)),
+    "13": (("en_GB",), ("en_GB",)),
+    "14": (("en_IE",), ("en_IE",)),
+    "15": (("en_IE", "en_GB"), ("en_IE",)),
+    "16": (("ro_RO",), ("ro_RO",)),
+    "17": (("pl_PL", "ro_RO", "en_GB"), ("ro_RO", "en_GB")),
+    "18": (("en_PK",), ("en_PK",)),
+    "19": (("en_GB", "en_IN"), ("en_GB", "en_PK")),
+}
+
+NICKNAMES: dict[str, tuple[str, ...]] = {
+    "William": ("Will", "Bill", "Billy"), "Robert": ("Rob", "Bob", "Bobby"), "James": ("Jim", "Jamie"),
+    "Thomas": ("Tom", "Tommy"), "Daniel": ("Dan", "Danny"), "Samuel": ("Sam",), "Alexander": ("Alex", "Sandy"),
+    "Christopher": ("Chris",), "Michael": ("Mike", "Mick"), "Matthew": ("Matt",), "Joseph": ("Joe",),
+    "Benjamin": ("Ben",), "Jonathan": ("Jon",), "Nicholas": ("Nick",), "Anthony": ("Tony",), "Richard": ("Rich", "Dick"),
+    "Edward": ("Ed", "Ted"), "Andrew": ("Andy",), "Stephen": ("Steve",), "Peter": ("Pete",), "David": ("Dave",),
+    "Joshua": ("Josh",), "Oliver": ("Ollie",), "Harry": ("Haz",), "Charles": ("Charlie",), "Timothy": ("Tim",),
+    "Elizabeth": ("Liz", "Beth", "Lizzie"), "Margaret": ("Maggie", "Peggy"), "Katherine": ("Kate", "Kathy"),
+    "Catherine": ("Cathy", "Kate"), "Jessica": ("Jess",), "Rebecca": ("Becky",), "Victoria": ("Vicky", "Tori"),
+    "Abigail": ("Abbie",), "Samantha": ("Sam",), "Charlotte": ("Lottie", "Charlie"), "Olivia": ("Liv",),
+    "Isabella": ("Bella", "Izzy"), "Jennifer": ("Jen", "Jenny"), "Alexandra": ("Alex",), "Deborah": ("Debbie",),
+    "Susan": ("Sue",), "Patricia": ("Pat", "Trish"), "Christine": ("Chris",), "Amelia": ("Millie",),
+    "Eleanor": ("Ellie",), "Natalie": ("Nat",), "Gemma": ("Gem",), "Kimberley": ("Kim",),
+}
+
+_KEYBOARD_NEIGHBOURS = {
+    "a": "qsz", "b": "vgn", "c": "xdv", "d": "sfe", "e": "wrd", "f": "dgr", "g": "fht", "h": "gjy", "i": "uok",
+    "j": "hku", "k": "jli", "l": "kop", "m": "nj", "n": "bmh", "o": "ipl", "p": "ol", "q": "wa", "r": "etf",
+    "s": "adw", "t": "ryg", "u": "yij", "v": "cbf", "w": "qes", "x": "zcs", "y": "tuh", "z": "xa",
+}
+
+
+def _rank_weights(n: int) -> np.ndarray:
+    w = 1.0 / (np.arange(n) + 8.0)
+    return w / w.sum()
+
+
+@lru_cache(maxsize=None)
+def _locale_names(locale: str, kind: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """(names, probabilities) of one Faker locale; kind is 'male', 'female' or 'last'."""
+    provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+    if locale == "zh_CN":
+        source = provider.last_romanized_names if kind == "last" else provider.first_romanized_names
+    elif kind == "last":
+        source = getattr(provider, "last_names", None) or provider.male_last_names
+    else:
+        source = getattr(provider, f"first_names_{kind}", None) or provider.first_names
+    if isinstance(source, dict):
+        names = tuple(source)
+        weights = np.array([float(v) for v in source.values()])
+        weights = weights / weights.sum()
+    else:
+        names = tuple(dict.fromkeys(source))
+        weights = _rank_weights(len(names))
+    return names, weights
+
+
+@lru_cache(maxsize=None)
+def pool(group: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Names and probabilities for an ethnic group (census 19 code) and kind ('male', 'female', 'last')."""
+    first_locales, last_locales = _LOCALES_BY_GROUP[group]
+    locales = last_locales if kind == "last" else first_locales
+    names: dict[str, float] = {}
+    for locale in locales:
+        locale_names, weights = _locale_names(locale, kind)
+        for name, weight in zip(locale_names, weights):
+            if name.isascii() or locale in ("pl_PL", "ro_RO"):
+                names[name] = names.get(name, 0.0) + weight / len(locales)
+    values = np.array(list(names), dtype=object)
+    probs = np.array(list(names.values()))
+    return values, probs / probs.sum()
+
+
+def draw_names(rng: np.random.Generator, groups: np.ndarray, kind: str | np.ndarray) -> np.ndarray:
+    """One name per row, drawn from the pool of that row's ethnic group; kind per row or for all."""
+    out = np.empty(len(groups), dtype=object)
+    kinds = np.broadcast_to(np.asarray(kind, dtype=object), groups.shape)
+    for group in np.unique(groups):
+        for k in ("male", "female", "last"):
+            rows = np.flatnonzero((groups == group) & (kinds == k))
+            if len(rows):
+                values, probs = pool(str(group), k)
+                out[rows] = values[rng.choice(len(values), size=len(rows), p=probs)]
+    return out
+
+
+def typo(rng: np.random.Generator, name: str) -> str:
+    """One realistic keying error: a neighbouring key, a dropped, doubled or transposed letter."""
+    if len(name) < 3:
+        return name + name[-1]
+    i = int(rng.integers(1, len(name) - 1))
+    kind = int(rng.integers(0, 4))
+    if kind == 0:
+        ch = name[i].lower()
+        sub = _KEYBOARD_NEIGHBOURS.get(ch, "e")
+        new = sub[int(rng.integers(0, len(sub)))]
+        return name[:i] + (new.upper() if name[i].isupper() else new) + name[i + 1 :]
+    if kind == 1:
+        return name[:i] + name[i + 1 :]
+    if kind == 2:
+        return name[:i] + name[i] + name[i:]
+    j = i + 1 if i + 1 < len(name) else i - 1
+    if name[i] == name[j]:
+        return name[:i] + name[i + 1 :]
+    a, b = sorted((i, j))
+    return name[:a] + name[b] + name[a] + name[b + 1 :]

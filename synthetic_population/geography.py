@@ -186,7 +186,7 @@ def _build_la(rng: np.random.Generator, config: WorldConfig, la_index: int, n_pr
 
     lsoa_id = np.arange(n_props) // LSOA_SIZE
     n_lsoa = lsoa_id[-1] + 1
-    lsoa_code = np.char.add("E0199", np.char.zfill((la_index * 10_000 + np.arange(n_lsoa)).astype(str), 5))
+    lsoa_code = np.char.add("E01", (900_000 + la_index * 20_000 + np.arange(n_lsoa)).astype(str))
     imd = rng.integers(1, 11, size=n_lsoa).astype(np.int8)
 
     return {

@@ -1,0 +1,440 @@
+"""Write each source's extract in its published layout, with its own codes, date format and faults.
+
+Every table keeps two hidden columns until it is written: `_person` (the true person) and
+`_rid` (a record id that faults are logged against). Writing numbers the rows of each file and
+hands (file, row) -> person, address and fault facts to the ground truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import numpy as np
+import polars as pl
+
+from . import codes
+from .dynamics import History, day_number
+from .faults import FaultInjector
+from .services import Context, at_dates
+
+ISO, DMY, COMPACT, DMONY = "%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%b-%Y"
+
+
+def dates(days: np.ndarray | pl.Series, fmt: str) -> np.ndarray:
+    series = pl.Series(np.asarray(days, dtype=np.int64)).cast(pl.Int32).cast(pl.Date)
+    return series.dt.strftime(fmt).fill_null("").to_numpy().astype(object)
+
+
+def financial_year(days: np.ndarray) -> np.ndarray:
+    """The collection year of an event: years end on 31 March, as the DfE and NHS returns do."""
+    d = np.datetime64("1970-01-01") + np.asarray(days, dtype=np.int64).astype("timedelta64[D]")
+    year = d.astype("datetime64[Y]").astype(int) + 1970
+    month = d.astype("datetime64[M]").astype(int) % 12 + 1
+    return year + (month >= 4)
+
+
+@dataclass
+class Written:
+    """What the writers hand to the ground truth."""
+
+    records: list[pl.DataFrame] = field(default_factory=list)  # table, file, row, person, rid
+    addresses: list[pl.DataFrame] = field(default_factory=list)  # table, file, row, address_uprn, resident_uprn, stale
+    files: list[str] = field(default_factory=list)
+
+
+class ExtractWriter:
+    def __init__(self, ctx: Context, faults: FaultInjector, landing: Path) -> None:
+        self.ctx, self.faults, self.landing = ctx, faults, landing
+        self.rng = ctx.rng
+        self.gaz = ctx.gazetteer
+        self.written = Written()
+        P = ctx.population.persons
+        self.people = pl.DataFrame({
+            "_person": np.arange(P.n, dtype=np.int32), "first_name": P.view("first_name"), "last_name": P.view("last_name"),
+            "dob": P.view("dob"), "sex": P.view("sex"), "ethnic": P.view("ethnic").astype(str), "nhs_number": P.view("nhs_number"),
+        })
+        self.la_codes = np.array([la.code for la in ctx.config.local_authorities])
+
+    # --- shared pieces ----------------------------------------------------------------------------
+    def path(self, source: str, year: int, name: str) -> Path:
+        folder = self.landing / source / str(year)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / name
+
+    def with_people(self, frame: pl.DataFrame) -> pl.DataFrame:
+        frame = frame.rename({"person": "_person"}) if "person" in frame.columns else frame
+        return frame.with_row_index("_rid").with_columns(pl.col("_rid").cast(pl.Int64)).join(self.people, on="_person", how="left", maintain_order="left")
+
+    def addresses(self, table: str, frame: pl.DataFrame, date_col: str) -> pl.DataFrame:
+        """The property each record's address describes: where the person lived, or, for some
+        who moved in the past year, the address they left (a stale address)."""
+        located = at_dates(self.ctx.history.spells, frame.rename({"_person": "person"}), date_col).rename({"person": "_person"})
+        prop = located["prop"].to_numpy()
+        prev = located["prev_prop"].fill_null(-1).to_numpy()
+        recent = (located[date_col].to_numpy() - located["start"].to_numpy()) < 365
+        stale = self.faults.mask(located.height, self.ctx.config.faults.stale_address, (prev >= 0) & recent)
+        recorded = np.where(stale, prev, prop)
+        rid = located["_rid"].to_numpy()
+        self.faults.record(table, rid[stale], "address", "stale_address", self.gaz.uprn[prop[stale]], self.gaz.uprn[prev[stale]])
+        return located.with_columns(
+            pl.Series("_resident_uprn", self.gaz.uprn[prop]), pl.Series("_address_prop", recorded),
+            pl.Series("_address_uprn", self.gaz.uprn[recorded]), pl.Series("_stale", stale),
+        )
+
+    def address_parts(self, props: np.ndarray) -> dict[str, np.ndarray]:
+        g = self.gaz
+        number = np.where(g.pao_number[props] > 0, g.pao_number[props].astype(str), "").astype(object)
+        pao = np.where(g.pao_text[props] != "", g.pao_text[props], number).astype(object)
+        return {"sao": g.sao[props], "pao": pao, "street": g.street[props], "locality": g.locality[props], "town": g.town[props], "postcode": g.postcode[props]}
+
+    def one_line(self, parts: dict[str, np.ndarray]) -> np.ndarray:
+        first = np.where(parts["sao"] != "", parts["sao"] + ", ", "") + np.where(parts["pao"] != "", parts["pao"] + " ", "") + parts["street"]
+        locality = np.where(parts["locality"] != "", ", " + parts["locality"], "")
+        return (first + locality + ", " + parts["town"]).astype(object)
+
+    def names(self, table: str, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        rid = frame["_rid"].to_numpy()
+        first = self.faults.names(table, rid, "first_name", frame["first_name"].to_numpy().astype(object), first_name=True)
+        last = self.faults.names(table, rid, "last_name", frame["last_name"].to_numpy().astype(object), first_name=False)
+        return first, last
+
+    def dob(self, table: str, frame: pl.DataFrame, fmt: str) -> np.ndarray:
+        return dates(self.faults.dob_swap(table, frame["_rid"].to_numpy(), "dob", frame["dob"].to_numpy()), fmt)
+
+    def coded(self, table: str, frame: pl.DataFrame, field_name: str, values: np.ndarray) -> np.ndarray:
+        return self.faults.out_of_list(table, frame["_rid"].to_numpy(), field_name, np.asarray(values, dtype=object))
+
+    def postcode(self, table: str, frame: pl.DataFrame, values: np.ndarray) -> np.ndarray:
+        return self.faults.blank(table, frame["_rid"].to_numpy(), "postcode", "missing_postcode", values, self.ctx.config.faults.missing_postcode)
+
+    def finish(self, table: str, frame: pl.DataFrame, file_of: np.ndarray, columns: dict[str, np.ndarray], order: list[str] | None = None) -> pl.DataFrame:
+        """Add duplicates, number the rows of each file and register the truth; returns the file rows."""
+        out = pl.DataFrame({"_rid": frame["_rid"], "_person": frame["_person"], "_file": file_of, **columns})
+        for extra in ("_address_uprn", "_resident_uprn", "_stale"):
+            if extra in frame.columns:
+                out = out.with_columns(frame[extra])
+        out = self.faults.duplicates(table, out)
+        sort_keys = ["_file", *(order or []), "_rid"]
+        out = out.sort(sort_keys).with_columns((pl.int_range(pl.len()).over("_file") + 1).alias("_row"))
+        self.written.records.append(out.select(pl.lit(table).alias("table"), pl.col("_file").alias("file"), pl.col("_row").cast(pl.Int64).alias("row"), pl.col("_person").cast(pl.Int64).alias("person"), pl.col("_rid").alias("rid")))
+        if "_address_uprn" in out.columns:
+            self.written.addresses.append(out.select(
+                pl.lit(table).alias("table"), pl.col("_file").alias("file"), pl.col("_row").cast(pl.Int64).alias("row"),
+                pl.col("_address_uprn").alias("address_uprn"), pl.col("_resident_uprn").alias("resident_uprn"), pl.col("_stale").alias("stale"),
+            ))
+        return out
+
+    def write_csv(self, out: pl.DataFrame, columns: list[str]) -> None:
+        for file_name, part in out.group_by("_file", maintain_order=True):
+            path = self.landing / str(file_name[0])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part.select(columns).write_csv(path)
+            self.written.files.append(str(file_name[0]))
+
+    def rel(self, source: str, year: int, name: str) -> str:
+        return f"{source}/{year}/{name}"
+
+    # --- sources --------------------------------------------------------------------------------
+    def gazetteer(self) -> None:
+        g = self.gaz
+        year = self.ctx.config.last_year
+        parts = self.address_parts(np.arange(len(g)))
+        frame = pl.DataFrame({
+            "UPRN": g.uprn, "PARENT_UPRN": np.where(g.parent_uprn > 0, g.parent_uprn.astype(str), ""), "CLASSIFICATION_CODE": g.classification,
+            "SAO_TEXT": g.sao, "PAO_START_NUMBER": np.where(g.pao_number > 0, g.pao_number.astype(str), ""), "PAO_TEXT": g.pao_text,
+            "STREET_DESCRIPTION": g.street, "LOCALITY": g.locality, "TOWN_NAME": g.town, "POSTCODE_LOCATOR": parts["postcode"],
+            "LOCAL_CUSTODIAN_CODE": self.la_codes[g.la_index], "LSOA21CD": g.lsoa, "IMD_DECILE": g.imd_decile,
+        })
+        path = self.path("gazetteer", year, f"gazetteer_{year}.csv")
+        frame.write_csv(path)
+        self.written.files.append(self.rel("gazetteer", year, path.name))
+
+    def census(self, residents: pl.DataFrame | None) -> None:
+        if residents is None:
+            return
+        H = self.ctx.population.households
+        census_day = day_number(date(2021, 3, 21))
+        frame = self.with_people(residents.select("person", "household", "person_number", "relationship").with_columns(pl.lit(census_day).alias("day")))
+        frame = self.addresses("census_2021_persons", frame.drop("household"), "day")
+        ids = {hh: f"H{i + 1:08d}" for i, hh in enumerate(np.unique(frame["household"].to_numpy()))}
+        hh_id = np.array([ids[h] for h in frame["household"].to_numpy()], dtype=object)
+        first, last = self.names("census_2021_persons", frame)
+        persons_file = self.rel("census_2021", 2021, "census2021_persons.csv")
+        columns = {
+            "CENSUS_HH_ID": hh_id, "PERSON_NUMBER": frame["person_number"].to_numpy(), "FORENAME": first, "SURNAME": last,
+            "DATE_OF_BIRTH": self.dob("census_2021_persons", frame, ISO),
+            "SEX": np.array(codes.CENSUS_SEX, dtype=object)[frame["sex"].to_numpy()],
+            "ETHNIC_GROUP": self.coded("census_2021_persons", frame, "ethnic_group", frame["ethnic"].to_numpy()),
+            "RELATIONSHIP_TO_PERSON_1": frame["relationship"].to_numpy(),
+        }
+        out = self.finish("census_2021_persons", frame, np.full(frame.height, persons_file, dtype=object), columns, ["CENSUS_HH_ID", "PERSON_NUMBER"])
+        self.write_csv(out, list(columns))
+
+        # The household form: one row per household, address as the household wrote it.
+        heads = frame.filter(pl.col("person_number") == 1)
+        props = heads["_address_prop"].to_numpy()
+        hh = heads["household"].to_numpy()
+        parts = self.address_parts(props)
+        rid = heads["_rid"].to_numpy()
+        line1 = np.where(parts["sao"] != "", parts["sao"] + ", ", "") + parts["pao"]
+        sizes = frame.group_by("household").len()
+        size = dict(zip(sizes["household"].to_list(), sizes["len"].to_list()))
+        hh_columns = {
+            "CENSUS_HH_ID": np.array([ids[h] for h in hh], dtype=object),
+            "ADDRESS_LINE_1": self.faults.address_variant("census_2021_households", rid, "address_line_1", line1.astype(object)),
+            "ADDRESS_LINE_2": self.faults.address_variant("census_2021_households", rid, "address_line_2", parts["street"]),
+            "ADDRESS_LINE_3": parts["locality"], "TOWN": parts["town"],
+            "POSTCODE": self.faults.blank("census_2021_households", rid, "postcode", "missing_postcode", parts["postcode"], self.ctx.config.faults.missing_postcode),
+            "ACCOMMODATION_TYPE": np.array([codes.CENSUS_ACCOMMODATION_TYPE.get(c, "5") for c in self.gaz.classification[props]], dtype=object),
+            "TENURE": H.tenure[hh].astype(str), "NUMBER_OF_RESIDENTS": np.array([size[h] for h in hh]),
+            "DEP_EMPLOYMENT": H.dep_employment[hh].astype(np.int8), "DEP_EDUCATION": H.dep_education[hh].astype(np.int8),
+            "DEP_HEALTH_DISABILITY": H.dep_health[hh].astype(np.int8), "DEP_HOUSING": H.dep_housing[hh].astype(np.int8),
+        }
+        hh_file = self.rel("census_2021", 2021, "census2021_households.csv")
+        out = self.finish("census_2021_households", heads, np.full(heads.height, hh_file, dtype=object), hh_columns, ["CENSUS_HH_ID"])
+        self.write_csv(out, list(hh_columns))
+
+    def school_census(self, pupils: pl.DataFrame) -> None:
+        table = "school_census"
+        frame = self.with_people(pupils)
+        frame = self.addresses(table, frame, "census_day")
+        rid = frame["_rid"].to_numpy()
+        first, last = self.names(table, frame)
+        dfe = np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object)
+        extended = {main: [k for k, v in codes.DFE_ETHNICITY_EXTENDED.items() if v == main] for main in set(codes.DFE_ETHNICITY_EXTENDED.values())}
+        use_ext = self.rng.random(len(dfe)) < 0.15
+        for main, options in extended.items():
+            rows = np.flatnonzero(use_ext & (dfe == main))
+            dfe[rows] = np.array(options, dtype=object)[self.rng.integers(0, len(options), len(rows))]
+        dfe = np.where(self.rng.random(len(dfe)) < 0.015, np.where(self.rng.random(len(dfe)) < 0.5, "REFU", "NOBT"), dfe).astype(object)
+        parts = self.address_parts(frame["_address_prop"].to_numpy())
+        upn = self.faults.blank(table, rid, "upn", "missing_upn", frame["upn"].to_numpy().astype(object), self.ctx.config.faults.missing_upn)
+        nc = frame["nc_year"].to_numpy()
+        columns = {
+            "LA": self.la_codes[frame["la_index"].to_numpy()], "ESTAB": frame["estab"].to_numpy(), "UPN": upn,
+            "SURNAME": last, "FORENAME": first, "DOB": self.dob(table, frame, DMY),
+            "SEX": np.array(codes.SCHOOL_CENSUS_SEX, dtype=object)[frame["sex"].to_numpy()],
+            "ETHNICITY": self.coded(table, frame, "ethnicity", dfe), "NC_YEAR": np.where(nc == 0, "R", nc.astype(str)).astype(object),
+            "FSM_ELIGIBLE": frame["fsm"].to_numpy().astype(np.int8),
+            "SEN_PROVISION": self.coded(table, frame, "sen_provision", frame["sen_provision"].to_numpy()),
+            "SEN_PRIMARY_NEED": frame["sen_need"].to_numpy(),
+            "SESSIONS_POSSIBLE": frame["sessions_possible"].to_numpy(), "SESSIONS_MISSED": frame["sessions_missed"].to_numpy(),
+            "SUSPENSIONS": frame["suspensions"].to_numpy(), "PERMANENT_EXCLUSION": frame["permanent_exclusion"].to_numpy().astype(np.int8),
+            "SAON": parts["sao"], "PAON": parts["pao"], "STREET": self.faults.address_variant(table, rid, "street", parts["street"]),
+            "LOCALITY": parts["locality"], "TOWN": parts["town"], "POSTCODE": self.postcode(table, frame, parts["postcode"]),
+        }
+        files = np.array([self.rel(table, y, f"school_census_{y}_{t}.csv") for y, t in zip(frame["year"].to_list(), frame["term"].to_list())], dtype=object)
+        out = self.finish(table, frame, files, columns, ["LA", "ESTAB"])
+        self.write_csv(out, list(columns))
+
+    def hospital(self, admissions: pl.DataFrame) -> None:
+        table = "hes_apc"
+        frame = self.with_people(admissions)
+        frame = frame.filter(pl.Series(np.isin(financial_year(frame["admission_day"].to_numpy()), self.ctx.config.years)))
+        frame = self.addresses(table, frame, "admission_day")
+        rid = frame["_rid"].to_numpy()
+        parts = self.address_parts(frame["_address_prop"].to_numpy())
+        nhs = self.faults.blank(table, rid, "nhs_number", "missing_nhs_number", frame["nhs_number"].cast(pl.Utf8).to_numpy().astype(object), self.ctx.config.faults.missing_nhs_number)
+        hes_eth = np.array([codes.CENSUS19_TO_HES[e] for e in frame["ethnic"].to_numpy()], dtype=object)
+        hes_eth = np.where(self.rng.random(len(hes_eth)) < 0.04, "Z", hes_eth).astype(object)
+        columns = {
+            "EPIKEY": (self.rng.permutation(frame.height) + 300_000_000_000).astype(np.int64), "NEWNHSNO": nhs,
+            "DOB": self.dob(table, frame, COMPACT), "SEX": np.array(codes.HES_SEX, dtype=object)[frame["sex"].to_numpy()],
+            "ETHNOS": self.coded(table, frame, "ethnos", hes_eth),
+            "HOMEADD": self.faults.address_variant(table, rid, "homeadd", self.one_line(parts)),
+            "POSTCODE": self.postcode(table, frame, parts["postcode"]),
+            "ADMIDATE": dates(frame["admission_day"].to_numpy(), COMPACT), "DISDATE": dates(frame["discharge_day"].to_numpy(), COMPACT),
+            "ADMIMETH": frame["admission_method"].to_numpy(), "DIAG_4_01": frame["diagnosis"].to_numpy(),
+        }
+        year = financial_year(frame["admission_day"].to_numpy())
+        files = np.array([self.rel(table, y, f"hes_apc_{y}.csv") for y in year], dtype=object)
+        out = self.finish(table, frame, files, columns, ["ADMIDATE"])
+        self.write_csv(out, list(columns))
+
+    def youth_justice(self, offences: pl.DataFrame) -> None:
+        table = "youth_justice"
+        frame = self.with_people(offences)
+        frame = frame.filter(pl.Series(np.isin(financial_year(frame["offence_day"].to_numpy()), self.ctx.config.years)))
+        frame = self.addresses(table, frame, "offence_day")
+        rid = frame["_rid"].to_numpy()
+        parts = self.address_parts(frame["_address_prop"].to_numpy())
+        first, last = self.names(table, frame)
+        la_names = np.array([la.name for la in self.ctx.config.local_authorities], dtype=object)
+        columns = {
+            "YOT": la_names[self.gaz.la_index[frame["prop"].to_numpy()]], "FORENAME": first, "SURNAME": last,
+            "DOB": self.dob(table, frame, DMONY), "SEX": np.array(codes.YJ_SEX, dtype=object)[frame["sex"].to_numpy()],
+            "ETHNICITY": self.coded(table, frame, "ethnicity", np.array([codes.CENSUS19_TO_BROAD[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
+            "ADDRESS": self.faults.address_variant(table, rid, "address", self.one_line(parts)), "POSTCODE": self.postcode(table, frame, parts["postcode"]),
+            "OFFENCE_DATE": dates(frame["offence_day"].to_numpy(), DMONY), "OFFENCE_TYPE": frame["offence_type"].to_numpy(),
+            "OUTCOME": frame["outcome"].to_numpy(), "OUTCOME_DATE": dates(frame["outcome_day"].to_numpy(), DMONY),
+        }
+        year = financial_year(frame["offence_day"].to_numpy())
+        files = np.array([self.rel(table, y, f"youth_offences_{y}.csv") for y in year], dtype=object)
+        out = self.finish(table, frame, files, columns, ["OFFENCE_DATE"])
+        self.write_csv(out, list(columns))
+
+    # --- children's social care -------------------------------------------------------------------
+    def la_child_ids(self, cin: pl.DataFrame) -> pl.DataFrame:
+        """LA child IDs are numbered by each LA from the same start, so they clash across LAs."""
+        firsts = cin.sort("referral").group_by("child", "la_index", maintain_order=True).agg(pl.col("referral").first())
+        firsts = firsts.sort("referral").with_columns((pl.int_range(pl.len()).over("la_index") + 100_001).cast(pl.Utf8).alias("la_child_id"))
+        return firsts.select("child", "la_index", "la_child_id")
+
+    def social_care(self, history: History, upns: pl.DataFrame) -> None:
+        cin = history.cin
+        if cin.is_empty():
+            return
+        located = at_dates(history.spells, cin.rename({"child": "person"}).with_columns(pl.col("referral").cast(pl.Int32)), "referral")
+        cin = located.rename({"person": "child"}).with_columns(pl.Series("la_index", self.gaz.la_index[located["prop"].to_numpy()]))
+        ids = self.la_child_ids(cin)
+        cin = cin.join(ids, on=["child", "la_index"], how="left").join(upns.rename({"person": "child"}), on="child", how="left")
+        self.cin_census(cin)
+        if not history.lac.is_empty():
+            lac = history.lac.join(cin.select("child", "referral", "la_index", "la_child_id", "upn", "primary_need"), on=["child", "referral"], how="left")
+            self.ssda903(lac, history.births)
+
+    def cin_census(self, cin: pl.DataFrame) -> None:
+        table = "cin_census"
+        ref_date = {y: day_number(date(y, 3, 31)) for y in self.ctx.config.years}
+        for year in self.ctx.config.years:
+            start, end = day_number(date(year - 1, 4, 1)), ref_date[year]
+            in_year = cin.filter((pl.col("referral") <= end) & (pl.col("closure") >= start))
+            if in_year.is_empty():
+                continue
+            children = in_year.select("child", "la_index", "la_child_id", "upn").unique(["child", "la_index"], maintain_order=True)
+            frame = self.with_people(children.rename({"child": "person"}).with_columns(pl.lit(end).alias("day")))
+            frame = self.addresses(table, frame, "day")
+            rid = frame["_rid"].to_numpy()
+            first, last = self.names(table, frame)
+            upn = self.faults.blank(table, rid, "upn", "missing_upn", frame["upn"].fill_null("").to_numpy().astype(object), self.ctx.config.faults.missing_upn)
+            parts = self.address_parts(frame["_address_prop"].to_numpy())
+            columns = {
+                "LAchildID": frame["la_child_id"].to_numpy(), "UPN": upn, "Forename": first, "Surname": last,
+                "PersonBirthDate": self.dob(table, frame, ISO), "GenderCurrent": np.array(codes.CIN_GENDER, dtype=object)[frame["sex"].to_numpy()],
+                "Ethnicity": self.coded(table, frame, "ethnicity", np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
+                "Address": self.faults.address_variant(table, rid, "address", self.one_line(parts)), "PostCode": self.postcode(table, frame, parts["postcode"]),
+                "_la_index": frame["la_index"].to_numpy(), "_child": frame["_person"].to_numpy(),
+            }
+            files = np.array([self.rel(table, year, f"cin_{self.la_codes[i]}_{year}.xml") for i in frame["la_index"].to_numpy()], dtype=object)
+            out = self.finish(table, frame, files, columns, ["LAchildID"])
+            for (file_name,), part in out.group_by("_file", maintain_order=True):
+                la_code = int(self.la_codes[int(part["_la_index"][0])])
+                xml = self._cin_xml(year, la_code, part, in_year, start, end)
+                path = self.landing / file_name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(xml, encoding="utf-8")
+                self.written.files.append(file_name)
+
+    def _cin_xml(self, year: int, la_code: int, children: pl.DataFrame, episodes: pl.DataFrame, start: int, end: int) -> str:
+        by_child = {k[0]: g for k, g in episodes.filter(pl.col("la_index") == children["_la_index"][0]).group_by("child")}
+        iso = lambda d: dates(np.array([d]), ISO)[0]  # noqa: E731
+        out = [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            "<Message>",
+            f"<Header><CollectionDetails><Collection>CIN</Collection><Year>{year}</Year><ReferenceDate>{iso(end)}</ReferenceDate></CollectionDetails>",
+            f"<Source><SourceLevel>L</SourceLevel><LEA>{la_code}</LEA><SoftwareCode>Hearth synthetic</SoftwareCode><Release>1</Release>"
+            f"<SerialNo>1</SerialNo><DateTime>{iso(end)}T00:00:00</DateTime></Source></Header>",
+            "<Children>",
+        ]
+        for row in children.iter_rows(named=True):
+            out.append("<Child><ChildIdentifiers>")
+            out.append(f"<LAchildID>{escape(row['LAchildID'])}</LAchildID><UPN>{escape(row['UPN'])}</UPN>")
+            out.append(f"<Forename>{escape(row['Forename'])}</Forename><Surname>{escape(row['Surname'])}</Surname>")
+            out.append(f"<PersonBirthDate>{row['PersonBirthDate']}</PersonBirthDate><GenderCurrent>{row['GenderCurrent']}</GenderCurrent>")
+            out.append(f"<Address>{escape(row['Address'])}</Address><PostCode>{escape(row['PostCode'])}</PostCode></ChildIdentifiers>")
+            out.append(f"<ChildCharacteristics><Ethnicity>{escape(row['Ethnicity'])}</Ethnicity><Disabilities><Disability>NONE</Disability></Disabilities></ChildCharacteristics>")
+            for ep in by_child[row["_child"]].sort("referral").iter_rows(named=True):
+                out.append(self._cin_details(ep, end, iso))
+            out.append("</Child>")
+        out.append("</Children></Message>")
+        return "\n".join(out) + "\n"
+
+    @staticmethod
+    def _cin_details(ep: dict, end: int, iso) -> str:
+        def d(day: int) -> str:
+            return iso(day) if day <= end else ""
+
+        closed = ep["closure"] <= end
+        parts = [
+            "<CINdetails>", f"<CINreferralDate>{iso(ep['referral'])}</CINreferralDate><ReferralSource>{ep['source']}</ReferralSource>",
+            f"<PrimaryNeedCode>{ep['primary_need']}</PrimaryNeedCode>",
+            f"<CINclosureDate>{d(ep['closure'])}</CINclosureDate><ReasonForClosure>{ep['closure_reason'] if closed else ''}</ReasonForClosure>",
+            f"<ReferralNFA>{int(ep['nfa'])}</ReferralNFA>",
+        ]
+        if ep["assessed"] and ep["assessment_start"] <= end:
+            factors = "".join(f"<AssessmentFactors>{f}</AssessmentFactors>" for f in ep["factors"].split(",") if f)
+            parts.append(
+                f"<Assessments><AssessmentActualStartDate>{iso(ep['assessment_start'])}</AssessmentActualStartDate>"
+                f"<AssessmentAuthorisationDate>{d(ep['assessment_auth'])}</AssessmentAuthorisationDate>"
+                f"<FactorsIdentifiedAtAssessment>{factors if ep['assessment_auth'] <= end else ''}</FactorsIdentifiedAtAssessment></Assessments>"
+            )
+        if ep["plan"] and ep["plan_start"] <= end:
+            parts.append(f"<CINPlanDates><CINPlanStartDate>{iso(ep['plan_start'])}</CINPlanStartDate><CINPlanEndDate>{d(ep['plan_end'])}</CINPlanEndDate></CINPlanDates>")
+        if ep["s47"] and ep["s47_day"] <= end:
+            icpc = d(ep["icpc_day"]) if ep["icpc"] else ""
+            parts.append(f"<Section47><S47ActualStartDate>{iso(ep['s47_day'])}</S47ActualStartDate><DateOfInitialCPC>{icpc}</DateOfInitialCPC>"
+                         f"<ICPCnotRequired>{'false' if ep['icpc'] else 'true'}</ICPCnotRequired></Section47>")
+        if ep["cpp"] and ep["cpp_start"] <= end:
+            reviews = "".join(f"<CPPreviewDate>{iso(r)}</CPPreviewDate>" for r in range(ep["cpp_start"] + 90, min(ep["cpp_end"], end + 1), 180))
+            parts.append(
+                f"<ChildProtectionPlans><CPPstartDate>{iso(ep['cpp_start'])}</CPPstartDate><CPPendDate>{d(ep['cpp_end'])}</CPPendDate>"
+                f"<InitialCategoryOfAbuse>{ep['category']}</InitialCategoryOfAbuse><LatestCategoryOfAbuse>{ep['latest_category']}</LatestCategoryOfAbuse>"
+                f"<NumberOfPreviousCPP>0</NumberOfPreviousCPP><Reviews>{reviews}</Reviews></ChildProtectionPlans>"
+            )
+        parts.append("</CINdetails>")
+        return "".join(parts)
+
+    def ssda903(self, lac: pl.DataFrame, births: pl.DataFrame) -> None:
+        rates = self.ctx.config.faults
+        for year in self.ctx.config.years:
+            start, end = day_number(date(year - 1, 4, 1)), day_number(date(year, 3, 31))
+            eps = lac.filter((pl.col("decom") <= end) & (pl.col("dec") >= start) & (pl.col("placement_prop") >= 0))
+            if eps.is_empty():
+                continue
+            # Header: one row per child; MOTHER/MC_DOB say whether a looked-after girl is a mother.
+            children = eps.select("child", "la_index", "la_child_id", "upn").unique(["child", "la_index"], maintain_order=True)
+            table = "ssda903_header"
+            frame = self.with_people(children.rename({"child": "person"}))
+            rid = frame["_rid"].to_numpy()
+            first_birth = births.filter(pl.col("day") <= end).group_by("mother").agg(pl.col("day").min())
+            mc = dict(zip(first_birth["mother"].to_list(), first_birth["day"].to_list()))
+            mother_dob = np.array([mc.get(p, -1) for p in frame["_person"].to_list()])
+            female = frame["sex"].to_numpy() == 0
+            columns = {
+                "CHILD": frame["la_child_id"].to_numpy(), "SEX": np.array(codes.SSDA903_SEX, dtype=object)[frame["sex"].to_numpy()],
+                "DOB": self.dob(table, frame, DMY),
+                "ETHNIC": self.coded(table, frame, "ethnic", np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
+                "UPN": self.faults.blank(table, rid, "upn", "missing_upn", frame["upn"].fill_null("").to_numpy().astype(object), rates.missing_upn),
+                "MOTHER": np.where(female, np.where(mother_dob >= 0, "1", "0"), "").astype(object),
+                "MC_DOB": np.where(mother_dob >= 0, dates(np.maximum(mother_dob, 0), DMY), "").astype(object),
+            }
+            files = np.array([self.rel("ssda903", year, f"ssda903_{self.la_codes[i]}_{year}_header.csv") for i in frame["la_index"].to_numpy()], dtype=object)
+            out = self.finish(table, frame, files, columns, ["CHILD"])
+            self.write_csv(out, list(columns))
+
+            table = "ssda903_episodes"
+            frame = self.with_people(eps.rename({"child": "person"}))
+            rid = frame["_rid"].to_numpy()
+            home = frame["home_prop"].to_numpy()
+            placement = frame["placement_prop"].to_numpy()
+            home = np.where(home >= 0, home, placement)
+            ongoing = frame["dec"].to_numpy() > end
+            child_id = frame["la_child_id"].to_numpy().astype(object)
+            orphan = self.faults.mask(frame.height, rates.unknown_child)
+            unknown = np.array([f"9{int(self.rng.integers(10**5, 10**6))}" for _ in range(orphan.sum())], dtype=object)
+            child_id = self.faults.replace(table, rid, "CHILD", "unknown_child", child_id, orphan, unknown)
+            columns = {
+                "CHILD": child_id, "DECOM": dates(frame["decom"].to_numpy(), DMY), "RNE": frame["rne"].to_numpy(),
+                "LS": self.coded(table, frame, "ls", frame["ls"].to_numpy()), "CIN": frame["cin"].to_numpy(),
+                "PLACE": self.coded(table, frame, "place", frame["place"].to_numpy()), "PLACE_PROVIDER": frame["place_provider"].to_numpy(),
+                "DEC": np.where(ongoing, "", dates(frame["dec"].to_numpy(), DMY)).astype(object),
+                "REC": np.where(ongoing, "", frame["rec"].to_numpy()).astype(object),
+                "REASON_PLACE_CHANGE": np.where(ongoing, "", frame["reason_place_change"].to_numpy()).astype(object),
+                "HOME_POST": self.postcode(table, frame, self.gaz.postcode[home]), "PL_POST": self.gaz.postcode[placement],
+            }
+            files = np.array([self.rel("ssda903", year, f"ssda903_{self.la_codes[i]}_{year}_episodes.csv") for i in frame["la_index"].to_numpy()], dtype=object)
+            out = self.finish(table, frame.with_columns(pl.Series("_address_uprn", self.gaz.uprn[home]), pl.Series("_resident_uprn", self.gaz.uprn[home]), pl.Series("_stale", np.zeros(frame.height, dtype=bool))), files, columns, ["CHILD", "DECOM"])
+            self.write_csv(out, list(columns))

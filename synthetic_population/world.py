@@ -1,0 +1,178 @@
+"""Generate one synthetic world: gazetteer, population, ten years of life, extracts and ground truth.
+
+The ground truth (`data/truth/`) is for evaluation only; the pipeline never reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from .config import WorldConfig
+from .dynamics import Simulation, day_number
+from .extracts import ExtractWriter
+from .faults import FaultInjector
+from .geography import build_gazetteer
+from .identifiers import generate_nhs_numbers
+from .population import PERSONS_PER_HOUSEHOLD, build_population
+from .services import Context, census_2021, hospital_admissions, school_census, youth_offences
+
+
+@dataclass
+class WorldSummary:
+    persons: int
+    households: int
+    properties: int
+    files: list[str]
+    records: dict[str, int]
+    faults: dict[str, int]
+    seconds: float
+
+
+def generate_world(config: WorldConfig, landing: Path, truth: Path, malformed: Path | None = None) -> WorldSummary:
+    started = time.perf_counter()
+    rng = np.random.default_rng(config.seed)
+    for folder in (landing, truth):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+    gazetteer = build_gazetteer(rng, config, int(config.persons / PERSONS_PER_HOUSEHOLD))
+    population = build_population(rng, config, gazetteer, day_number(config.start))
+    history = Simulation(rng, config, gazetteer, population).run()
+    persons = population.persons
+    persons.nhs_number[: persons.n] = generate_nhs_numbers(rng, persons.n)
+
+    ctx = Context(rng, config, gazetteer, population, history)
+    faults = FaultInjector(rng, config.faults)
+    writer = ExtractWriter(ctx, faults, landing)
+    pupils = school_census(ctx)
+    upns = pupils.select("person", "upn").unique("person")
+    writer.gazetteer()
+    writer.census(census_2021(ctx))
+    writer.school_census(pupils)
+    writer.social_care(history, upns)
+    writer.hospital(hospital_admissions(ctx))
+    writer.youth_justice(youth_offences(ctx))
+
+    records = pl.concat(writer.written.records)
+    fault_log = faults.log().join(records.select("table", "rid", "file", "row"), on=["table", "rid"], how="left")
+    _write_truth(truth, ctx, upns, records, pl.concat(writer.written.addresses), fault_log)
+    if malformed is not None:
+        write_malformed(landing, malformed)
+    return WorldSummary(
+        persons=persons.n,
+        households=int(population.households.n),
+        properties=len(gazetteer),
+        files=sorted(writer.written.files),
+        records=dict(records.group_by("table").len().sort("table").iter_rows()),
+        faults=dict(fault_log.group_by("fault").len().sort("fault").iter_rows()),
+        seconds=round(time.perf_counter() - started, 1),
+    )
+
+
+def _write_truth(folder: Path, ctx: Context, upns: pl.DataFrame, records: pl.DataFrame, addresses: pl.DataFrame, fault_log: pl.DataFrame) -> None:
+    P, gaz = ctx.population.persons, ctx.gazetteer
+    n = P.n
+    persons = pl.DataFrame({
+        "person_id": np.arange(n, dtype=np.int32), "first_name": P.view("first_name"), "last_name": P.view("last_name"),
+        "dob": pl.Series(P.view("dob")).cast(pl.Date), "sex": np.where(P.view("sex") == 1, "M", "F"),
+        "ethnic_group_19": P.view("ethnic").astype(str), "nhs_number": P.view("nhs_number").astype(str),
+        "mother_id": P.view("mother"), "father_id": P.view("father"),
+    }).join(upns.rename({"person": "person_id"}), on="person_id", how="left")
+    persons.write_parquet(folder / "persons.parquet")
+    records.rename({"person": "person_id"}).write_parquet(folder / "record_person.parquet")
+    addresses.write_parquet(folder / "address_uprn.parquet")
+    fault_log.write_parquet(folder / "faults.parquet")
+    spells = ctx.history.spells
+    spells.select(
+        pl.col("person").alias("person_id"), pl.col("household").alias("household_id"),
+        pl.Series("uprn", gaz.uprn[spells["prop"].to_numpy()]),
+        pl.col("start").cast(pl.Date).alias("start_date"), pl.col("end").cast(pl.Date).alias("end_date"),
+    ).write_parquet(folder / "household_spells.parquet")
+    ctx.history.life_events.select(pl.col("person").alias("person_id"), pl.col("day").cast(pl.Date).alias("date"), "event").write_parquet(folder / "life_events.parquet")
+    _relationships(persons).write_parquet(folder / "relationships.parquet")
+    _families(persons).write_parquet(folder / "families.parquet")
+
+
+def _relationships(persons: pl.DataFrame) -> pl.DataFrame:
+    """Parent, sibling (full, half, twin) links: the pairs family linkage must recover."""
+    parents = pl.concat([
+        persons.filter(pl.col(col) >= 0).select(pl.col(col).alias("person_a"), pl.col("person_id").alias("person_b"), pl.lit(role).alias("relationship"))
+        for col, role in (("mother_id", "mother_of"), ("father_id", "father_of"))
+    ])
+    kids = persons.select("person_id", "mother_id", "father_id", "dob")
+    pairs = pl.concat([
+        kids.filter(pl.col(col) >= 0).select("person_id", col).join(kids.filter(pl.col(col) >= 0).select(pl.col("person_id").alias("person_id_b"), col), on=col)
+        .filter(pl.col("person_id") < pl.col("person_id_b")).select("person_id", "person_id_b")
+        for col in ("mother_id", "father_id")
+    ]).unique()
+    siblings = pairs.join(kids, on="person_id").join(kids, left_on="person_id_b", right_on="person_id", suffix="_b")
+    full = (pl.col("mother_id") == pl.col("mother_id_b")) & (pl.col("father_id") == pl.col("father_id_b")) & (pl.col("mother_id") >= 0) & (pl.col("father_id") >= 0)
+    siblings = siblings.select(
+        pl.col("person_id").alias("person_a"), pl.col("person_id_b").alias("person_b"),
+        pl.when(full & (pl.col("dob") == pl.col("dob_b"))).then(pl.lit("twin")).when(full).then(pl.lit("sibling")).otherwise(pl.lit("half_sibling")).alias("relationship"),
+    )
+    return pl.concat([parents, siblings]).sort("person_a", "person_b")
+
+
+def _families(persons: pl.DataFrame) -> pl.DataFrame:
+    """A family is a mother (or, failing one, a father) with her children and their fathers; its id persists across moves."""
+    kids = persons.filter((pl.col("mother_id") >= 0) | (pl.col("father_id") >= 0)).with_columns(
+        pl.when(pl.col("mother_id") >= 0).then(pl.col("mother_id")).otherwise(pl.col("father_id")).alias("anchor")
+    )
+    family_id = pl.concat_str(pl.lit("F"), pl.col("anchor").cast(pl.Utf8).str.zfill(8))
+    children = kids.select(family_id.alias("family_id"), "person_id", pl.lit("child").alias("role"))
+    anchors = kids.select(family_id.alias("family_id"), pl.col("anchor").alias("person_id"), pl.when(pl.col("mother_id") >= 0).then(pl.lit("mother")).otherwise(pl.lit("father")).alias("role"))
+    fathers = kids.filter((pl.col("mother_id") >= 0) & (pl.col("father_id") >= 0)).select(family_id.alias("family_id"), pl.col("father_id").alias("person_id"), pl.lit("father").alias("role"))
+    return pl.concat([anchors, fathers, children]).unique(maintain_order=True).sort("family_id", "role", "person_id")
+
+
+MALFORMATIONS = ("missing_column", "renamed_column", "truncated_xml", "wrong_encoding", "empty_file", "unknown_file")
+
+
+def write_malformed(landing: Path, out: Path) -> list[dict[str, str]]:
+    """Broken copies of real extracts, one per whole-file fault, with a manifest of what is wrong."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    school = sorted(landing.glob("school_census/*/*.csv"))[0]
+    hes = sorted(landing.glob("hes_apc/*/*.csv"))[0]
+    cin = sorted(landing.glob("cin_census/*/*.xml"))[0]
+    header = sorted(landing.glob("ssda903/*/*_header.csv"))[0]
+    manifest = []
+
+    def target(source: Path, suffix: str) -> Path:
+        rel = source.relative_to(landing)
+        path = out / rel.parent / f"{rel.stem}_{suffix}{rel.suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    frame = pl.read_csv(school, infer_schema=False)
+    path = target(school, "missing_column")
+    frame.drop("UPN").write_csv(path)
+    manifest.append({"file": str(path.relative_to(out)), "fault": "missing_column", "detail": "column UPN removed"})
+    frame = pl.read_csv(hes, infer_schema=False)
+    path = target(hes, "renamed_column")
+    frame.rename({"ADMIDATE": "ADMISSION_DATE"}).write_csv(path)
+    manifest.append({"file": str(path.relative_to(out)), "fault": "renamed_column", "detail": "ADMIDATE renamed ADMISSION_DATE"})
+    text = cin.read_bytes()
+    path = target(cin, "truncated")
+    path.write_bytes(text[: len(text) // 2])
+    manifest.append({"file": str(path.relative_to(out)), "fault": "truncated_xml", "detail": f"cut at byte {len(text) // 2} of {len(text)}"})
+    path = target(header, "utf16")
+    path.write_bytes(header.read_text(encoding="utf-8").encode("utf-16"))
+    manifest.append({"file": str(path.relative_to(out)), "fault": "wrong_encoding", "detail": "UTF-16 with BOM instead of UTF-8"})
+    path = target(hes, "empty")
+    path.write_bytes(b"")
+    manifest.append({"file": str(path.relative_to(out)), "fault": "empty_file", "detail": "zero bytes"})
+    path = out / "school_census" / school.parent.name / "pupil_photos_export.txt"
+    path.write_text("not an extract\n", encoding="utf-8")
+    manifest.append({"file": str(path.relative_to(out)), "fault": "unknown_file", "detail": "a file no source registry knows"})
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest

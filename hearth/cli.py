@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -70,6 +71,25 @@ def _bench_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    """What the warehouse holds: every table with its row count, for a quick look after a run."""
+    import duckdb
+
+    path = Path(args.warehouse)
+    if not path.exists():
+        print(f"hearth: no warehouse at {path}; run `make demo` first", file=sys.stderr)
+        return 1
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.sql(
+            "select schema_name, table_name from duckdb_tables() order by schema_name, table_name"
+        ).fetchall()
+        print(f"Warehouse {path}:")
+        for schema, table in tables:
+            rows = con.sql(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            print(f"  {schema}.{table:<32} {rows:>12,} rows")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hearth", description="Hearth: linked household and family marts from children's services extracts.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--workdir", default="data/bench")
     bench.add_argument("--json", default=None, help="also save the rows as JSON here")
     bench.set_defaults(func=_bench_generate)
+    status = sub.add_parser("status", help="list the warehouse's tables and row counts")
+    status.add_argument("--warehouse", default=os.environ.get("HEARTH_WAREHOUSE_PATH", "data/warehouse/hearth.duckdb"))
+    status.set_defaults(func=_status)
     return parser
 
 

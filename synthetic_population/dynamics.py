@@ -67,7 +67,7 @@ def _weighted(rng: np.random.Generator, code_list: tuple[codes.Code, ...], n: in
 
 @dataclass
 class History:
-    spells: pl.DataFrame  # person, household, prop, start, end (end null: still there at the end)
+    spells: pl.DataFrame  # person, household, prop, start, end (null: still there), prev_prop; sorted by start
     births: pl.DataFrame  # child, mother, father, day
     cin: pl.DataFrame  # one row per child-in-need episode
     lac: pl.DataFrame  # one row per SSDA903 episode
@@ -623,8 +623,9 @@ class Simulation:
             pl.when(pl.col("end") >= self.end_day).then(None).otherwise(pl.col("end")).alias("end")
         )
         lac = pl.DataFrame(self._lac_rows) if self._lac_rows else pl.DataFrame()
+        spells = spells.sort("person", "start").with_columns(pl.col("prop").shift(1).over("person").alias("prev_prop"))
         return History(
-            spells=spells.sort("person", "start"),
+            spells=spells.sort("start"),
             births=frame(self._births, {"child": pl.Int32, "mother": pl.Int32, "father": pl.Int32, "day": pl.Int32}),
             cin=frame(self._cin, {}),
             lac=lac,

@@ -7,6 +7,7 @@ hands (file, row) -> person, address and fault facts to the ground truth.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,14 @@ ISO, DMY, COMPACT, DMONY = "%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%b-%Y"
 def dates(days: np.ndarray | pl.Series, fmt: str) -> np.ndarray:
     series = pl.Series(np.asarray(days, dtype=np.int64)).cast(pl.Int32).cast(pl.Date)
     return series.dt.strftime(fmt).fill_null("").to_numpy().astype(object)
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def iso_day(day: int) -> str:
+    """One day number as an ISO date; the XML writer formats dates one at a time."""
+    return date.fromordinal(_EPOCH_ORDINAL + int(day)).isoformat()
 
 
 def financial_year(days: np.ndarray) -> np.ndarray:
@@ -329,8 +338,10 @@ class ExtractWriter:
                 self.written.files.append(file_name)
 
     def _cin_xml(self, year: int, la_code: int, children: pl.DataFrame, episodes: pl.DataFrame, start: int, end: int) -> str:
-        by_child = {k[0]: g for k, g in episodes.filter(pl.col("la_index") == children["_la_index"][0]).group_by("child")}
-        iso = lambda d: dates(np.array([d]), ISO)[0]  # noqa: E731
+        by_child: dict[int, list[dict]] = defaultdict(list)
+        for episode in episodes.filter(pl.col("la_index") == children["_la_index"][0]).sort("child", "referral").iter_rows(named=True):
+            by_child[episode["child"]].append(episode)
+        iso = iso_day
         out = [
             '<?xml version="1.0" encoding="UTF-8"?>',
             "<Message>",
@@ -346,14 +357,16 @@ class ExtractWriter:
             out.append(f"<PersonBirthDate>{row['PersonBirthDate']}</PersonBirthDate><GenderCurrent>{row['GenderCurrent']}</GenderCurrent>")
             out.append(f"<Address>{escape(row['Address'])}</Address><PostCode>{escape(row['PostCode'])}</PostCode></ChildIdentifiers>")
             out.append(f"<ChildCharacteristics><Ethnicity>{escape(row['Ethnicity'])}</Ethnicity><Disabilities><Disability>NONE</Disability></Disabilities></ChildCharacteristics>")
-            for ep in by_child[row["_child"]].sort("referral").iter_rows(named=True):
-                out.append(self._cin_details(ep, end, iso))
+            for ep in by_child[row["_child"]]:
+                out.append(self._cin_details(ep, end))
             out.append("</Child>")
         out.append("</Children></Message>")
         return "\n".join(out) + "\n"
 
     @staticmethod
-    def _cin_details(ep: dict, end: int, iso) -> str:
+    def _cin_details(ep: dict, end: int) -> str:
+        iso = iso_day
+
         def d(day: int) -> str:
             return iso(day) if day <= end else ""
 

@@ -42,11 +42,8 @@ def covering(spells: pl.DataFrame, day: int) -> pl.DataFrame:
 
 def at_dates(spells: pl.DataFrame, records: pl.DataFrame, date_col: str) -> pl.DataFrame:
     """Attach the spell (household, property, previous property, move day) in force at each record's date."""
-    with_prev = spells.sort("person", "start").with_columns(
-        pl.col("prop").shift(1).over("person").alias("prev_prop"),
-    )
     joined = records.with_row_index("_order").sort(date_col).join_asof(
-        with_prev.sort("start"), left_on=date_col, right_on="start", by="person", strategy="backward", check_sortedness=False
+        spells, left_on=date_col, right_on="start", by="person", strategy="backward", check_sortedness=False
     )
     return joined.sort("_order").drop("_order")
 

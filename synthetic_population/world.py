@@ -89,7 +89,7 @@ def _write_truth(folder: Path, ctx: Context, upns: pl.DataFrame, records: pl.Dat
     records.rename({"person": "person_id"}).write_parquet(folder / "record_person.parquet")
     addresses.write_parquet(folder / "address_uprn.parquet")
     fault_log.write_parquet(folder / "faults.parquet")
-    spells = ctx.history.spells
+    spells = ctx.history.spells.sort("person", "start")
     spells.select(
         pl.col("person").alias("person_id"), pl.col("household").alias("household_id"),
         pl.Series("uprn", gaz.uprn[spells["prop"].to_numpy()]),

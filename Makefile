@@ -1,0 +1,29 @@
+# Two commands for a fresh machine: `make demo` runs the pipeline on a synthetic world, `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+DEMO_PERSONS ?= 20000
+export HEARTH_LANDING_DIR ?= data/landing
+export HEARTH_WAREHOUSE_PATH ?= data/warehouse/hearth.duckdb
+
+.PHONY: demo test uv sync bench-generate
+
+uv:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+
+sync: uv
+	$(UV) sync --frozen
+
+demo: sync
+	$(UV) run hearth generate --persons $(DEMO_PERSONS) --out $(HEARTH_LANDING_DIR) --truth data/truth --malformed data/malformed
+	$(UV) run dagster asset materialize -m orchestration.definitions --select '*'
+	@echo
+	@$(UV) run hearth status
+	@echo "Extracts: $(HEARTH_LANDING_DIR)/  ground truth: data/truth/  broken files for ingestion tests: data/malformed/"
+	@echo "Look around: uv run dagster dev -w workspace.yaml (Dagster UI), duckdb -readonly $(HEARTH_WAREHOUSE_PATH)"
+
+test: sync
+	$(UV) run pytest
+
+bench-generate: sync
+	$(UV) run hearth bench-generate --persons 100000,1000000 --json data/bench/generate.json

@@ -1,0 +1,190 @@
+"""The synthetic world: deterministic, valid identifiers, source code lists, logged faults, complete truth."""
+
+from __future__ import annotations
+
+import hashlib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from synthetic_population import codes
+from synthetic_population.config import FaultRates, WorldConfig
+from synthetic_population.identifiers import is_valid_nhs_number, is_valid_upn
+from synthetic_population.world import generate_world
+
+SMALL = WorldConfig(persons=4000, seed=7)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("world")
+    generate_world(SMALL, root / "landing", root / "truth", root / "malformed")
+    return root
+
+
+def read(world: Path, pattern: str) -> pl.DataFrame:
+    files = sorted((world / "landing").glob(pattern))
+    assert files, pattern
+    return pl.concat([pl.read_csv(f, infer_schema=False).with_columns(pl.lit(str(f.relative_to(world / "landing"))).alias("_file")) for f in files])
+
+
+def faults(world: Path) -> pl.DataFrame:
+    return pl.read_parquet(world / "truth" / "faults.parquet")
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_writes_identical_files_and_another_seed_does_not(world: Path, tmp_path: Path) -> None:
+    generate_world(SMALL, tmp_path / "a" / "landing", tmp_path / "a" / "truth")
+    assert digests(tmp_path / "a" / "landing") == digests(world / "landing")
+    generate_world(SMALL.model_copy(update={"seed": 8}), tmp_path / "b" / "landing", tmp_path / "b" / "truth")
+    assert digests(tmp_path / "b" / "landing") != digests(world / "landing")
+
+
+def test_every_source_is_written_for_every_year(world: Path) -> None:
+    landing = world / "landing"
+    for source in ("school_census", "cin_census", "ssda903", "hes_apc"):
+        assert sorted(p.name for p in (landing / source).iterdir()) == [str(y) for y in SMALL.years]
+    assert (landing / "census_2021" / "2021" / "census2021_persons.csv").exists()
+    assert (landing / "gazetteer" / "2023" / "gazetteer_2023.csv").exists()
+    assert len(list((landing / "school_census" / "2021").glob("*.csv"))) == 3
+
+
+def test_nhs_numbers_and_upns_are_valid_where_present(world: Path) -> None:
+    hes = read(world, "hes_apc/*/*.csv")
+    nhs = hes["NEWNHSNO"].fill_null("").to_numpy()
+    present = nhs != ""
+    assert present.sum() > 0.95 * len(nhs)
+    assert is_valid_nhs_number(nhs[present]).all()
+    for pattern in ("school_census/*/*.csv", "ssda903/*/*_header.csv"):
+        upn = read(world, pattern)["UPN"].fill_null("").to_numpy()
+        assert is_valid_upn(upn[upn != ""]).all()
+    # Blanks are exactly the logged missing-identifier faults.
+    logged = faults(world).filter(pl.col("fault") == "missing_nhs_number").height
+    assert logged == (~present).sum()
+
+
+CODED_FIELDS = [
+    ("school_census/*/*.csv", "school_census", "ETHNICITY", "ethnicity", set(codes.codes_of(codes.DFE_ETHNICITY)) | set(codes.DFE_ETHNICITY_EXTENDED)),
+    ("school_census/*/*.csv", "school_census", "SEN_PROVISION", "sen_provision", set(codes.codes_of(codes.SEN_PROVISION))),
+    ("ssda903/*/*_episodes.csv", "ssda903_episodes", "LS", "ls", set(codes.codes_of(codes.LEGAL_STATUS))),
+    ("ssda903/*/*_episodes.csv", "ssda903_episodes", "PLACE", "place", set(codes.codes_of(codes.PLACEMENT_TYPE))),
+    ("ssda903/*/*_header.csv", "ssda903_header", "ETHNIC", "ethnic", set(codes.codes_of(codes.DFE_ETHNICITY))),
+    ("hes_apc/*/*.csv", "hes_apc", "ETHNOS", "ethnos", set(codes.codes_of(codes.HES_ETHNIC_CATEGORY))),
+    ("census_2021/*/census2021_persons.csv", "census_2021_persons", "ETHNIC_GROUP", "ethnic_group", set(codes.codes_of(codes.CENSUS_ETHNIC_GROUP_19))),
+]
+
+
+@pytest.mark.parametrize(("pattern", "table", "column", "field", "valid"), CODED_FIELDS)
+def test_codes_come_from_the_source_code_list_except_logged_faults(world: Path, pattern, table, column, field, valid) -> None:
+    frame = read(world, pattern)
+    outside = frame.filter(~pl.col(column).is_in(list(valid)))
+    logged = faults(world).filter((pl.col("table") == table) & (pl.col("field") == field) & (pl.col("fault") == "out_of_list_code"))
+    dup_rows = faults(world).filter((pl.col("table") == table) & (pl.col("fault") == "duplicate_row"))
+    # A duplicated faulty row repeats the fault, so compare the distinct (file, row) sets allowing for copies.
+    assert outside.height >= logged.height
+    assert outside.height <= logged.height + dup_rows.height
+    assert set(outside[column].to_list()) <= {"XXXX", "ZZ", "99X", "UNK?", "N/A"}
+
+
+def test_sources_keep_their_own_sex_codes_and_date_formats(world: Path) -> None:
+    assert set(read(world, "school_census/*/*.csv")["SEX"]) == {"M", "F"}
+    assert set(read(world, "census_2021/*/census2021_persons.csv")["SEX"]) == {"1", "2"}
+    assert set(read(world, "youth_justice/*/*.csv")["SEX"]) <= {"Male", "Female"}
+    assert read(world, "ssda903/*/*_header.csv")["DOB"].str.contains(r"^\d{2}/\d{2}/\d{4}$").all()
+    assert read(world, "hes_apc/*/*.csv")["ADMIDATE"].str.contains(r"^\d{8}$").all()
+    assert read(world, "census_2021/*/census2021_persons.csv")["DATE_OF_BIRTH"].str.contains(r"^\d{4}-\d{2}-\d{2}$").all()
+    assert read(world, "youth_justice/*/*.csv")["DOB"].str.contains(r"^\d{2}-[A-Z][a-z]{2}-\d{4}$").all()
+
+
+def test_cin_xml_parses_with_the_dfe_structure_and_every_child_has_a_true_person(world: Path) -> None:
+    truth = pl.read_parquet(world / "truth" / "record_person.parquet")
+    files = sorted((world / "landing" / "cin_census").rglob("*.xml"))
+    assert files
+    for path in files:
+        root = ET.parse(path).getroot()
+        assert root.tag == "Message"
+        children = root.findall("./Children/Child")
+        assert children
+        for child in children:
+            assert child.find("ChildIdentifiers/LAchildID").text
+            assert child.find("ChildCharacteristics/Ethnicity") is not None
+            details = child.findall("CINdetails")
+            assert details and all(d.find("CINreferralDate").text for d in details)
+        rel = str(path.relative_to(world / "landing"))
+        assert truth.filter(pl.col("file") == rel).height == len(children)
+
+
+def test_ground_truth_covers_every_record_of_every_csv(world: Path) -> None:
+    truth = pl.read_parquet(world / "truth" / "record_person.parquet")
+    persons = pl.read_parquet(world / "truth" / "persons.parquet")
+    for path in sorted((world / "landing").rglob("*.csv")):
+        if path.parts[-3] == "gazetteer" or path.name == "census2021_households.csv":
+            continue
+        rel = str(path.relative_to(world / "landing"))
+        rows = pl.read_csv(path, infer_schema=False).height
+        mapped = truth.filter(pl.col("file") == rel)
+        assert sorted(mapped["row"].to_list()) == list(range(1, rows + 1)), rel
+    assert truth["person_id"].is_in(persons["person_id"].implode()).all()
+
+
+def test_fault_log_matches_what_the_files_say(world: Path) -> None:
+    log = faults(world).filter((pl.col("table") == "school_census") & (pl.col("field") == "first_name"))
+    log = log.group_by("file", "row").agg(pl.col("recorded_value").last())
+    school = read(world, "school_census/*/*.csv").with_columns((pl.int_range(pl.len()).over("_file") + 1).alias("row"))
+    joined = log.join(school, left_on=["file", "row"], right_on=["_file", "row"])
+    assert joined.height == log.height > 0
+    assert (joined["recorded_value"] == joined["FORENAME"]).all()
+
+
+def test_fault_counts_follow_the_configured_rates(tmp_path: Path) -> None:
+    rates = FaultRates(name_typo=0.1, missing_postcode=0.2, duplicate_row=0.05, nickname=0.0)
+    generate_world(WorldConfig(persons=3000, seed=3, faults=rates), tmp_path / "landing", tmp_path / "truth")
+    log = pl.read_parquet(tmp_path / "truth" / "faults.parquet")
+    records = pl.read_parquet(tmp_path / "truth" / "record_person.parquet")
+    for table, fault, field, rate in (
+        ("school_census", "name_typo", "last_name", 0.1),
+        ("school_census", "missing_postcode", "postcode", 0.2),
+        ("hes_apc", "duplicate_row", "*", 0.05),
+    ):
+        n = records.filter(pl.col("table") == table).height - log.filter((pl.col("table") == table) & (pl.col("fault") == "duplicate_row")).height
+        count = log.filter((pl.col("table") == table) & (pl.col("fault") == fault) & (pl.col("field") == field)).height
+        sigma = np.sqrt(n * rate * (1 - rate))
+        assert abs(count - n * rate) < 4 * sigma, (table, fault, count, n * rate)
+    assert log.filter(pl.col("fault") == "nickname").height == 0
+
+
+def test_household_spells_are_ordered_and_never_overlap(world: Path) -> None:
+    spells = pl.read_parquet(world / "truth" / "household_spells.parquet").sort("person_id", "start_date")
+    assert (spells.filter(pl.col("end_date").is_not_null())["end_date"] > spells.filter(pl.col("end_date").is_not_null())["start_date"]).all()
+    overlaps = spells.with_columns(pl.col("end_date").shift(1).over("person_id").alias("prev_end")).filter(pl.col("prev_end") > pl.col("start_date"))
+    assert overlaps.height == 0
+    events = pl.read_parquet(world / "truth" / "life_events.parquet")
+    assert {"moved", "separated", "left_home"} <= set(events["event"])
+
+
+def test_families_include_twins_half_siblings_and_persist(world: Path) -> None:
+    rel = pl.read_parquet(world / "truth" / "relationships.parquet")
+    kinds = set(rel["relationship"])
+    assert {"mother_of", "father_of", "sibling", "half_sibling"} <= kinds
+    families = pl.read_parquet(world / "truth" / "families.parquet")
+    assert families.filter(pl.col("role") == "child")["person_id"].n_unique() == families.filter(pl.col("role") == "child").height
+
+
+def test_malformed_files_are_broken_as_the_manifest_says(world: Path) -> None:
+    import json
+
+    manifest = json.loads((world / "malformed" / "manifest.json").read_text())
+    assert {m["fault"] for m in manifest} == {"missing_column", "renamed_column", "truncated_xml", "wrong_encoding", "empty_file", "unknown_file"}
+    by_fault = {m["fault"]: world / "malformed" / m["file"] for m in manifest}
+    with pytest.raises(ET.ParseError):
+        ET.parse(by_fault["truncated_xml"])
+    with pytest.raises(UnicodeDecodeError):
+        by_fault["wrong_encoding"].read_bytes().decode("utf-8")
+    assert "UPN" not in pl.read_csv(by_fault["missing_column"], infer_schema=False).columns
+    assert by_fault["empty_file"].stat().st_size == 0

@@ -7,6 +7,9 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
+WARM_UP_YEARS = 2
+
+
 class LocalAuthority(BaseModel):
     """A fictional local authority; `code` is its 3-digit DfE LA number (UPNs and LA child IDs use it)."""
 
@@ -69,8 +72,9 @@ class WorldConfig(BaseModel):
 
     @property
     def start(self) -> date:
-        """The simulation starts with the first collection year's reporting period (1 April of the year before)."""
-        return date(self.first_year - 1, 4, 1)
+        """The simulation starts two years before the first collection year's reporting period, so that
+        the first returns already hold cases opened earlier, as real ones do."""
+        return date(self.first_year - 1 - WARM_UP_YEARS, 4, 1)
 
     @property
     def end(self) -> date:

@@ -99,10 +99,16 @@ class ExtractWriter:
         pao = np.where(g.pao_text[props] != "", g.pao_text[props], number).astype(object)
         return {"sao": g.sao[props], "pao": pao, "street": g.street[props], "locality": g.locality[props], "town": g.town[props], "postcode": g.postcode[props]}
 
+    @staticmethod
+    def street_line(parts: dict[str, np.ndarray]) -> np.ndarray:
+        """'Flat 3, Kestrel House, Elm Road' or '47 Elm Road': a house number runs into the street, a name does not."""
+        numbered = np.char.isdigit(parts["pao"].astype(str))
+        pao = np.where(parts["pao"] == "", "", np.where(numbered, parts["pao"] + " ", parts["pao"] + ", "))
+        return (np.where(parts["sao"] != "", parts["sao"] + ", ", "") + pao + parts["street"]).astype(object)
+
     def one_line(self, parts: dict[str, np.ndarray]) -> np.ndarray:
-        first = np.where(parts["sao"] != "", parts["sao"] + ", ", "") + np.where(parts["pao"] != "", parts["pao"] + " ", "") + parts["street"]
         locality = np.where(parts["locality"] != "", ", " + parts["locality"], "")
-        return (first + locality + ", " + parts["town"]).astype(object)
+        return (self.street_line(parts) + locality + ", " + parts["town"]).astype(object)
 
     def names(self, table: str, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         rid = frame["_rid"].to_numpy()
@@ -188,14 +194,12 @@ class ExtractWriter:
         hh = heads["household"].to_numpy()
         parts = self.address_parts(props)
         rid = heads["_rid"].to_numpy()
-        line1 = np.where(parts["sao"] != "", parts["sao"] + ", ", "") + parts["pao"]
         sizes = frame.group_by("household").len()
         size = dict(zip(sizes["household"].to_list(), sizes["len"].to_list()))
         hh_columns = {
             "CENSUS_HH_ID": np.array([ids[h] for h in hh], dtype=object),
-            "ADDRESS_LINE_1": self.faults.address_variant("census_2021_households", rid, "address_line_1", line1.astype(object)),
-            "ADDRESS_LINE_2": self.faults.address_variant("census_2021_households", rid, "address_line_2", parts["street"]),
-            "ADDRESS_LINE_3": parts["locality"], "TOWN": parts["town"],
+            "ADDRESS_LINE_1": self.faults.address_variant("census_2021_households", rid, "address_line_1", self.street_line(parts)),
+            "ADDRESS_LINE_2": parts["locality"], "TOWN": parts["town"],
             "POSTCODE": self.faults.blank("census_2021_households", rid, "postcode", "missing_postcode", parts["postcode"], self.ctx.config.faults.missing_postcode),
             "ACCOMMODATION_TYPE": np.array([codes.CENSUS_ACCOMMODATION_TYPE.get(c, "5") for c in self.gaz.classification[props]], dtype=object),
             "TENURE": H.tenure[hh].astype(str), "NUMBER_OF_RESIDENTS": np.array([size[h] for h in hh]),

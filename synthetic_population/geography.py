@@ -160,7 +160,7 @@ def _build_la(rng: np.random.Generator, config: WorldConfig, la_index: int, n_pr
 
     house_type = np.array(["RD02", "RD03", "RD04"], dtype=object)[rng.choice(3, size=n_streets, p=[0.25, 0.35, 0.40])]
     classification = np.where(is_flat, "RD06", house_type[street_of])
-    care_homes = rng.choice(n_props, size=max(2, n_props // 4000), replace=False)
+    care_homes = rng.choice(np.flatnonzero(~is_flat), size=max(2, n_props // 4000), replace=False)
     classification[care_homes] = "RI01"
     sao[care_homes] = ""
 
@@ -179,9 +179,12 @@ def _build_la(rng: np.random.Generator, config: WorldConfig, la_index: int, n_pr
     rank = np.empty(n_pc, dtype=np.int64)
     rank[order] = np.arange(n_pc) - np.repeat(group_start, np.diff(np.r_[group_start, n_pc]))
     pairs = np.char.add(INWARD_LETTERS[:, None], INWARD_LETTERS[None, :]).ravel()[rng.permutation(len(INWARD_LETTERS) ** 2)]
+    if rank.max() >= len(pairs):
+        raise RuntimeError("more postcodes in one sector than unit letter pairs")
+    offset = rng.integers(0, len(pairs), size=sector_key.max() + 1)[sector_key]
     pc_text = np.char.add(
         np.char.add(np.char.add(la.postcode_area, district.astype(str)), " "),
-        np.char.add(sector.astype(str), pairs[rank]),
+        np.char.add(sector.astype(str), pairs[(offset + rank) % len(pairs)]),
     )
 
     lsoa_id = np.arange(n_props) // LSOA_SIZE

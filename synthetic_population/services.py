@@ -56,7 +56,7 @@ def school_census(ctx: Context) -> pl.DataFrame:
     sen = np.full(n_persons, -1, dtype=np.int8)
     need = np.full(n_persons, "", dtype=object)
     missing_until = np.zeros(n_persons, dtype=np.int64)
-    absence_propensity = rng.normal(0, 0.6, n_persons)
+    absence_propensity = rng.normal(0, 0.8, n_persons)
     cin = ctx.history.cin
     _, lsoa_index = np.unique(gaz.lsoa, return_inverse=True)
     frames = []
@@ -64,8 +64,6 @@ def school_census(ctx: Context) -> pl.DataFrame:
     for year in ctx.config.years:
         for term, month, day_of_month in codes.SCHOOL_TERMS:
             census_day = day_number(date(year, month, day_of_month))
-            if census_day < ctx.population.start_day:
-                continue
             academic_start = year if month >= 9 else year - 1
             cutoff = day_number(date(academic_start, 8, 31))
             here = covering(spells, census_day)
@@ -210,9 +208,9 @@ CENSUS_DAY = date(2021, 3, 21)
 
 def census_2021(ctx: Context) -> pl.DataFrame | None:
     """Residents of private households on census day with their relationship to person 1."""
-    day = day_number(CENSUS_DAY)
-    if not (ctx.population.start_day <= day < day_number(ctx.config.end)):
+    if CENSUS_DAY.year not in ctx.config.years:
         return None
+    day = day_number(CENSUS_DAY)
     rng, P, H = ctx.rng, ctx.population.persons, ctx.population.households
     here = covering(ctx.history.spells, day)
     here = here.filter(pl.Series(H.kind[here["household"].to_numpy()] != KIND_INSTITUTION))

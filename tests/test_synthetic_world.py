@@ -64,9 +64,11 @@ def test_nhs_numbers_and_upns_are_valid_where_present(world: Path) -> None:
     for pattern in ("school_census/*/*.csv", "ssda903/*/*_header.csv"):
         upn = read(world, pattern)["UPN"].fill_null("").to_numpy()
         assert is_valid_upn(upn[upn != ""]).all()
-    # Blanks are exactly the logged missing-identifier faults.
-    logged = faults(world).filter(pl.col("fault") == "missing_nhs_number").height
-    assert logged == (~present).sum()
+    # Blanks are exactly the logged missing-identifier faults, and the duplicated copies of those rows.
+    log = faults(world).filter(pl.col("table") == "hes_apc")
+    blanked = set(log.filter(pl.col("fault") == "missing_nhs_number")["rid"].to_list())
+    copies = log.filter(pl.col("fault") == "duplicate_row").filter(pl.col("true_value").cast(pl.Int64).is_in(list(blanked))).height
+    assert len(blanked) + copies == (~present).sum()
 
 
 CODED_FIELDS = [
@@ -188,3 +190,24 @@ def test_malformed_files_are_broken_as_the_manifest_says(world: Path) -> None:
         by_fault["wrong_encoding"].read_bytes().decode("utf-8")
     assert "UPN" not in pl.read_csv(by_fault["missing_column"], infer_schema=False).columns
     assert by_fault["empty_file"].stat().st_size == 0
+
+
+def test_gazetteer_is_addressbase_like(world: Path) -> None:
+    gaz = pl.read_csv(next((world / "landing" / "gazetteer").rglob("*.csv")), infer_schema=False)
+    uprn = gaz["UPRN"]
+    assert uprn.n_unique() == gaz.height
+    assert uprn.str.contains(r"^[1-9][0-9]{0,11}$").all()
+    assert gaz["POSTCODE_LOCATOR"].str.contains(r"^[A-Z]{1,2}[0-9]{1,2} [0-9][ABD-HJLNP-UW-Z]{2}$").all()
+    assert gaz["LSOA21CD"].str.contains(r"^E01[0-9]{6}$").all()
+    assert set(gaz["IMD_DECILE"].cast(int)) <= set(range(1, 11))
+    # A postcode never straddles two local authorities.
+    assert gaz.group_by("POSTCODE_LOCATOR").agg(pl.col("LOCAL_CUSTODIAN_CODE").n_unique().alias("n"))["n"].max() == 1
+    # Flats point at a building (parent shell) that is itself in the gazetteer.
+    flats = gaz.filter(pl.col("PARENT_UPRN").fill_null("") != "")
+    assert flats.height > 0
+    assert set(flats["CLASSIFICATION_CODE"]) == {"RD06"}
+    shells = set(gaz.filter(pl.col("CLASSIFICATION_CODE") == "PP")["UPRN"])
+    assert set(flats["PARENT_UPRN"]) <= shells
+    # Every recorded address of every source is a gazetteer property.
+    addresses = pl.read_parquet(world / "truth" / "address_uprn.parquet")
+    assert addresses["address_uprn"].cast(pl.Utf8).is_in(uprn.implode()).all()

@@ -359,5 +359,3 @@ ADDRESSBASE_CLASS: tuple[Code, ...] = (
     Code("RD06", "Self-contained flat (includes maisonette / apartment)"), Code("PP", "Property shell (building of flats)"),
     Code("CR07", "Restaurant / cafeteria"), Code("CE07", "Education: school"), Code("RI01", "Care / nursing home"),
 )
-
-RESIDENTIAL_CLASSES = ("RD02", "RD03", "RD04", "RD06")

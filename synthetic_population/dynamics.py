@@ -59,6 +59,26 @@ def month_starts(config: WorldConfig) -> list[int]:
     return starts
 
 
+def pair_by_key(wanted: np.ndarray, offered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Match each wanted item to a distinct offered item with the same key, in offered order.
+
+    Returns the indices of the matched wanted items and of the offered items they got; the
+    k-th wanted item of a key gets the k-th offered item of that key, if there is one.
+    """
+
+    def ranked(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        rank = np.arange(len(keys)) - np.searchsorted(sorted_keys, sorted_keys)
+        return order, sorted_keys * 10_000_000 + rank
+
+    want_order, want_key = ranked(wanted)
+    offer_order, offer_key = ranked(offered)
+    pos = np.searchsorted(offer_key, want_key)
+    found = (pos < len(offer_key)) & (offer_key[np.minimum(pos, len(offer_key) - 1)] == want_key)
+    return want_order[found], offer_order[pos[found]]
+
+
 def _weighted(rng: np.random.Generator, code_list: tuple[codes.Code, ...], n: int) -> np.ndarray:
     values = np.array([c.code for c in code_list], dtype=object)
     weights = np.array([c.weight for c in code_list], dtype=float)
@@ -139,18 +159,9 @@ class Simulation:
         """A vacant home on the same street where there is one (-1 otherwise)."""
         vacant = np.flatnonzero(self.home & (self.pop.prop_household == -1))
         vacant = vacant[self.rng.permutation(len(vacant))]
-        vacant = vacant[np.argsort(self.gaz.street_id[vacant], kind="stable")]
-        v_street = self.gaz.street_id[vacant].astype(np.int64)
-        v_rank = np.arange(len(vacant)) - np.searchsorted(v_street, v_street)
-        order = np.argsort(streets, kind="stable")
-        s_sorted = streets[order].astype(np.int64)
-        s_rank = np.arange(len(order)) - np.searchsorted(s_sorted, s_sorted)
-        key_v = v_street * 1_000_000 + v_rank
-        key_s = s_sorted * 1_000_000 + s_rank
-        pos = np.searchsorted(key_v, key_s)
-        found = (pos < len(key_v)) & (key_v[np.minimum(pos, len(key_v) - 1)] == key_s)
+        movers, homes = pair_by_key(streets.astype(np.int64), self.gaz.street_id[vacant].astype(np.int64))
         out = np.full(len(streets), -1, dtype=np.int32)
-        out[order[found]] = vacant[pos[found]]
+        out[movers] = vacant[homes]
         return out
 
     def occupy(self, households: np.ndarray, props: np.ndarray) -> None:
@@ -251,17 +262,9 @@ class Simulation:
         men, hh = men[together], hh[together]
         rate = SEPARATION_RATE * np.exp(0.3 * H.hardship[hh]) * (1 + 1.5 * H.domestic_abuse[hh]) * days / 365.0
         leaving = rng.random(len(men)) < rate
-        men, hh = men[leaving], hh[leaving]
-        la = self.gaz.la_index[H.prop[hh]]
-        la = np.where(rng.random(len(men)) < 0.85, la, rng.integers(0, len(self.config.local_authorities), len(men))).astype(np.int8)
-        props = self.take_vacant(la)
-        ok = props >= 0
-        men, hh, props = men[ok], hh[ok], props[ok]
+        men, day = self.set_up_home(men[leaving], 0.85, m_start, days)
         if not len(men):
             return
-        day = self._day_in_month(m_start, days, len(men))
-        new = self.new_households(props, hh)
-        self.relocate(men, new, day)
         partners = P.partner[men]
         P.partner[partners] = -1
         P.partner[men] = -1
@@ -289,21 +292,11 @@ class Simulation:
         if not len(lone) or not len(singles):
             return
         # Pair each lone parent with a single adult of the other sex in the same LA.
-        key_single = self.gaz.la_index[H.prop[P.household[singles]]].astype(np.int64) * 2 + P.sex[singles]
-        key_lone = self.gaz.la_index[H.prop[P.household[lone]]].astype(np.int64) * 2 + (1 - P.sex[lone])
         singles = singles[rng.permutation(len(singles))]
         key_single = self.gaz.la_index[H.prop[P.household[singles]]].astype(np.int64) * 2 + P.sex[singles]
-        o = np.argsort(key_single, kind="stable")
-        singles, key_single = singles[o], key_single[o]
-        rank_single = np.arange(len(singles)) - np.searchsorted(key_single, key_single)
-        o = np.argsort(key_lone, kind="stable")
-        lone, key_lone = lone[o], key_lone[o]
-        rank_lone = np.arange(len(lone)) - np.searchsorted(key_lone, key_lone)
-        composite = key_single * 10_000_000 + rank_single
-        wanted = key_lone * 10_000_000 + rank_lone
-        pos = np.searchsorted(composite, wanted)
-        found = (pos < len(composite)) & (composite[np.minimum(pos, len(composite) - 1)] == wanted)
-        lone, partner = lone[found], singles[pos[found]]
+        key_lone = self.gaz.la_index[H.prop[P.household[lone]]].astype(np.int64) * 2 + (1 - P.sex[lone])
+        matched, offered = pair_by_key(key_lone, key_single)
+        lone, partner = lone[matched], singles[offered]
         if not len(lone):
             return
         day = self._day_in_month(m_start, days, len(lone))
@@ -327,16 +320,22 @@ class Simulation:
         )
         young = young[with_parent & ~changed[hh] & (H.kind[hh] == KIND_PRIVATE)]
         young = young[rng.random(len(young)) < LEAVE_HOME_RATE * days / 365.0]
-        la = self.gaz.la_index[H.prop[P.household[young]]]
-        la = np.where(rng.random(len(young)) < 0.8, la, rng.integers(0, len(self.config.local_authorities), len(young))).astype(np.int8)
-        props = self.take_vacant(la)
-        young, props = young[props >= 0], props[props >= 0]
-        if not len(young):
-            return
-        day = self._day_in_month(m_start, days, len(young))
-        new = self.new_households(props, P.household[young])
-        self.relocate(young, new, day)
+        young, day = self.set_up_home(young, 0.8, m_start, days)
         self._log(young, day, "left_home")
+
+    def set_up_home(self, people: np.ndarray, stay_in_la: float, m_start: int, days: int) -> tuple[np.ndarray, np.ndarray]:
+        """Move people out to homes of their own, mostly in the same LA; returns who moved and when."""
+        rng, H = self.rng, self.H
+        old = self.P.household[people]
+        la = self.gaz.la_index[H.prop[old]]
+        la = np.where(rng.random(len(people)) < stay_in_la, la, rng.integers(0, len(self.config.local_authorities), len(people))).astype(np.int8)
+        props = self.take_vacant(la)
+        found = props >= 0
+        people, old, props = people[found], old[found], props[found]
+        day = self._day_in_month(m_start, days, len(people))
+        if len(people):
+            self.relocate(people, self.new_households(props, old), day)
+        return people, day
 
     def household_moves(self, m_start: int, days: int) -> None:
         H, rng, gaz = self.H, self.rng, self.gaz

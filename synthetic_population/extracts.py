@@ -243,11 +243,15 @@ class ExtractWriter:
         out = self.finish(table, frame, files, columns, ["LA", "ESTAB"])
         self.write_csv(out, list(columns))
 
+    def events_in_years(self, table: str, events: pl.DataFrame, date_col: str) -> pl.DataFrame:
+        """Events of the collection years, with the people and the addresses they gave."""
+        frame = self.with_people(events)
+        frame = frame.filter(pl.Series(np.isin(financial_year(frame[date_col].to_numpy()), self.ctx.config.years)))
+        return self.addresses(table, frame, date_col)
+
     def hospital(self, admissions: pl.DataFrame) -> None:
         table = "hes_apc"
-        frame = self.with_people(admissions)
-        frame = frame.filter(pl.Series(np.isin(financial_year(frame["admission_day"].to_numpy()), self.ctx.config.years)))
-        frame = self.addresses(table, frame, "admission_day")
+        frame = self.events_in_years(table, admissions, "admission_day")
         rid = frame["_rid"].to_numpy()
         parts = self.address_parts(frame["_address_prop"].to_numpy())
         nhs = self.faults.blank(table, rid, "nhs_number", "missing_nhs_number", frame["nhs_number"].cast(pl.Utf8).to_numpy().astype(object), self.ctx.config.faults.missing_nhs_number)
@@ -269,9 +273,7 @@ class ExtractWriter:
 
     def youth_justice(self, offences: pl.DataFrame) -> None:
         table = "youth_justice"
-        frame = self.with_people(offences)
-        frame = frame.filter(pl.Series(np.isin(financial_year(frame["offence_day"].to_numpy()), self.ctx.config.years)))
-        frame = self.addresses(table, frame, "offence_day")
+        frame = self.events_in_years(table, offences, "offence_day")
         rid = frame["_rid"].to_numpy()
         parts = self.address_parts(frame["_address_prop"].to_numpy())
         first, last = self.names(table, frame)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
 
 from .config import WorldConfig
 
@@ -58,16 +57,6 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self.uprn)
 
-    def to_frame(self) -> pl.DataFrame:
-        return pl.DataFrame(
-            {
-                "uprn": self.uprn, "parent_uprn": self.parent_uprn, "classification": self.classification,
-                "sao": self.sao, "pao_number": self.pao_number, "pao_text": self.pao_text, "street": self.street,
-                "locality": self.locality, "town": self.town, "postcode": self.postcode, "la_index": self.la_index,
-                "lsoa": self.lsoa, "imd_decile": self.imd_decile,
-            }
-        )
-
 
 def distinct_random_ints(rng: np.random.Generator, n: int, low: int, high: int) -> np.ndarray:
     """n distinct int64 values in [low, high), in random order (UPRNs are not sequential)."""
@@ -97,22 +86,12 @@ def build_gazetteer(rng: np.random.Generator, config: WorldConfig, households: i
     shell = {key: values[flats_idx] for key, values in columns.items()}
     shell["sao"] = np.full(len(building_keys), "", dtype=object)
     shell["classification"] = np.full(len(building_keys), "PP", dtype=object)
+    shared = {name: np.concatenate([columns[name], shell[name]]) for name in columns}
     return Gazetteer(
         uprn=np.concatenate([uprn[:n], shell_uprn]),
         parent_uprn=np.concatenate([parent, np.zeros(len(building_keys), dtype=np.int64)]),
-        classification=np.concatenate([columns["classification"], shell["classification"]]),
-        sao=np.concatenate([columns["sao"], shell["sao"]]),
-        pao_number=np.concatenate([columns["pao_number"], shell["pao_number"]]),
-        pao_text=np.concatenate([columns["pao_text"], shell["pao_text"]]),
-        street_id=np.concatenate([columns["street_id"], shell["street_id"]]),
-        street=np.concatenate([columns["street"], shell["street"]]),
-        locality=np.concatenate([columns["locality"], shell["locality"]]),
-        town=np.concatenate([columns["town"], shell["town"]]),
-        postcode=np.concatenate([columns["postcode"], shell["postcode"]]),
-        la_index=np.concatenate([columns["la_index"], shell["la_index"]]),
-        lsoa=np.concatenate([columns["lsoa"], shell["lsoa"]]),
-        imd_decile=np.concatenate([columns["imd_decile"], shell["imd_decile"]]),
         residential=np.concatenate([columns["classification"] != "RI01", np.zeros(len(building_keys), dtype=bool)]),
+        **shared,
     )
 
 

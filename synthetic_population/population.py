@@ -9,7 +9,7 @@ household circumstances; every service event rate rises with it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -90,7 +90,6 @@ class Population:
     households: Columns
     prop_household: np.ndarray  # property -> occupying household, -1 vacant
     start_day: int
-    extra: dict = field(default_factory=dict)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:

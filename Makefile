@@ -20,7 +20,7 @@ demo: sync
 	@echo
 	@$(UV) run hearth status
 	@echo "Extracts: $(HEARTH_LANDING_DIR)/  ground truth: data/truth/  broken files for ingestion tests: data/malformed/"
-	@echo "Look around: uv run dagster dev -w workspace.yaml (Dagster UI), duckdb -readonly $(HEARTH_WAREHOUSE_PATH)"
+	@echo "Look around: uv run dagster dev -w workspace.yaml (Dagster UI); uv run hearth status (warehouse tables)"
 
 test: sync
 	$(UV) run pytest

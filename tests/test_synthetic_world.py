@@ -145,19 +145,35 @@ def test_fault_log_matches_what_the_files_say(world: Path) -> None:
 
 
 def test_fault_counts_follow_the_configured_rates(tmp_path: Path) -> None:
-    rates = FaultRates(name_typo=0.1, missing_postcode=0.2, duplicate_row=0.05, nickname=0.0)
+    rates = FaultRates(
+        name_typo=0.1, missing_postcode=0.2, duplicate_row=0.05, nickname=0.0, missing_upn=0.15,
+        missing_nhs_number=0.1, out_of_list_code=0.05, dob_day_month_swap=0.2,
+    )
     generate_world(WorldConfig(persons=3000, seed=3, faults=rates), tmp_path / "landing", tmp_path / "truth")
     log = pl.read_parquet(tmp_path / "truth" / "faults.parquet")
     records = pl.read_parquet(tmp_path / "truth" / "record_person.parquet")
-    for table, fault, field, rate in (
-        ("school_census", "name_typo", "last_name", 0.1),
-        ("school_census", "missing_postcode", "postcode", 0.2),
-        ("hes_apc", "duplicate_row", "*", 0.05),
+    persons = pl.read_parquet(tmp_path / "truth" / "persons.parquet")
+
+    def originals(table: str) -> pl.DataFrame:
+        copies = log.filter((pl.col("table") == table) & (pl.col("fault") == "duplicate_row"))["rid"]
+        return records.filter((pl.col("table") == table) & ~pl.col("rid").is_in(copies.implode()))
+
+    # A day-month swap can only happen where the day is 12 or less and differs from the month.
+    swappable = persons.filter((pl.col("dob").dt.day() <= 12) & (pl.col("dob").dt.day() != pl.col("dob").dt.month()))["person_id"]
+    for table, fault, field, rate, eligible in (
+        ("school_census", "name_typo", "last_name", 0.1, None),
+        ("school_census", "missing_postcode", "postcode", 0.2, None),
+        ("school_census", "missing_upn", "upn", 0.15, None),
+        ("school_census", "out_of_list_code", "ethnicity", 0.05, None),
+        ("school_census", "dob_day_month_swap", "dob", 0.2, swappable),
+        ("hes_apc", "missing_nhs_number", "nhs_number", 0.1, None),
+        ("hes_apc", "duplicate_row", "*", 0.05, None),
     ):
-        n = records.filter(pl.col("table") == table).height - log.filter((pl.col("table") == table) & (pl.col("fault") == "duplicate_row")).height
+        rows = originals(table)
+        n = rows.height if eligible is None else rows.filter(pl.col("person_id").is_in(eligible.implode())).height
         count = log.filter((pl.col("table") == table) & (pl.col("fault") == fault) & (pl.col("field") == field)).height
         sigma = np.sqrt(n * rate * (1 - rate))
-        assert abs(count - n * rate) < 4 * sigma, (table, fault, count, n * rate)
+        assert n > 500 and abs(count - n * rate) < 4 * sigma, (table, fault, count, n * rate)
     assert log.filter(pl.col("fault") == "nickname").height == 0
 
 

@@ -5,6 +5,10 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 DEMO_PERSONS ?= 20000
 export HEARTH_LANDING_DIR ?= data/landing
 export HEARTH_WAREHOUSE_PATH ?= data/warehouse/hearth.duckdb
+FIRST_YEAR ?= 2019
+LAST_YEAR ?= 2023
+export HEARTH_COLLECTION_YEARS ?= $(FIRST_YEAR)-$(LAST_YEAR)
+DAGSTER := $(UV) run dagster asset materialize -m orchestration.definitions
 
 .PHONY: demo test uv sync bench-generate
 
@@ -15,8 +19,9 @@ sync: uv
 	$(UV) sync --frozen
 
 demo: sync
-	$(UV) run hearth generate --persons $(DEMO_PERSONS) --out $(HEARTH_LANDING_DIR) --truth data/truth --malformed data/malformed
-	$(UV) run dagster asset materialize -m orchestration.definitions --select '*'
+	$(UV) run hearth generate --persons $(DEMO_PERSONS) --years $(FIRST_YEAR)-$(LAST_YEAR) --out $(HEARTH_LANDING_DIR) --truth data/truth --malformed data/malformed
+	$(DAGSTER) --select 'group:landing'
+	$(DAGSTER) --select 'group:raw' --partition-range $(FIRST_YEAR)...$(LAST_YEAR)
 	@echo
 	@$(UV) run hearth status
 	@echo "Extracts: $(HEARTH_LANDING_DIR)/  ground truth: data/truth/  broken files for ingestion tests: data/malformed/"

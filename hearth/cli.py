@@ -84,9 +84,17 @@ def _status(args: argparse.Namespace) -> int:
             "select schema_name, table_name from duckdb_tables() order by schema_name, table_name"
         ).fetchall()
         print(f"Warehouse {path}:")
-        for schema, table in tables:
-            rows = con.sql(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
-            print(f"  {schema}.{table:<32} {rows:>12,} rows")
+        names = [f"{schema}.{table}" for schema, table in tables]
+        width = max(map(len, names), default=0)
+        for name in names:
+            rows = con.sql(f"select count(*) from {name}").fetchone()[0]
+            print(f"  {name:<{width}} {rows:>12,} rows")
+        if "quarantine.rejected_rows" in names:
+            print("Quarantined rows by table and rule (quarantine.rejected_rows):")
+            for table, rule, count in con.sql(
+                "select table_name, rule, count(distinct source_file || row_number) from quarantine.rejected_rows group by all order by 1, 3 desc"
+            ).fetchall():
+                print(f"  {table:<24} {rule:<48} {count:>8,}")
     return 0
 
 

@@ -8,10 +8,13 @@ from orchestration.assets.landing import (
     landing_file_inventory,
     no_unrecognised_files,
 )
+from orchestration.assets.raw import IngestionGates, build_ingestion_assets
 from orchestration.resources import LandingZone
-from orchestration.settings import HearthPaths
+from orchestration.settings import HearthPaths, collection_years, quarantine_thresholds
 
 paths = HearthPaths.from_env()
+collection_year_partitions = dg.StaticPartitionsDefinition([str(year) for year in collection_years()])
+ingestion_assets = build_ingestion_assets(collection_year_partitions)
 
 landing_inventory_job = dg.define_asset_job(
     name="landing_inventory_job",
@@ -19,12 +22,22 @@ landing_inventory_job = dg.define_asset_job(
     description="Inventory every landed extract into landing.file_inventory and run its checks.",
 )
 
+ingestion_job = dg.define_asset_job(
+    name="ingestion_job",
+    selection=dg.AssetSelection.groups("raw"),
+    partitions_def=collection_year_partitions,
+    description="Validate and load every source's extracts for a collection year into raw, quarantining bad rows.",
+)
+
 defs = dg.Definitions(
-    assets=[landing_file_inventory],
+    assets=[landing_file_inventory, *ingestion_assets],
     asset_checks=[every_source_has_files, no_unrecognised_files],
-    jobs=[landing_inventory_job],
+    jobs=[landing_inventory_job, ingestion_job],
     resources={
         "landing_zone": LandingZone(root=str(paths.landing_dir)),
         "warehouse": DuckDBResource(database=str(paths.warehouse_path)),
+        "gates": IngestionGates(thresholds=quarantine_thresholds()),
     },
+    # DuckDB allows one writer at a time, so steps run one after another in a single process.
+    executor=dg.in_process_executor,
 )

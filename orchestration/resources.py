@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -15,11 +14,11 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from ingestion.files import sha256_file
 from orchestration.settings import LANDING_SOURCE_NAMES
 
 LANDING_FILE_SUFFIXES: frozenset[str] = frozenset({".csv", ".xml"})
 _YEAR = re.compile(r"\d{4}")
-_HASH_CHUNK_BYTES = 1024 * 1024
 
 
 class LandingDirectoryNotFoundError(FileNotFoundError):
@@ -50,15 +49,6 @@ class UnrecognisedFile:
 class LandingScan:
     files: tuple[LandingFile, ...]
     unrecognised: tuple[UnrecognisedFile, ...]
-
-
-def sha256_file(path: Path, chunk_bytes: int = _HASH_CHUNK_BYTES) -> str:
-    """Hex sha256 of a file, read in fixed-size chunks so large extracts stay out of memory."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def classify_landing_path(relative: str) -> str | None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
+
+from ingestion.registry import SOURCES
 
 
 def find_repo_root(start: Path | None = None) -> Path:
@@ -66,22 +67,36 @@ class HearthPaths(BaseModel):
         )
 
 
-@dataclass(frozen=True)
-class LandingSource:
-    """A source system whose extracts land under ``data/landing/<name>/<collection_year>/``."""
+LANDING_SOURCE_NAMES: tuple[str, ...] = tuple(source.name for source in SOURCES)
 
-    name: str
-    description: str
+COLLECTION_YEARS_ENV = "HEARTH_COLLECTION_YEARS"
+DEFAULT_COLLECTION_YEARS = "2019-2023"
+QUARANTINE_THRESHOLDS_ENV = "HEARTH_QUARANTINE_THRESHOLDS"
 
 
-LANDING_SOURCES: tuple[LandingSource, ...] = (
-    LandingSource("gazetteer", "Address gazetteer: properties with UPRNs and postcodes."),
-    LandingSource("census_2021", "Census 2021 household and person records."),
-    LandingSource("school_census", "School census: pupil enrolments and characteristics."),
-    LandingSource("cin_census", "Children in Need census: referrals, assessments and plans."),
-    LandingSource("ssda903", "SSDA903 children looked after return: episodes of care."),
-    LandingSource("hes_apc", "Hospital Episode Statistics admitted patient care episodes."),
-    LandingSource("youth_justice", "Youth justice service case-level records."),
-)
+def collection_years(environ: Mapping[str, str] | None = None) -> tuple[int, ...]:
+    """The collection years Hearth partitions by: `2019-2023` or `2019,2021,2022` in HEARTH_COLLECTION_YEARS."""
+    text = (os.environ if environ is None else environ).get(COLLECTION_YEARS_ENV) or DEFAULT_COLLECTION_YEARS
+    try:
+        if "-" in text:
+            first, last = (int(part) for part in text.split("-", 1))
+            years = tuple(range(first, last + 1))
+        else:
+            years = tuple(sorted({int(part) for part in text.split(",")}))
+    except ValueError as exc:
+        raise ValueError(f"{COLLECTION_YEARS_ENV} must look like 2019-2023 or 2019,2020; got {text!r}") from exc
+    if not years:
+        raise ValueError(f"{COLLECTION_YEARS_ENV} names no years: {text!r}")
+    return years
 
-LANDING_SOURCE_NAMES: tuple[str, ...] = tuple(source.name for source in LANDING_SOURCES)
+
+def quarantine_thresholds(environ: Mapping[str, str] | None = None) -> dict[str, float]:
+    """Per-source overrides of the quarantine gate, e.g. `hes_apc=0.02,school_census=0.1`."""
+    text = (os.environ if environ is None else environ).get(QUARANTINE_THRESHOLDS_ENV) or ""
+    thresholds: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        if name not in LANDING_SOURCE_NAMES:
+            raise ValueError(f"{QUARANTINE_THRESHOLDS_ENV}: unknown source {name!r}")
+        thresholds[name] = float(value)
+    return thresholds

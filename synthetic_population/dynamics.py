@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from . import codes
+import code_lists as codes
 from .config import WorldConfig
 from .geography import Gazetteer
 from .population import (

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import polars as pl
 
-from . import codes
+import code_lists as codes
 from .dynamics import History, day_number
 from .faults import FaultInjector
 from .services import Context, at_dates

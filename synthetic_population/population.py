@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import codes
+import code_lists as codes
 from .config import WorldConfig
 from .geography import Gazetteer
 from .names import draw_names

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from synthetic_population import codes
+import code_lists as codes
 from synthetic_population.config import FaultRates, WorldConfig
 from synthetic_population.identifiers import is_valid_nhs_number, is_valid_upn
 from synthetic_population.world import generate_world

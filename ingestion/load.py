@@ -1,0 +1,257 @@
+"""Load one source's extracts for one collection year into DuckDB: validated rows to `raw`,
+rejected rows to `quarantine`, and a file registry in `audit` that makes loading idempotent.
+
+Nothing is lost: for every file and table, rows read = rows loaded + rows quarantined. A file
+already loaded with the same sha256 is skipped; a changed file replaces its earlier rows. All
+writes of a partition happen in one transaction, so a failure leaves the warehouse as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandera.polars as pa
+import polars as pl
+
+from validations.raw_checks import RULE_COLUMNS, RULE_MESSAGES
+from validations.raw_schemas import RAW_TABLES, ValidationContext
+
+from .files import ROW_NUMBER, FileRejected, read_cin_xml, read_csv_extract, sha256_file
+from .registry import Source, landing_folder
+
+QUARANTINE_COLUMNS = {
+    "table_name": pl.Utf8, "source_file": pl.Utf8, "sha256": pl.Utf8, "collection_year": pl.Int32, "row_number": pl.Int64,
+    "rule": pl.Utf8, "column_name": pl.Utf8, "offending_value": pl.Utf8, "message": pl.Utf8, "record": pl.Utf8,
+    "load_run_id": pl.Utf8, "quarantined_at": pl.Datetime("us", "UTC"),
+}
+
+DDL = """
+create schema if not exists raw;
+create schema if not exists quarantine;
+create schema if not exists audit;
+create table if not exists quarantine.rejected_rows (
+    table_name varchar, source_file varchar, sha256 varchar, collection_year integer, row_number bigint,
+    rule varchar, column_name varchar, offending_value varchar, message varchar, record varchar,
+    load_run_id varchar, quarantined_at timestamptz
+);
+create table if not exists audit.ingested_files (
+    source varchar, collection_year integer, table_name varchar, source_file varchar, sha256 varchar,
+    rows_read bigint, rows_loaded bigint, rows_quarantined bigint, load_run_id varchar, loaded_at timestamptz,
+    primary key (table_name, source_file)
+);
+create table if not exists audit.validation_results (
+    load_run_id varchar, checked_at timestamptz, source varchar, collection_year integer, table_name varchar,
+    source_file varchar, rule varchar, failures bigint, rows_checked bigint
+);
+"""
+
+
+@dataclass
+class FileLoad:
+    table: str
+    source_file: str
+    sha256: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    status: str  # loaded, replaced or unchanged
+    failures_by_rule: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class PartitionLoad:
+    source: str
+    year: int
+    files: list[FileLoad]
+    seconds_read: float = 0.0
+    seconds_validate: float = 0.0
+    seconds_write: float = 0.0
+
+    def for_table(self, table: str) -> list[FileLoad]:
+        return [f for f in self.files if f.table == table]
+
+
+@dataclass
+class _Pending:
+    path: Path
+    rel: str
+    sha256: str
+    table: str
+    frame: pl.DataFrame
+    status: str
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(DDL)
+
+
+def _read(path: Path, kind_reader: str, tables: tuple[str, ...]) -> dict[str, pl.DataFrame]:
+    if kind_reader == "cin_xml":
+        return read_cin_xml(path)
+    (table,) = tables
+    return {table: read_csv_extract(path, RAW_TABLES[table].column_names)}
+
+
+def ingest_partition(con: duckdb.DuckDBPyConnection, source: Source, year: int, landing: Path, run_id: str) -> PartitionLoad:
+    """Read, validate and load every extract of `source` for collection `year`."""
+    folder = landing_folder(landing, source, year)
+    paths = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    if not paths:
+        if source.collected_every_year:
+            raise FileRejected(folder, f"no {source.name} extract for collection year {year}")
+        return PartitionLoad(source.name, year, [])
+    for path in paths:
+        if source.kind_of(path.name) is None:
+            patterns = ", ".join(k.pattern for k in source.files)
+            raise FileRejected(path, f"unknown file: not a {source.name} extract (expected {patterns})")
+
+    ensure_schemas(con)
+    registered = dict(
+        con.execute("select table_name || '|' || source_file, sha256 from audit.ingested_files where source = ? and collection_year = ?", [source.name, year]).fetchall()
+    )
+    started = time.perf_counter()
+    pending: list[_Pending] = []
+    unchanged: list[FileLoad] = []
+    for path in paths:
+        kind = source.kind_of(path.name)
+        rel = path.relative_to(landing).as_posix()
+        sha = sha256_file(path)
+        for table, frame in _read(path, kind.reader, kind.tables).items():
+            previous = registered.get(f"{table}|{rel}")
+            status = "unchanged" if previous == sha else ("replaced" if previous else "loaded")
+            pending.append(_Pending(path, rel, sha, table, frame, status))
+    result = PartitionLoad(source.name, year, [])
+    result.seconds_read = time.perf_counter() - started
+
+    started = time.perf_counter()
+    by_return: dict[str, list[_Pending]] = defaultdict(list)
+    for item in pending:
+        by_return[source.return_of(item.path.name)].append(item)
+    to_write: list[tuple[_Pending, pl.DataFrame, pl.DataFrame]] = []
+    for members in by_return.values():
+        companions = {m.table: m.frame for m in members}
+        ctx = ValidationContext(reference_date=source.period_end(year), companions=companions)
+        for item in members:
+            if item.status == "unchanged":
+                unchanged.append(_registered_load(con, item))
+                continue
+            valid, rejected = validate(item.table, item.frame, ctx)
+            to_write.append((item, valid, rejected))
+    result.seconds_validate = time.perf_counter() - started
+
+    started = time.perf_counter()
+    now = datetime.now(UTC)
+    con.execute("begin transaction")
+    try:
+        for item, valid, rejected in to_write:
+            result.files.append(_write(con, source, year, item, valid, rejected, run_id, now))
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    result.files.extend(unchanged)
+    result.seconds_write = time.perf_counter() - started
+    return result
+
+
+def validate(table: str, frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split a frame into rows that pass every rule and one quarantine row per (row, broken rule)."""
+    try:
+        RAW_TABLES[table].schema(ctx).validate(frame, lazy=True)
+        return frame, pl.DataFrame(schema={"index": pl.Int64, "rule": pl.Utf8, "column_name": pl.Utf8, "offending_value": pl.Utf8})
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    if cases["index"].null_count():
+        problems = cases.filter(pl.col("index").is_null())
+        raise FileRejected(table, "schema problem: " + "; ".join(f"{r['column']}: {r['check']}" for r in problems.iter_rows(named=True)))
+    cases = cases.with_columns(pl.col("index").cast(pl.Int64))
+    on_column = cases.filter(pl.col("schema_context") == "Column").select(
+        "index", pl.col("check").alias("rule"), pl.col("column").alias("column_name"), pl.col("failure_case").alias("offending_value")
+    )
+    on_frame = [
+        _frame_rule_values(frame, rule, group["index"])
+        for (rule,), group in cases.filter(pl.col("schema_context") != "Column").group_by("check")
+    ]
+    rejected = pl.concat([on_column, *on_frame], how="vertical_relaxed")
+    bad = rejected["index"].unique()
+    valid = frame.with_row_index("_index").filter(~pl.col("_index").is_in(bad.implode())).drop("_index")
+    return valid, rejected
+
+
+def _frame_rule_values(frame: pl.DataFrame, rule: str, index: pl.Series) -> pl.DataFrame:
+    columns = RULE_COLUMNS.get(rule, ())
+    rows = frame[index.to_list()]
+    values = pl.concat_str([pl.lit(f"{c}=") + pl.col(c).fill_null("") for c in columns], separator="; ") if columns else pl.lit(None, dtype=pl.Utf8)
+    return rows.select(
+        pl.Series("index", index, dtype=pl.Int64), pl.lit(rule).alias("rule"), pl.lit(",".join(columns) or None, dtype=pl.Utf8).alias("column_name"),
+        values.alias("offending_value"),
+    )
+
+
+def _registered_load(con: duckdb.DuckDBPyConnection, item: _Pending) -> FileLoad:
+    rows = con.execute(
+        "select rows_read, rows_loaded, rows_quarantined from audit.ingested_files where table_name = ? and source_file = ?", [item.table, item.rel]
+    ).fetchone()
+    return FileLoad(item.table, item.rel, item.sha256, rows[0], rows[1], rows[2], "unchanged")
+
+
+def _create_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> None:
+    data = ", ".join(f'"{c}" varchar' for c in columns)
+    con.execute(
+        f"create table if not exists raw.{table} ({data}, _source_file varchar, _sha256 varchar, _row_number bigint, "
+        "_collection_year integer, _load_run_id varchar, _loaded_at timestamptz)"
+    )
+
+
+def _write(con, source: Source, year: int, item: _Pending, valid: pl.DataFrame, rejected: pl.DataFrame, run_id: str, now: datetime) -> FileLoad:
+    table, rel = item.table, item.rel
+    data_columns = [c for c in item.frame.columns if c != ROW_NUMBER]
+    _create_raw_table(con, table, data_columns)
+    for statement in (
+        f"delete from raw.{table} where _source_file = ?",
+        "delete from quarantine.rejected_rows where table_name = ? and source_file = ?",
+        "delete from audit.ingested_files where table_name = ? and source_file = ?",
+    ):
+        con.execute(statement, [rel] if statement.startswith(f"delete from raw.{table}") else [table, rel])
+    loaded = valid.select(
+        *data_columns, pl.lit(rel).alias("_source_file"), pl.lit(item.sha256).alias("_sha256"), pl.col(ROW_NUMBER).alias("_row_number"),
+        pl.lit(year, dtype=pl.Int32).alias("_collection_year"), pl.lit(run_id).alias("_load_run_id"), pl.lit(now).alias("_loaded_at"),
+    )
+    con.register("_loading", loaded.to_arrow())
+    con.execute(f"insert into raw.{table} by name select * from _loading")
+    con.unregister("_loading")
+
+    quarantined = _quarantine_rows(item, rejected, data_columns, table, year, run_id, now)
+    con.register("_quarantine", quarantined.to_arrow())
+    con.execute("insert into quarantine.rejected_rows by name select * from _quarantine")
+    con.unregister("_quarantine")
+
+    rows_quarantined = int(rejected["index"].n_unique()) if rejected.height else 0
+    failures = dict(rejected.group_by("rule").len().iter_rows()) if rejected.height else {}
+    con.execute(
+        "insert into audit.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [source.name, year, table, rel, item.sha256, item.frame.height, valid.height, rows_quarantined, run_id, now],
+    )
+    results = [(run_id, now, source.name, year, table, rel, rule, count, item.frame.height) for rule, count in failures.items()]
+    results.append((run_id, now, source.name, year, table, rel, "*", rows_quarantined, item.frame.height))
+    con.executemany("insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)", results)
+    return FileLoad(table, rel, item.sha256, item.frame.height, valid.height, rows_quarantined, item.status, failures)
+
+
+def _quarantine_rows(item: _Pending, rejected: pl.DataFrame, data_columns: list[str], table: str, year: int, run_id: str, now: datetime) -> pl.DataFrame:
+    if not rejected.height:
+        return pl.DataFrame(schema=QUARANTINE_COLUMNS)
+    records = item.frame.with_row_index("index").select(
+        pl.col("index").cast(pl.Int64), pl.col(ROW_NUMBER).alias("row_number"), pl.struct(data_columns).struct.json_encode().alias("record")
+    )
+    messages = pl.col("rule").replace_strict(RULE_MESSAGES, default=pl.col("rule"), return_dtype=pl.Utf8)
+    return rejected.join(records, on="index", how="left").select(
+        pl.lit(table).alias("table_name"), pl.lit(item.rel).alias("source_file"), pl.lit(item.sha256).alias("sha256"),
+        pl.lit(year, dtype=pl.Int32).alias("collection_year"), "row_number", "rule", "column_name", "offending_value",
+        messages.alias("message"), "record", pl.lit(run_id).alias("load_run_id"), pl.lit(now).alias("quarantined_at"),
+    ).sort("row_number", "rule")

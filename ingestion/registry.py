@@ -1,0 +1,106 @@
+"""The registry of sources: which files each one lands, which raw tables they fill, and its gate.
+
+One entry per source system; the Dagster asset factory builds one multi-asset per entry (one
+asset per raw table), so adding a source means adding an entry here and its table rules in
+`validations/raw_schemas.py`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from validations.raw_schemas import RAW_TABLES
+
+from .files import CIN_TABLE_COLUMNS
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """Files matching `pattern` in `<source>/<year>/` fill `tables` (one for CSV, several for XML)."""
+
+    pattern: str
+    tables: tuple[str, ...]
+    reader: str = "csv"  # "csv" or "cin_xml"
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    description: str
+    files: tuple[FileKind, ...]
+    collected_every_year: bool
+    period_end: Callable[[int], date]
+    failure_threshold: float = 0.05  # share of rows quarantined above which the gate blocks
+    return_of: Callable[[str], str] = lambda file_name: file_name  # files of one return validate together
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(t for kind in self.files for t in kind.tables)
+
+    def kind_of(self, file_name: str) -> FileKind | None:
+        return next((k for k in self.files if fnmatch.fnmatch(file_name, k.pattern)), None)
+
+
+def _financial_year_end(year: int) -> date:
+    return date(year, 3, 31)
+
+
+def _calendar_year_end(year: int) -> date:
+    return date(year, 12, 31)
+
+
+SOURCES: tuple[Source, ...] = (
+    Source(
+        "gazetteer", "AddressBase-style gazetteer snapshot: every property with its UPRN, address and area codes.",
+        (FileKind("gazetteer_*.csv", ("gazetteer",)),), collected_every_year=False, period_end=_calendar_year_end, failure_threshold=0.001,
+    ),
+    Source(
+        "census_2021", "Census 2021 household forms and person records.",
+        (FileKind("*households.csv", ("census_2021_households",)), FileKind("*persons.csv", ("census_2021_persons",))),
+        collected_every_year=False, period_end=lambda year: date(year, 3, 21),
+    ),
+    Source(
+        "school_census", "Termly school census pupil records (spring, summer, autumn).",
+        (FileKind("school_census_*.csv", ("school_census",)),), collected_every_year=True, period_end=_calendar_year_end,
+    ),
+    Source(
+        "cin_census", "Children in need census returns (DfE XML), one per local authority and year.",
+        (FileKind("cin_*.xml", tuple(CIN_TABLE_COLUMNS), reader="cin_xml"),), collected_every_year=True, period_end=_financial_year_end,
+    ),
+    Source(
+        "ssda903", "SSDA903 looked-after children returns: header and episodes, one pair per local authority and year.",
+        (FileKind("ssda903_*_header.csv", ("ssda903_header",)), FileKind("ssda903_*_episodes.csv", ("ssda903_episodes",))),
+        collected_every_year=True, period_end=_financial_year_end,
+        return_of=lambda file_name: re.sub(r"_(header|episodes)\.csv$", "", file_name),
+    ),
+    Source(
+        "hes_apc", "Hospital Episode Statistics admitted patient care, by financial year.",
+        (FileKind("hes_apc_*.csv", ("hes_apc",)),), collected_every_year=True, period_end=_financial_year_end,
+    ),
+    Source(
+        "youth_justice", "Youth offending team case lists: offences and outcomes, by financial year.",
+        (FileKind("youth_offences_*.csv", ("youth_justice",)),), collected_every_year=True, period_end=_financial_year_end,
+    ),
+)
+
+SOURCES_BY_NAME = {s.name: s for s in SOURCES}
+
+
+def check_registry() -> None:
+    """Every table a source fills has rules, and no table is filled by two sources."""
+    tables = [t for s in SOURCES for t in s.tables]
+    missing = sorted(set(tables) - set(RAW_TABLES))
+    if missing or len(tables) != len(set(tables)):
+        raise RuntimeError(f"source registry and raw table rules disagree: no rules for {missing}")
+
+
+def landing_folder(landing: Path, source: Source, year: int) -> Path:
+    return landing / source.name / str(year)
+
+
+check_registry()

@@ -1,0 +1,147 @@
+"""Raw ingestion: one multi-asset per source (one asset per raw table), built by one factory.
+
+Each run reads a source's extracts for the selected collection years, validates them with the
+pandera schemas in `validations/`, loads valid rows into `raw.<table>` and rejected rows into
+`quarantine.rejected_rows`. Two checks sit beside every table: rows reconcile per file, and
+the quarantine rate stays within the source's threshold (blocking: downstream assets wait).
+"""
+
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from ingestion.files import FileRejected
+from ingestion.load import PartitionLoad, ensure_schemas, ingest_partition
+from ingestion.registry import SOURCES, Source
+from orchestration.resources import LandingZone, warehouse_connection
+from validations.raw_schemas import RAW_TABLES
+
+RECONCILE_CHECK = "rows_reconcile"
+GATE_CHECK = "quarantine_rate_within_threshold"
+
+
+class IngestionGates(dg.ConfigurableResource):
+    """Quarantine-rate thresholds per source; a source not named keeps its registry default."""
+
+    thresholds: dict[str, float] = {}
+
+    def threshold(self, source: Source) -> float:
+        return self.thresholds.get(source.name, source.failure_threshold)
+
+
+def raw_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", table])
+
+
+def reconcile(con: duckdb.DuckDBPyConnection, table: str, years: list[int]) -> list[tuple[str, int, int, int]]:
+    """Per file: (file, rows read, rows in raw, distinct rows in quarantine), counted from the tables themselves."""
+    exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = ?", [table]).fetchone()[0]
+    if not exists:
+        return []
+    return con.execute(
+        f"""
+        select f.source_file, f.rows_read,
+               (select count(*) from raw.{table} r where r._source_file = f.source_file),
+               (select count(distinct q.row_number) from quarantine.rejected_rows q where q.table_name = ? and q.source_file = f.source_file)
+        from audit.ingested_files f
+        where f.table_name = ? and f.collection_year in (select unnest(?::integer[]))
+        order by f.source_file
+        """,
+        [table, table, years],
+    ).fetchall()
+
+
+def build_ingestion_asset(source: Source, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    specs = [
+        dg.AssetSpec(
+            raw_key(table), group_name="raw", description=RAW_TABLES[table].description, kinds={"duckdb", "pandera"},
+            metadata={"source": source.name, "columns": ", ".join(RAW_TABLES[table].column_names)},
+        )
+        for table in source.tables
+    ]
+    checks = [
+        spec
+        for table in source.tables
+        for spec in (
+            dg.AssetCheckSpec(RECONCILE_CHECK, asset=raw_key(table), description="For every file: rows read = rows loaded + rows quarantined."),
+            dg.AssetCheckSpec(
+                GATE_CHECK, asset=raw_key(table), blocking=True,
+                description="Share of rows quarantined stays within the source's threshold; above it, downstream assets do not run.",
+            ),
+        )
+    ]
+
+    @dg.multi_asset(
+        name=f"ingest_{source.name}", specs=specs, check_specs=checks, partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(), description=source.description,
+    )
+    def ingest(context: dg.AssetExecutionContext, warehouse: DuckDBResource, landing_zone: LandingZone, gates: IngestionGates):
+        years = [int(key) for key in context.partition_keys]
+        loads: list[PartitionLoad] = []
+        with warehouse_connection(warehouse) as con:
+            for year in years:
+                try:
+                    loads.append(ingest_partition(con, source, year, Path(landing_zone.root), context.run_id))
+                except FileRejected as exc:
+                    raise dg.Failure(
+                        description=f"{source.name} {year}: file rejected, nothing loaded from this partition. {exc.path}: {exc.problem}",
+                        metadata={"file": exc.path, "problem": exc.problem},
+                    ) from exc
+            ensure_schemas(con)
+            for table in source.tables:
+                files = [f for load in loads for f in load.for_table(table)]
+                yield dg.MaterializeResult(asset_key=raw_key(table), metadata=_table_metadata(files, loads))
+            threshold = gates.threshold(source)
+            for table in source.tables:
+                yield _reconcile_result(table, reconcile(con, table, years))
+                yield _gate_result(table, [f for load in loads for f in load.for_table(table)], threshold)
+
+    return ingest
+
+
+def _table_metadata(files, loads: list[PartitionLoad]) -> dict:
+    read = sum(f.rows_read for f in files)
+    return {
+        "files": len(files),
+        "files_unchanged": sum(f.status == "unchanged" for f in files),
+        "rows_read": read,
+        "rows_loaded": sum(f.rows_loaded for f in files),
+        "rows_quarantined": sum(f.rows_quarantined for f in files),
+        "failures_by_rule": dg.MetadataValue.json({rule: n for f in files for rule, n in f.failures_by_rule.items()}),
+        "seconds_read_validate_write": dg.MetadataValue.json(
+            [round(sum(getattr(load, f"seconds_{step}") for load in loads), 2) for step in ("read", "validate", "write")]
+        ),
+    }
+
+
+def _reconcile_result(table: str, rows: list[tuple[str, int, int, int]]) -> dg.AssetCheckResult:
+    broken = [f"{file}: read {read}, loaded {loaded}, quarantined {quarantined}" for file, read, loaded, quarantined in rows if read != loaded + quarantined]
+    return dg.AssetCheckResult(
+        asset_key=raw_key(table), check_name=RECONCILE_CHECK, passed=not broken,
+        description="Every file reconciles." if not broken else "Rows lost or double-counted: " + "; ".join(broken),
+        metadata={"files_checked": len(rows), "rows_read": sum(r[1] for r in rows), "rows_loaded": sum(r[2] for r in rows), "rows_quarantined": sum(r[3] for r in rows)},
+    )
+
+
+def _gate_result(table: str, files, threshold: float) -> dg.AssetCheckResult:
+    read = sum(f.rows_read for f in files)
+    quarantined = sum(f.rows_quarantined for f in files)
+    rate = quarantined / read if read else 0.0
+    passed = rate <= threshold
+    worst = sorted(((f.rows_quarantined / f.rows_read if f.rows_read else 0.0), f.source_file) for f in files)[-3:]
+    return dg.AssetCheckResult(
+        asset_key=raw_key(table), check_name=GATE_CHECK, passed=passed, severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            f"{quarantined} of {read} rows quarantined ({rate:.2%}), within the threshold of {threshold:.2%}."
+            if passed else f"{quarantined} of {read} rows quarantined ({rate:.2%}) exceeds the threshold of {threshold:.2%}: "
+            "downstream assets are held until the extract is fixed or the threshold is raised. See quarantine.rejected_rows."
+        ),
+        metadata={"rate": rate, "threshold": threshold, "worst_files": dg.MetadataValue.json([{"file": f, "rate": round(r, 4)} for r, f in worst])},
+    )
+
+
+def build_ingestion_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    return [build_ingestion_asset(source, partitions) for source in SOURCES]

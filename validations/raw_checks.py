@@ -1,0 +1,151 @@
+"""Row-level checks for raw extracts, as pandera (polars backend) checks.
+
+Each check is a vectorised polars expression over the whole column or frame, never a Python
+loop over rows. A null value passes every value check (whether a field may be blank is the
+column's `nullable` setting), so each failure names exactly one broken rule. Check names are
+the rule names stewards see in the quarantine table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+import pandera.polars as pa
+import polars as pl
+
+from synthetic_population.identifiers import is_valid_nhs_number, is_valid_upn
+
+UK_POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][ABD-HJLNP-UW-Z]{2}$"
+
+
+RULE_MESSAGES: dict[str, str] = {}
+RULE_COLUMNS: dict[str, tuple[str, ...]] = {}
+
+
+def rule(check_fn, name: str, message: str, columns: tuple[str, ...] = ()) -> pa.Check:
+    """A pandera check named by its rule; the message is what the quarantine shows a steward.
+
+    Frame-level rules name the columns they read, so a quarantined row shows those values.
+    """
+    RULE_MESSAGES[name] = message
+    if columns:
+        RULE_COLUMNS[name] = columns
+    return pa.Check(check_fn, name=name)
+
+
+def _passes_when_null(column: str, expr: pl.Expr) -> pl.Expr:
+    return pl.col(column).is_null() | expr.fill_null(False)
+
+
+def _parsed(column: str, fmt: str) -> pl.Expr:
+    return pl.col(column).str.strptime(pl.Date, fmt, strict=False)
+
+
+def code_list(codes: Iterable[str], list_name: str) -> pa.Check:
+    allowed = sorted(set(codes))
+    return rule(lambda d: d.lazyframe.select(_passes_when_null(d.key, pl.col(d.key).is_in(allowed))), f"code_list:{list_name}", f"value not in the {list_name} code list")
+
+
+def code_list_items(codes: Iterable[str], list_name: str) -> pa.Check:
+    """Every item of a comma-separated list is a valid code (e.g. assessment factors)."""
+    allowed = pl.Series(sorted(set(codes)))
+
+    def check(d):
+        items = pl.col(d.key).str.split(",")
+        return d.lazyframe.select(_passes_when_null(d.key, items.list.eval(pl.element().is_in(allowed)).list.all()))
+
+    return rule(check, f"code_list:{list_name}", f"an item is not in the {list_name} code list")
+
+
+def matches(pattern: str, rule_name: str) -> pa.Check:
+    return rule(lambda d: d.lazyframe.select(_passes_when_null(d.key, pl.col(d.key).str.contains(pattern))), rule_name, f"does not match {pattern}")
+
+
+def date_format(fmt: str) -> pa.Check:
+    """A real calendar date in the source's own format (31/02/2020 fails)."""
+    return rule(lambda d: d.lazyframe.select(_passes_when_null(d.key, _parsed(d.key, fmt).is_not_null())), f"date_format:{fmt}", f"not a valid date in format {fmt}")
+
+
+def dates_in_list(fmt: str) -> pa.Check:
+    def check(d):
+        items = pl.col(d.key).str.split(",")
+        return d.lazyframe.select(_passes_when_null(d.key, items.list.eval(pl.element().str.strptime(pl.Date, fmt, strict=False).is_not_null()).list.all()))
+
+    return rule(check, f"date_format:{fmt}", f"an item is not a valid date in format {fmt}")
+
+
+def integer_between(low: int, high: int) -> pa.Check:
+    return rule(lambda d: d.lazyframe.select(_passes_when_null(d.key, pl.col(d.key).str.contains(r"^-?\d+$") & pl.col(d.key).cast(pl.Int64, strict=False).is_between(low, high))), f"integer_between:{low}-{high}", f"not a whole number from {low} to {high}")
+
+
+def _numpy_rule(function, rule_name: str, message: str) -> pa.Check:
+    """A check whose logic lives in a vectorised numpy function shared with the generator."""
+
+    def check(d):
+        return d.lazyframe.select(
+            pl.col(d.key).map_batches(lambda s: pl.Series(s.is_null().to_numpy() | function(s.fill_null("").to_numpy())), return_dtype=pl.Boolean)
+        )
+
+    return rule(check, rule_name, message)
+
+
+def upn_check_letter() -> pa.Check:
+    return _numpy_rule(is_valid_upn, "upn_check_letter", "UPN check letter does not match (DfE modulus 23)")
+
+
+def nhs_modulus_11() -> pa.Check:
+    return _numpy_rule(is_valid_nhs_number, "nhs_number_modulus_11", "NHS number check digit fails Modulus 11")
+
+
+# --- frame-level rules ------------------------------------------------------------------------
+def unique_key(columns: tuple[str, ...]) -> pa.Check:
+    """The first record of a key is kept; later ones with the same key are rejected."""
+    key = pl.struct(columns)
+    any_null = pl.any_horizontal([pl.col(c).is_null() for c in columns])
+    return rule(lambda d: d.lazyframe.select(any_null | key.is_first_distinct()), f"unique_key:{'+'.join(columns)}", "repeats the key of an earlier row", columns)
+
+
+def no_duplicate_rows(columns: tuple[str, ...]) -> pa.Check:
+    return rule(lambda d: d.lazyframe.select(pl.struct(columns).is_first_distinct()), "duplicate_row", "an exact copy of an earlier row", columns[:3])
+
+
+def date_order(later: str, later_fmt: str, earlier: str, earlier_fmt: str) -> pa.Check:
+    """`later` is on or after `earlier` whenever both are valid dates."""
+    a, b = _parsed(later, later_fmt), _parsed(earlier, earlier_fmt)
+    return rule(lambda d: d.lazyframe.select((a.is_null() | b.is_null() | (a >= b)).alias("ok")), f"date_order:{later}>={earlier}", f"{later} is before {earlier}", (later, earlier))
+
+
+def min_age_at(event: str, event_fmt: str, birth: str, birth_fmt: str, years: int) -> pa.Check:
+    """The person was at least `years` old on the event date (e.g. the age of criminal responsibility)."""
+    a, b = _parsed(event, event_fmt), _parsed(birth, birth_fmt)
+    return rule(lambda d: d.lazyframe.select((a.is_null() | b.is_null() | (a >= b.dt.offset_by(f"{years}y"))).alias("ok")), f"age_at_least_{years}:{event}", f"younger than {years} on {event}", (event, birth))
+
+
+def required_when(column: str, condition: pl.Expr, description: str) -> pa.Check:
+    return rule(lambda d: d.lazyframe.select((~condition.fill_null(False) | pl.col(column).is_not_null()).alias("ok")), f"required:{column} when {description}", f"{column} is blank although {description}", (column,))
+
+
+def allowed_only_when(column: str, condition: pl.Expr, description: str) -> pa.Check:
+    return rule(lambda d: d.lazyframe.select((condition.fill_null(False) | pl.col(column).is_null()).alias("ok")), f"only:{column} when {description}", f"{column} is filled although not {description}", (column,))
+
+
+def exists_in(column: str, known: Iterable[str], reference: str) -> pa.Check:
+    """A cross-table rule: the value must be a key of a companion table (e.g. 903 episodes -> header)."""
+    values = pl.Series(sorted(set(known)), dtype=pl.Utf8)
+    return rule(lambda d: d.lazyframe.select((pl.col(column).is_null() | pl.col(column).is_in(values)).alias("ok")), f"exists_in:{reference}", f"{column} has no record in {reference}", (column,))
+
+
+def after_looked_up_date(date_col: str, date_fmt: str, key: str, lookup: Mapping[str, str], lookup_fmt: str, rule_name: str) -> pa.Check:
+    """`date_col` falls after a date looked up by key in a companion table (e.g. referral after birth)."""
+    keys = pl.Series(list(lookup), dtype=pl.Utf8)
+    values = pl.Series(list(lookup.values()), dtype=pl.Utf8)
+    other = pl.col(key).replace_strict(keys, values, default=None, return_dtype=pl.Utf8).str.strptime(pl.Date, lookup_fmt, strict=False)
+    mine = _parsed(date_col, date_fmt)
+    return rule(lambda d: d.lazyframe.select((mine.is_null() | other.is_null() | (mine >= other)).alias("ok")), rule_name, f"{date_col} is before the date it must follow", (key, date_col))
+
+
+def not_after_column_year(date_col: str, fmt: str, latest: date) -> pa.Check:
+    """A date cannot be in the future of the extract (e.g. a birth after the collection's reference date)."""
+    parsed = _parsed(date_col, fmt)
+    return rule(lambda d: d.lazyframe.select((parsed.is_null() | (parsed <= latest)).alias("ok")), f"not_in_future:{date_col}", f"{date_col} is after the extract's reference date", (date_col,))

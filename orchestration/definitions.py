@@ -25,7 +25,6 @@ landing_inventory_job = dg.define_asset_job(
 ingestion_job = dg.define_asset_job(
     name="ingestion_job",
     selection=dg.AssetSelection.groups("raw"),
-    partitions_def=collection_year_partitions,
     description="Validate and load every source's extracts for a collection year into raw, quarantining bad rows.",
 )
 

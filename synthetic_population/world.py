@@ -133,11 +133,12 @@ def _families(persons: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([anchors, fathers, children]).unique(maintain_order=True).sort("family_id", "role", "person_id")
 
 
-MALFORMATIONS = ("missing_column", "renamed_column", "truncated_xml", "wrong_encoding", "empty_file", "unknown_file")
-
-
 def write_malformed(landing: Path, out: Path) -> list[dict[str, str]]:
-    """Broken copies of real extracts, one per whole-file fault, with a manifest of what is wrong."""
+    """Broken copies of real extracts, one per whole-file fault, with a manifest of what is wrong.
+
+    Each lies at `<out>/<fault>/<source>/<year>/<name>`: the same name as the good file it
+    replaces, so dropping it into a landing folder exercises the ingestion's refusal.
+    """
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -147,32 +148,19 @@ def write_malformed(landing: Path, out: Path) -> list[dict[str, str]]:
     header = sorted(landing.glob("ssda903/*/*_header.csv"))[0]
     manifest = []
 
-    def target(source: Path, suffix: str) -> Path:
+    def broken(fault: str, source: Path, detail: str, name: str | None = None) -> Path:
         rel = source.relative_to(landing)
-        path = out / rel.parent / f"{rel.stem}_{suffix}{rel.suffix}"
+        path = out / fault / rel.parent / (name or rel.name)
         path.parent.mkdir(parents=True, exist_ok=True)
+        manifest.append({"fault": fault, "file": str(path.relative_to(out)), "replaces": str(rel) if name is None else "", "detail": detail})
         return path
 
-    frame = pl.read_csv(school, infer_schema=False)
-    path = target(school, "missing_column")
-    frame.drop("UPN").write_csv(path)
-    manifest.append({"file": str(path.relative_to(out)), "fault": "missing_column", "detail": "column UPN removed"})
-    frame = pl.read_csv(hes, infer_schema=False)
-    path = target(hes, "renamed_column")
-    frame.rename({"ADMIDATE": "ADMISSION_DATE"}).write_csv(path)
-    manifest.append({"file": str(path.relative_to(out)), "fault": "renamed_column", "detail": "ADMIDATE renamed ADMISSION_DATE"})
+    pl.read_csv(school, infer_schema=False).drop("UPN").write_csv(broken("missing_column", school, "column UPN removed"))
+    pl.read_csv(hes, infer_schema=False).rename({"ADMIDATE": "ADMISSION_DATE"}).write_csv(broken("renamed_column", hes, "ADMIDATE renamed ADMISSION_DATE"))
     text = cin.read_bytes()
-    path = target(cin, "truncated")
-    path.write_bytes(text[: len(text) // 2])
-    manifest.append({"file": str(path.relative_to(out)), "fault": "truncated_xml", "detail": f"cut at byte {len(text) // 2} of {len(text)}"})
-    path = target(header, "utf16")
-    path.write_bytes(header.read_text(encoding="utf-8").encode("utf-16"))
-    manifest.append({"file": str(path.relative_to(out)), "fault": "wrong_encoding", "detail": "UTF-16 with BOM instead of UTF-8"})
-    path = target(hes, "empty")
-    path.write_bytes(b"")
-    manifest.append({"file": str(path.relative_to(out)), "fault": "empty_file", "detail": "zero bytes"})
-    path = out / "school_census" / school.parent.name / "pupil_photos_export.txt"
-    path.write_text("not an extract\n", encoding="utf-8")
-    manifest.append({"file": str(path.relative_to(out)), "fault": "unknown_file", "detail": "a file no source registry knows"})
+    broken("truncated_xml", cin, f"cut at byte {len(text) // 2} of {len(text)}").write_bytes(text[: len(text) // 2])
+    broken("wrong_encoding", header, "UTF-16 with BOM instead of UTF-8").write_bytes(header.read_text(encoding="utf-8").encode("utf-16"))
+    broken("empty_file", hes, "zero bytes").write_bytes(b"")
+    broken("unknown_file", school, "a file no source registry knows", name="pupil_photos_export.txt").write_text("not an extract\n", encoding="utf-8")
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest

@@ -49,7 +49,7 @@ def code_list(codes: Iterable[str], list_name: str) -> pa.Check:
 
 def code_list_items(codes: Iterable[str], list_name: str) -> pa.Check:
     """Every item of a comma-separated list is a valid code (e.g. assessment factors)."""
-    allowed = pl.Series(sorted(set(codes)))
+    allowed = sorted(set(codes))
 
     def check(d):
         items = pl.col(d.key).str.split(",")
@@ -132,7 +132,7 @@ def allowed_only_when(column: str, condition: pl.Expr, description: str) -> pa.C
 
 def exists_in(column: str, known: Iterable[str], reference: str) -> pa.Check:
     """A cross-table rule: the value must be a key of a companion table (e.g. 903 episodes -> header)."""
-    values = pl.Series(sorted(set(known)), dtype=pl.Utf8)
+    values = sorted(set(known))
     return rule(lambda d: d.lazyframe.select((pl.col(column).is_null() | pl.col(column).is_in(values)).alias("ok")), f"exists_in:{reference}", f"{column} has no record in {reference}", (column,))
 
 

@@ -84,7 +84,7 @@ def build_ingestion_asset(source: Source, partitions: dg.PartitionsDefinition) -
         with warehouse_connection(warehouse) as con:
             for year in years:
                 try:
-                    loads.append(ingest_partition(con, source, year, Path(landing_zone.root), context.run_id))
+                    loads.append(ingest_partition(con, source, year, Path(landing_zone.root), context.run.run_id))
                 except FileRejected as exc:
                     raise dg.Failure(
                         description=f"{source.name} {year}: file rejected, nothing loaded from this partition. {exc.path}: {exc.problem}",

@@ -1,0 +1,272 @@
+"""Ingestion: every extract lands checked, bad rows are quarantined with their rule, nothing is lost."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from ingestion.files import FileRejected
+from ingestion.load import ingest_partition
+from ingestion.registry import SOURCES, SOURCES_BY_NAME
+from orchestration.assets.raw import GATE_CHECK, RECONCILE_CHECK, IngestionGates, build_ingestion_asset
+from orchestration.resources import LandingZone
+from synthetic_population.config import WorldConfig
+from synthetic_population.world import generate_world
+
+YEARS = (2019, 2020, 2021, 2022, 2023)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("ingest_world")
+    generate_world(WorldConfig(persons=3000, seed=11), root / "landing", root / "truth", root / "malformed")
+    return root
+
+
+@pytest.fixture(scope="module")
+def loaded(world: Path, tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(tmp_path_factory.mktemp("db") / "hearth.duckdb"))
+    for source in SOURCES:
+        for year in YEARS:
+            ingest_partition(con, source, year, world / "landing", "run-1")
+    return con
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    tables = [t for (t,) in con.sql("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()]
+    out = {t: con.sql(f"select count(*) from raw.{t}").fetchone()[0] for t in tables}
+    out["quarantine"] = con.sql("select count(*) from quarantine.rejected_rows").fetchone()[0]
+    return out
+
+
+def truth(world: Path, name: str) -> pl.DataFrame:
+    return pl.read_parquet(world / "truth" / f"{name}.parquet")
+
+
+def test_every_file_reconciles_and_matches_the_records_written(world: Path, loaded) -> None:
+    files = loaded.sql("select table_name, source_file, rows_read, rows_loaded, rows_quarantined from audit.ingested_files").pl()
+    assert set(files["table_name"]) == {table for source in SOURCES for table in source.tables}
+    for row in files.iter_rows(named=True):
+        in_raw = loaded.execute(f"select count(*) from raw.{row['table_name']} where _source_file = ?", [row["source_file"]]).fetchone()[0]
+        in_quarantine = loaded.execute(
+            "select count(distinct row_number) from quarantine.rejected_rows where table_name = ? and source_file = ?", [row["table_name"], row["source_file"]]
+        ).fetchone()[0]
+        assert row["rows_read"] == in_raw + in_quarantine == row["rows_loaded"] + row["rows_quarantined"], row
+    # Rows read per file are exactly the records the generator wrote (CIN: one child per <Child>).
+    written = truth(world, "record_person").group_by("file").len()
+    read = files.filter(pl.col("table_name") != "gazetteer").filter(~pl.col("table_name").str.starts_with("cin_") | (pl.col("table_name") == "cin_children"))
+    read = read.filter(pl.col("table_name") != "census_2021_households").join(written, left_on="source_file", right_on="file")
+    assert read.height > 0 and (read["rows_read"] == read["len"]).all()
+
+
+def test_duplicates_and_out_of_list_codes_are_quarantined_where_the_truth_put_them(world: Path, loaded) -> None:
+    faults = truth(world, "faults")
+    quarantine = loaded.sql("select * from quarantine.rejected_rows").pl()
+    for table in ("hes_apc", "school_census", "census_2021_persons"):
+        injected = faults.filter((pl.col("table") == table) & (pl.col("fault") == "duplicate_row")).select("file", "row")
+        caught = quarantine.filter((pl.col("table_name") == table) & (pl.col("rule") == "duplicate_row")).select(
+            pl.col("source_file").alias("file"), pl.col("row_number").alias("row")
+        )
+        assert injected.height > 0
+        assert sorted(injected.rows()) == sorted(caught.rows()), table
+    wrong_codes = faults.filter((pl.col("table") == "hes_apc") & (pl.col("fault") == "out_of_list_code"))
+    assert wrong_codes.height > 0
+    for fault in wrong_codes.iter_rows(named=True):
+        hit = quarantine.filter(
+            (pl.col("source_file") == fault["file"]) & (pl.col("row_number") == fault["row"]) & (pl.col("rule") == "code_list:HES ethnic category")
+        )
+        assert hit.height == 1 and hit["offending_value"][0] == fault["recorded_value"] and hit["column_name"][0] == "ETHNOS"
+
+
+def test_episodes_for_unknown_children_are_quarantined_with_file_row_and_record(world: Path, loaded) -> None:
+    orphans = truth(world, "faults").filter(pl.col("fault") == "unknown_child")
+    caught = loaded.sql("select * from quarantine.rejected_rows where rule = 'exists_in:ssda903_header.CHILD'").pl()
+    assert sorted(orphans.select("file", "row").rows()) == sorted(caught.select("source_file", "row_number").rows())
+    for row in caught.iter_rows(named=True):
+        record = json.loads(row["record"])
+        assert row["offending_value"] == f"CHILD={record['CHILD']}"
+        assert "episode" not in row["message"] and "ssda903_header" in row["message"]
+
+
+def test_quarantined_rows_never_reach_raw(loaded) -> None:
+    leaked = loaded.sql(
+        "select count(*) from quarantine.rejected_rows q join raw.hes_apc r on r._source_file = q.source_file and r._row_number = q.row_number"
+    ).fetchone()[0]
+    assert leaked == 0
+
+
+def test_reingesting_the_same_files_changes_nothing(world: Path, loaded) -> None:
+    before = counts(loaded)
+    result = ingest_partition(loaded, SOURCES_BY_NAME["school_census"], 2021, world / "landing", "run-2")
+    assert {f.status for f in result.files} == {"unchanged"}
+    assert counts(loaded) == before
+    assert loaded.sql("select count(*) from raw.school_census where _load_run_id = 'run-2'").fetchone()[0] == 0
+
+
+def _copy_landing(world: Path, tmp_path: Path, source: str, years: tuple[int, ...]) -> Path:
+    landing = tmp_path / "landing"
+    for year in years:
+        shutil.copytree(world / "landing" / source / str(year), landing / source / str(year))
+    return landing
+
+
+def test_a_changed_file_replaces_its_rows_and_a_new_year_adds_only_that_year(world: Path, tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    landing = _copy_landing(world, tmp_path, "hes_apc", (2019,))
+    hes = SOURCES_BY_NAME["hes_apc"]
+    first = ingest_partition(con, hes, 2019, landing, "run-a")
+    assert first.files[0].status == "loaded"
+    (path,) = (landing / "hes_apc" / "2019").iterdir()
+    shorter = pl.read_csv(path, infer_schema=False).head(100)
+    shorter.write_csv(path)
+    second = ingest_partition(con, hes, 2019, landing, "run-b")
+    assert second.files[0].status == "replaced"
+    assert con.sql("select count(*), min(_load_run_id), max(_load_run_id) from raw.hes_apc").fetchone() == (
+        100 - second.files[0].rows_quarantined, "run-b", "run-b"
+    )
+    shutil.copytree(world / "landing" / "hes_apc" / "2020", landing / "hes_apc" / "2020")
+    third = ingest_partition(con, hes, 2020, landing, "run-c")
+    by_year = dict(con.sql("select _collection_year, count(*) from raw.hes_apc group by 1").fetchall())
+    assert by_year == {2019: 100 - second.files[0].rows_quarantined, 2020: third.files[0].rows_loaded}
+    assert con.sql("select count(*) from raw.hes_apc where _collection_year = 2019 and _load_run_id != 'run-b'").fetchone()[0] == 0
+
+
+MALFORMED_EXPECTATIONS = {
+    "missing_column": "missing column(s) UPN",
+    "renamed_column": "missing column(s) ADMIDATE; unexpected column(s) ADMISSION_DATE (renamed?)",
+    "truncated_xml": "XML is not well-formed",
+    "wrong_encoding": "wrong encoding",
+    "empty_file": "file is empty",
+    "unknown_file": "unknown file",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(MALFORMED_EXPECTATIONS))
+def test_whole_file_faults_raise_one_clear_error_and_leave_earlier_data_intact(world: Path, tmp_path: Path, fault: str) -> None:
+    manifest = {m["fault"]: m for m in json.loads((world / "malformed" / "manifest.json").read_text())}[fault]
+    source_name, year, name = Path(manifest["file"]).relative_to(fault).parts
+    source = SOURCES_BY_NAME[source_name]
+    landing = _copy_landing(world, tmp_path, source_name, (int(year),))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ingest_partition(con, source, int(year), landing, "good-run")
+    before = counts(con)
+    shutil.copy(world / "malformed" / manifest["file"], landing / source_name / year / name)
+    with pytest.raises(FileRejected) as error:
+        ingest_partition(con, source, int(year), landing, "bad-run")
+    assert name in str(error.value) and MALFORMED_EXPECTATIONS[fault] in str(error.value)
+    assert counts(con) == before
+
+
+def test_an_annual_source_with_no_extract_for_a_year_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "landing").mkdir()
+    con = duckdb.connect()
+    with pytest.raises(FileRejected, match="no hes_apc extract for collection year 2020"):
+        ingest_partition(con, SOURCES_BY_NAME["hes_apc"], 2020, tmp_path / "landing", "r")
+    assert ingest_partition(con, SOURCES_BY_NAME["census_2021"], 2020, tmp_path / "landing", "r").files == []
+
+
+def _corrupt(path: Path, changes: dict[int, dict[str, str | None]]) -> None:
+    frame = pl.read_csv(path, infer_schema=False).with_row_index("_i")
+    for index, values in changes.items():
+        for column, value in values.items():
+            frame = frame.with_columns(pl.when(pl.col("_i") == index).then(pl.lit(value, dtype=pl.Utf8)).otherwise(pl.col(column)).alias(column))
+    frame.drop("_i").write_csv(path)
+
+
+def test_each_kind_of_bad_row_is_quarantined_with_its_rule_and_value(world: Path, tmp_path: Path) -> None:
+    landing = _copy_landing(world, tmp_path, "hes_apc", (2021,))
+    (path,) = (landing / "hes_apc" / "2021").iterdir()
+    good_nhs = pl.read_csv(path, infer_schema=False)["NEWNHSNO"].drop_nulls()[0]
+    bad_nhs = good_nhs[:-1] + str((int(good_nhs[-1]) + 1) % 10)
+    _corrupt(path, {
+        0: {"NEWNHSNO": bad_nhs},
+        1: {"ADMIDATE": "20210230"},
+        2: {"DISDATE": "19990101"},
+        3: {"POSTCODE": "NOT A POSTCODE"},
+        4: {"ADMIMETH": "77"},
+        5: {"DIAG_4_01": "F3.2"},
+        6: {"SEX": None},
+    })
+    con = duckdb.connect()
+    result = ingest_partition(con, SOURCES_BY_NAME["hes_apc"], 2021, landing, "r")
+    rejected = con.sql("select row_number, rule, column_name, offending_value from quarantine.rejected_rows where row_number <= 7 order by 1").fetchall()
+    assert rejected == [
+        (1, "nhs_number_modulus_11", "NEWNHSNO", bad_nhs),
+        (2, "date_format:%Y%m%d", "ADMIDATE", "20210230"),
+        (3, "date_order:DISDATE>=ADMIDATE", "DISDATE,ADMIDATE", f"DISDATE=19990101; ADMIDATE={pl.read_csv(path, infer_schema=False)['ADMIDATE'][2]}"),
+        (4, "postcode_format", "POSTCODE", "NOT A POSTCODE"),
+        (5, "code_list:HES admission method", "ADMIMETH", "77"),
+        (6, "icd10_format", "DIAG_4_01", "F3.2"),
+        (7, "not_nullable", "SEX", None),
+    ]
+    assert result.files[0].rows_read == result.files[0].rows_loaded + result.files[0].rows_quarantined
+
+
+def test_school_and_cin_rules(world: Path, tmp_path: Path) -> None:
+    landing = _copy_landing(world, tmp_path, "school_census", (2022,))
+    path = sorted((landing / "school_census" / "2022").iterdir())[0]
+    frame = pl.read_csv(path, infer_schema=False)
+    upn = frame["UPN"].drop_nulls()[0]
+    _corrupt(path, {0: {"UPN": ("A" if upn[0] != "A" else "B") + upn[1:]}, 1: {"DOB": "31/02/2015"}, 2: {"SESSIONS_MISSED": "999"}})
+    con = duckdb.connect()
+    ingest_partition(con, SOURCES_BY_NAME["school_census"], 2022, landing, "r")
+    rules = dict(con.sql(f"select row_number, rule from quarantine.rejected_rows where source_file like '%{path.name}' and row_number <= 3").fetchall())
+    assert rules[1] == "upn_check_letter" and rules[2] == "date_format:%d/%m/%Y" and rules[3] in {"integer_between:0-200", "sessions_missed<=sessions_possible"}
+
+    cin_landing = _copy_landing(world, tmp_path / "cin", "cin_census", (2022,))
+    xml = sorted((cin_landing / "cin_census" / "2022").iterdir())[0]
+    text = xml.read_text()
+    birth = text.split("<PersonBirthDate>", 1)[1].split("<", 1)[0]
+    referral = text.split("<CINreferralDate>", 1)[1].split("<", 1)[0]
+    xml.write_text(text.replace(f"<CINreferralDate>{referral}<", f"<CINreferralDate>{int(birth[:4]) - 1}{birth[4:]}<", 1))
+    ingest_partition(con, SOURCES_BY_NAME["cin_census"], 2022, cin_landing, "r")
+    hit = con.sql("select table_name, row_number, rule from quarantine.rejected_rows where rule = 'referral_after_birth'").fetchall()
+    assert hit == [("cin_episodes", 1, "referral_after_birth")]
+
+
+def _dagster_resources(landing: Path, database: Path, thresholds: dict[str, float] | None = None) -> dict:
+    return {
+        "warehouse": DuckDBResource(database=str(database)),
+        "landing_zone": LandingZone(root=str(landing)),
+        "gates": IngestionGates(thresholds=thresholds or {}),
+    }
+
+
+def test_dagster_asset_loads_a_partition_and_reports_its_checks(world: Path, tmp_path: Path) -> None:
+    partitions = dg.StaticPartitionsDefinition([str(y) for y in YEARS])
+    asset = build_ingestion_asset(SOURCES_BY_NAME["ssda903"], partitions)
+    result = dg.materialize([asset], partition_key="2022", resources=_dagster_resources(world / "landing", tmp_path / "w.duckdb"))
+    assert result.success
+    checks = {(e.asset_key.path[-1], e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {(t, c): True for t in ("ssda903_header", "ssda903_episodes") for c in (RECONCILE_CHECK, GATE_CHECK)}
+    years = duckdb.connect(str(tmp_path / "w.duckdb")).sql("select distinct _collection_year from raw.ssda903_episodes").fetchall()
+    assert years == [(2022,)]
+
+
+def test_a_quarantine_rate_above_the_threshold_blocks_and_says_why(world: Path, tmp_path: Path) -> None:
+    partitions = dg.StaticPartitionsDefinition([str(y) for y in YEARS])
+    asset = build_ingestion_asset(SOURCES_BY_NAME["hes_apc"], partitions)
+    result = dg.materialize(
+        [asset], partition_key="2021", resources=_dagster_resources(world / "landing", tmp_path / "w.duckdb", {"hes_apc": 0.0}), raise_on_error=False
+    )
+    assert not result.success
+    (gate,) = [e for e in result.get_asset_check_evaluations() if e.check_name == GATE_CHECK]
+    assert not gate.passed and "exceeds the threshold of 0.00%" in gate.description
+
+
+def test_dagster_names_the_rejected_file(world: Path, tmp_path: Path) -> None:
+    landing = _copy_landing(world, tmp_path, "hes_apc", (2019,))
+    (path,) = (landing / "hes_apc" / "2019").iterdir()
+    path.write_bytes(b"")
+    asset = build_ingestion_asset(SOURCES_BY_NAME["hes_apc"], dg.StaticPartitionsDefinition(["2019"]))
+    result = dg.materialize([asset], partition_key="2019", resources=_dagster_resources(landing, tmp_path / "w.duckdb"), raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert f"{path}: file is empty" in failure.step_failure_data.user_failure_data.description

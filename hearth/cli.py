@@ -50,6 +50,16 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(rows: list[dict], columns: dict[str, str], json_path: str | None) -> None:
+    """Print benchmark rows as a markdown table (numbers right-aligned) and optionally save them as JSON."""
+    print("| " + " | ".join(columns.values()) + " |")
+    print("|" + "|".join("---:" if isinstance(rows[0][k], int | float) else "---" for k in columns) + "|")
+    for row in rows:
+        print("| " + " | ".join(f"{row[k]:,}" if isinstance(row[k], int) else str(row[k]) for k in columns) + " |")
+    if json_path:
+        Path(json_path).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+
+
 def _bench_generate(args: argparse.Namespace) -> int:
     """Time and peak memory of generation, printed as a markdown table (and JSON with --json)."""
     rows = []
@@ -62,12 +72,39 @@ def _bench_generate(args: argparse.Namespace) -> int:
         peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
         rows.append({"persons": persons, "seconds": round(seconds, 1), "peak_gib": round(peak_gib, 2),
                      "records": sum(summary.records.values()), "persons_per_second": round(summary.persons / seconds)})
-    print("| persons | wall time (s) | peak memory (GiB) | records written | persons/s |")
-    print("|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(f"| {r['persons']:,} | {r['seconds']} | {r['peak_gib']} | {r['records']:,} | {r['persons_per_second']:,} |")
-    if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    _report(rows, {"persons": "persons", "seconds": "wall time (s)", "peak_gib": "peak memory (GiB)", "records": "records written", "persons_per_second": "persons/s"}, args.json)
+    return 0
+
+
+def _bench_ingest(args: argparse.Namespace) -> int:
+    """Rows/s of ingest + validation per source on a generated world, as a markdown table."""
+    import duckdb
+
+    from ingestion.load import ingest_partition
+    from ingestion.registry import SOURCES
+
+    root = Path(args.workdir) / f"persons_{args.persons}"
+    config = WorldConfig(persons=args.persons, seed=args.seed)
+    generate_world(config, root / "landing", root / "truth")
+    database = root / "bench.duckdb"
+    database.unlink(missing_ok=True)
+    rows = []
+    with duckdb.connect(str(database)) as con:
+        for source in SOURCES:
+            loads = [ingest_partition(con, source, year, root / "landing", "bench") for year in config.years]
+            read = sum(f.rows_read for load in loads for f in load.files)
+            seconds = {step: sum(getattr(load, f"seconds_{step}") for load in loads) for step in ("read", "validate", "write")}
+            total = sum(seconds.values())
+            rows.append({
+                "source": source.name, "files": len({f.source_file for load in loads for f in load.files}), "rows": read,
+                **{f"{k}_s": round(v, 2) for k, v in seconds.items()}, "rows_per_s": round(read / total) if total else 0,
+                "validate_vs_load": round(seconds["validate"] / (seconds["read"] + seconds["write"]), 2) if read else 0.0,
+            })
+    print(f"Ingest + validation, {args.persons:,}-person world, collection years {config.first_year}-{config.last_year}")
+    _report(rows, {
+        "source": "source", "files": "files", "rows": "rows", "read_s": "read (s)", "validate_s": "validate (s)", "write_s": "write (s)",
+        "rows_per_s": "rows/s", "validate_vs_load": "validate / load",
+    }, args.json)
     return 0
 
 
@@ -118,6 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--workdir", default="data/bench")
     bench.add_argument("--json", default=None, help="also save the rows as JSON here")
     bench.set_defaults(func=_bench_generate)
+    bench_ingest = sub.add_parser("bench-ingest", help="benchmark ingestion: rows/s and validation cost per source")
+    bench_ingest.add_argument("--persons", type=int, default=1_000_000)
+    bench_ingest.add_argument("--seed", type=int, default=42)
+    bench_ingest.add_argument("--workdir", default="data/bench")
+    bench_ingest.add_argument("--json", default=None, help="also save the rows as JSON here")
+    bench_ingest.set_defaults(func=_bench_ingest)
+
     status = sub.add_parser("status", help="list the warehouse's tables and row counts")
     status.add_argument("--warehouse", default=os.environ.get("HEARTH_WAREHOUSE_PATH", "data/warehouse/hearth.duckdb"))
     status.set_defaults(func=_status)

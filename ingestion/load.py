@@ -9,7 +9,6 @@ writes of a partition happen in one transaction, so a failure leaves the warehou
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,11 +18,12 @@ import pandera.polars as pa
 import polars as pl
 
 from validations.raw_checks import RULE_COLUMNS, RULE_MESSAGES
-from validations.raw_schemas import RAW_TABLES, ValidationContext
+from validations.raw_schemas import FILE_COLUMN, RAW_TABLES, RETURN_COLUMN, ValidationContext
 
 from .files import ROW_NUMBER, FileRejected, read_cin_xml, read_csv_extract, sha256_file
 from .registry import Source, landing_folder
 
+REJECTION_COLUMNS = {"rule": pl.Utf8, "column_name": pl.Utf8, "offending_value": pl.Utf8, "record": pl.Utf8}
 QUARANTINE_COLUMNS = {
     "table_name": pl.Utf8, "source_file": pl.Utf8, "sha256": pl.Utf8, "collection_year": pl.Int32, "row_number": pl.Int64,
     "rule": pl.Utf8, "column_name": pl.Utf8, "offending_value": pl.Utf8, "message": pl.Utf8, "record": pl.Utf8,
@@ -78,11 +78,10 @@ class PartitionLoad:
 
 @dataclass
 class _Pending:
-    path: Path
     rel: str
     sha256: str
     table: str
-    frame: pl.DataFrame
+    frame: pl.DataFrame  # with FILE_COLUMN and RETURN_COLUMN
     status: str
 
 
@@ -116,32 +115,33 @@ def ingest_partition(con: duckdb.DuckDBPyConnection, source: Source, year: int, 
     )
     started = time.perf_counter()
     pending: list[_Pending] = []
-    unchanged: list[FileLoad] = []
     for path in paths:
         kind = source.kind_of(path.name)
         rel = path.relative_to(landing).as_posix()
         sha = sha256_file(path)
+        tags = (pl.lit(rel).alias(FILE_COLUMN), pl.lit(source.return_of(path.name)).alias(RETURN_COLUMN))
         for table, frame in _read(path, kind.reader, kind.tables).items():
             previous = registered.get(f"{table}|{rel}")
             status = "unchanged" if previous == sha else ("replaced" if previous else "loaded")
-            pending.append(_Pending(path, rel, sha, table, frame, status))
+            pending.append(_Pending(rel, sha, table, frame.with_columns(*tags), status))
     result = PartitionLoad(source.name, year, [])
     result.seconds_read = time.perf_counter() - started
 
+    # All files of a table are validated in one pass: rules on keys and duplicates are scoped to a
+    # file and cross-table rules to a return, so batching changes no verdict, only the overhead.
     started = time.perf_counter()
-    by_return: dict[str, list[_Pending]] = defaultdict(list)
-    for item in pending:
-        by_return[source.return_of(item.path.name)].append(item)
+    companions = {table: pl.concat([p.frame for p in pending if p.table == table]) for table in source.tables if any(p.table == table for p in pending)}
+    ctx = ValidationContext(reference_date=source.period_end(year), companions=companions)
     to_write: list[tuple[_Pending, pl.DataFrame, pl.DataFrame]] = []
-    for members in by_return.values():
-        companions = {m.table: m.frame for m in members}
-        ctx = ValidationContext(reference_date=source.period_end(year), companions=companions)
-        for item in members:
-            if item.status == "unchanged":
-                unchanged.append(_registered_load(con, item))
-                continue
-            valid, rejected = validate(item.table, item.frame, ctx)
-            to_write.append((item, valid, rejected))
+    for table in source.tables:
+        items = [p for p in pending if p.table == table]
+        result.files.extend(_registered_load(con, p) for p in items if p.status == "unchanged")
+        changed = [p for p in items if p.status != "unchanged"]
+        if not changed:
+            continue
+        valid, rejected = validate(table, pl.concat([p.frame for p in changed]), ctx)
+        for item in changed:
+            to_write.append((item, valid.filter(pl.col(FILE_COLUMN) == item.rel), rejected.filter(pl.col(FILE_COLUMN) == item.rel)))
     result.seconds_validate = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -154,16 +154,18 @@ def ingest_partition(con: duckdb.DuckDBPyConnection, source: Source, year: int, 
     except Exception:
         con.execute("rollback")
         raise
-    result.files.extend(unchanged)
     result.seconds_write = time.perf_counter() - started
     return result
 
 
 def validate(table: str, frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split a frame into rows that pass every rule and one quarantine row per (row, broken rule)."""
+    """Split a frame into rows that pass every rule and one rejection per (row, broken rule).
+
+    Rejections carry the row's file, row number and the whole record as JSON.
+    """
     try:
         RAW_TABLES[table].schema(ctx).validate(frame, lazy=True)
-        return frame, pl.DataFrame(schema={"index": pl.Int64, "rule": pl.Utf8, "column_name": pl.Utf8, "offending_value": pl.Utf8})
+        return frame, pl.DataFrame(schema={FILE_COLUMN: pl.Utf8, ROW_NUMBER: pl.Int64, **REJECTION_COLUMNS})
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     if cases["index"].null_count():
@@ -178,9 +180,13 @@ def validate(table: str, frame: pl.DataFrame, ctx: ValidationContext) -> tuple[p
         for (rule,), group in cases.filter(pl.col("schema_context") != "Column").group_by("check")
     ]
     rejected = pl.concat([on_column, *on_frame], how="vertical_relaxed")
-    bad = rejected["index"].unique()
-    valid = frame.with_row_index("_index").filter(~pl.col("_index").is_in(bad.implode())).drop("_index")
-    return valid, rejected
+    data_columns = list(RAW_TABLES[table].column_names)
+    records = frame.with_row_index("index").select(
+        pl.col("index").cast(pl.Int64), FILE_COLUMN, ROW_NUMBER, pl.struct(data_columns).struct.json_encode().alias("record")
+    )
+    rejected = rejected.join(records, on="index", how="left").drop("index")
+    bad = frame.with_row_index("_index")["_index"].is_in(cases["index"].unique().implode())
+    return frame.filter(~bad), rejected
 
 
 def _frame_rule_values(frame: pl.DataFrame, rule: str, index: pl.Series) -> pl.DataFrame:
@@ -210,14 +216,12 @@ def _create_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[
 
 def _write(con, source: Source, year: int, item: _Pending, valid: pl.DataFrame, rejected: pl.DataFrame, run_id: str, now: datetime) -> FileLoad:
     table, rel = item.table, item.rel
-    data_columns = [c for c in item.frame.columns if c != ROW_NUMBER]
+    data_columns = list(RAW_TABLES[table].column_names)
     _create_raw_table(con, table, data_columns)
-    for statement in (
-        f"delete from raw.{table} where _source_file = ?",
-        "delete from quarantine.rejected_rows where table_name = ? and source_file = ?",
-        "delete from audit.ingested_files where table_name = ? and source_file = ?",
-    ):
-        con.execute(statement, [rel] if statement.startswith(f"delete from raw.{table}") else [table, rel])
+    # A changed file replaces everything an earlier version of it left behind.
+    con.execute(f"delete from raw.{table} where _source_file = ?", [rel])
+    for ledger in ("quarantine.rejected_rows", "audit.ingested_files"):
+        con.execute(f"delete from {ledger} where table_name = ? and source_file = ?", [table, rel])
     loaded = valid.select(
         *data_columns, pl.lit(rel).alias("_source_file"), pl.lit(item.sha256).alias("_sha256"), pl.col(ROW_NUMBER).alias("_row_number"),
         pl.lit(year, dtype=pl.Int32).alias("_collection_year"), pl.lit(run_id).alias("_load_run_id"), pl.lit(now).alias("_loaded_at"),
@@ -226,12 +230,12 @@ def _write(con, source: Source, year: int, item: _Pending, valid: pl.DataFrame, 
     con.execute(f"insert into raw.{table} by name select * from _loading")
     con.unregister("_loading")
 
-    quarantined = _quarantine_rows(item, rejected, data_columns, table, year, run_id, now)
+    quarantined = _quarantine_rows(item, rejected, table, year, run_id, now)
     con.register("_quarantine", quarantined.to_arrow())
     con.execute("insert into quarantine.rejected_rows by name select * from _quarantine")
     con.unregister("_quarantine")
 
-    rows_quarantined = int(rejected["index"].n_unique()) if rejected.height else 0
+    rows_quarantined = int(rejected[ROW_NUMBER].n_unique()) if rejected.height else 0
     failures = dict(rejected.group_by("rule").len().iter_rows()) if rejected.height else {}
     con.execute(
         "insert into audit.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -243,15 +247,12 @@ def _write(con, source: Source, year: int, item: _Pending, valid: pl.DataFrame, 
     return FileLoad(table, rel, item.sha256, item.frame.height, valid.height, rows_quarantined, item.status, failures)
 
 
-def _quarantine_rows(item: _Pending, rejected: pl.DataFrame, data_columns: list[str], table: str, year: int, run_id: str, now: datetime) -> pl.DataFrame:
+def _quarantine_rows(item: _Pending, rejected: pl.DataFrame, table: str, year: int, run_id: str, now: datetime) -> pl.DataFrame:
     if not rejected.height:
         return pl.DataFrame(schema=QUARANTINE_COLUMNS)
-    records = item.frame.with_row_index("index").select(
-        pl.col("index").cast(pl.Int64), pl.col(ROW_NUMBER).alias("row_number"), pl.struct(data_columns).struct.json_encode().alias("record")
-    )
     messages = pl.col("rule").replace_strict(RULE_MESSAGES, default=pl.col("rule"), return_dtype=pl.Utf8)
-    return rejected.join(records, on="index", how="left").select(
+    return rejected.select(
         pl.lit(table).alias("table_name"), pl.lit(item.rel).alias("source_file"), pl.lit(item.sha256).alias("sha256"),
-        pl.lit(year, dtype=pl.Int32).alias("collection_year"), "row_number", "rule", "column_name", "offending_value",
+        pl.lit(year, dtype=pl.Int32).alias("collection_year"), pl.col(ROW_NUMBER).alias("row_number"), "rule", "column_name", "offending_value",
         messages.alias("message"), "record", pl.lit(run_id).alias("load_run_id"), pl.lit(now).alias("quarantined_at"),
     ).sort("row_number", "rule")

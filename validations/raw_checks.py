@@ -8,7 +8,7 @@ the rule names stewards see in the quarantine table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 
 import pandera.polars as pa
@@ -99,15 +99,16 @@ def nhs_modulus_11() -> pa.Check:
 
 
 # --- frame-level rules ------------------------------------------------------------------------
-def unique_key(columns: tuple[str, ...]) -> pa.Check:
-    """The first record of a key is kept; later ones with the same key are rejected."""
-    key = pl.struct(columns)
+def unique_key(columns: tuple[str, ...], within: str) -> pa.Check:
+    """Within one file, the first record of a key is kept; later ones with the same key are rejected."""
+    key = pl.struct(within, *columns)
     any_null = pl.any_horizontal([pl.col(c).is_null() for c in columns])
     return rule(lambda d: d.lazyframe.select(any_null | key.is_first_distinct()), f"unique_key:{'+'.join(columns)}", "repeats the key of an earlier row", columns)
 
 
-def no_duplicate_rows(columns: tuple[str, ...]) -> pa.Check:
-    return rule(lambda d: d.lazyframe.select(pl.struct(columns).is_first_distinct()), "duplicate_row", "an exact copy of an earlier row", columns[:3])
+def no_duplicate_rows(columns: tuple[str, ...], within: str) -> pa.Check:
+    """Within one file, an exact copy of an earlier row is rejected."""
+    return rule(lambda d: d.lazyframe.select(pl.struct(within, *columns).is_first_distinct()), "duplicate_row", "an exact copy of an earlier row", columns[:3])
 
 
 def date_order(later: str, later_fmt: str, earlier: str, earlier_fmt: str) -> pa.Check:
@@ -130,19 +131,30 @@ def allowed_only_when(column: str, condition: pl.Expr, description: str) -> pa.C
     return rule(lambda d: d.lazyframe.select((condition.fill_null(False) | pl.col(column).is_null()).alias("ok")), f"only:{column} when {description}", f"{column} is filled although not {description}", (column,))
 
 
-def exists_in(column: str, known: Iterable[str], reference: str) -> pa.Check:
-    """A cross-table rule: the value must be a key of a companion table (e.g. 903 episodes -> header)."""
-    values = sorted(set(known))
-    return rule(lambda d: d.lazyframe.select((pl.col(column).is_null() | pl.col(column).is_in(values)).alias("ok")), f"exists_in:{reference}", f"{column} has no record in {reference}", (column,))
+def _scoped(scope: str, key: str) -> pl.Expr:
+    return pl.concat_str([pl.col(scope), pl.col(key)], separator="\x1f")
 
 
-def after_looked_up_date(date_col: str, date_fmt: str, key: str, lookup: Mapping[str, str], lookup_fmt: str, rule_name: str) -> pa.Check:
-    """`date_col` falls after a date looked up by key in a companion table (e.g. referral after birth)."""
-    keys = pl.Series(list(lookup), dtype=pl.Utf8)
-    values = pl.Series(list(lookup.values()), dtype=pl.Utf8)
-    other = pl.col(key).replace_strict(keys, values, default=None, return_dtype=pl.Utf8).str.strptime(pl.Date, lookup_fmt, strict=False)
+def exists_in(column: str, scope: str, known: pl.DataFrame, reference: str) -> pa.Check:
+    """A cross-table rule within one return (`scope`): the value must be a key of a companion table
+    (e.g. every 903 episode's CHILD has a row in the same LA's header). `known` has columns scope, key."""
+    values = known.select(_scoped(scope, column)).to_series().unique().to_list()
+    return rule(
+        lambda d: d.lazyframe.select((pl.col(column).is_null() | _scoped(scope, column).is_in(values)).alias("ok")),
+        f"exists_in:{reference}", f"{column} has no record in {reference}", (column,),
+    )
+
+
+def after_looked_up_date(date_col: str, date_fmt: str, scope: str, key: str, lookup: pl.DataFrame, lookup_col: str, lookup_fmt: str, rule_name: str) -> pa.Check:
+    """`date_col` falls after a date looked up by key in a companion table of the same return
+    (e.g. a CIN referral after the child's birth). `lookup` has columns scope, key, lookup_col."""
+    pairs = lookup.select(_scoped(scope, key).alias("k"), pl.col(lookup_col).alias("v")).drop_nulls().unique("k", keep="first")
+    other = _scoped(scope, key).replace_strict(pairs["k"], pairs["v"], default=None, return_dtype=pl.Utf8).str.strptime(pl.Date, lookup_fmt, strict=False)
     mine = _parsed(date_col, date_fmt)
-    return rule(lambda d: d.lazyframe.select((mine.is_null() | other.is_null() | (mine >= other)).alias("ok")), rule_name, f"{date_col} is before the date it must follow", (key, date_col))
+    return rule(
+        lambda d: d.lazyframe.select((mine.is_null() | other.is_null() | (mine >= other)).alias("ok")),
+        rule_name, f"{date_col} is before the date it must follow", (key, date_col),
+    )
 
 
 def not_after_column_year(date_col: str, fmt: str, latest: date) -> pa.Check:

@@ -22,10 +22,15 @@ from . import raw_checks as rc
 ISO, DMY, COMPACT, DMONY = "%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%b-%Y"
 
 
+# Columns the loader adds so that files of a partition validate together in one pass.
+FILE_COLUMN = "_file"  # duplicates and keys are judged within one file
+RETURN_COLUMN = "_return"  # cross-table rules are judged within one return (e.g. one LA's 903 pair)
+
+
 @dataclass(frozen=True)
 class ValidationContext:
     reference_date: date  # the end of the collection period
-    companions: dict[str, pl.DataFrame] = field(default_factory=dict)  # other tables of the same return
+    companions: dict[str, pl.DataFrame] = field(default_factory=dict)  # every table of the partition, with RETURN_COLUMN
 
 
 @dataclass(frozen=True)
@@ -51,9 +56,9 @@ class TableRules:
         return tuple(self.columns)
 
     def schema(self, ctx: ValidationContext) -> pa.DataFrameSchema:
-        checks = [rc.no_duplicate_rows(tuple(c for c in self.column_names if c not in self.positional))]
+        checks = [rc.no_duplicate_rows(tuple(c for c in self.column_names if c not in self.positional), FILE_COLUMN)]
         if self.key:
-            checks.append(rc.unique_key(self.key))
+            checks.append(rc.unique_key(self.key, FILE_COLUMN))
         return pa.DataFrameSchema(
             {name: pa.Column(pl.Utf8, checks=list(c.checks), nullable=not c.required) for name, c in self.columns.items()},
             checks=checks + self.frame_checks(ctx),
@@ -173,7 +178,9 @@ RAW_TABLES: dict[str, TableRules] = {
             rc.date_order("CINclosureDate", ISO, "CINreferralDate", ISO),
             rc.required_when("ReasonForClosure", pl.col("CINclosureDate").is_not_null(), "the case is closed"),
             rc.not_after_column_year("CINreferralDate", ISO, ctx.reference_date),
-            rc.after_looked_up_date("CINreferralDate", ISO, "LAchildID", _lookup(ctx, "cin_children", "LAchildID", "PersonBirthDate"), ISO, "referral_after_birth"),
+            rc.after_looked_up_date(
+                "CINreferralDate", ISO, RETURN_COLUMN, "LAchildID", _companion(ctx, "cin_children"), "PersonBirthDate", ISO, "referral_after_birth"
+            ),
         ],
         positional=("CINdetailsNumber",),
     ),
@@ -249,7 +256,7 @@ RAW_TABLES: dict[str, TableRules] = {
             rc.date_order("DEC", DMY, "DECOM", DMY),
             rc.required_when("REC", pl.col("DEC").is_not_null(), "the episode has ended"),
             rc.not_after_column_year("DECOM", DMY, ctx.reference_date),
-            rc.exists_in("CHILD", _values(ctx, "ssda903_header", "CHILD"), "ssda903_header.CHILD"),
+            rc.exists_in("CHILD", RETURN_COLUMN, _companion(ctx, "ssda903_header"), "ssda903_header.CHILD"),
         ],
         key=("CHILD", "DECOM"),
     ),
@@ -281,14 +288,9 @@ RAW_TABLES: dict[str, TableRules] = {
 }
 
 
-def _values(ctx: ValidationContext, table: str, column: str) -> list[str]:
-    companion = ctx.companions.get(table)
-    return [] if companion is None else companion[column].drop_nulls().to_list()
-
-
-def _lookup(ctx: ValidationContext, table: str, key: str, value: str) -> dict[str, str]:
+def _companion(ctx: ValidationContext, table: str) -> pl.DataFrame:
+    """A companion table of the partition; empty (so every reference fails) when the return lacks it."""
     companion = ctx.companions.get(table)
     if companion is None:
-        return {}
-    pairs = companion.select(key, value).drop_nulls().unique(key, keep="first")
-    return dict(zip(pairs[key].to_list(), pairs[value].to_list()))
+        return pl.DataFrame(schema={RETURN_COLUMN: pl.Utf8, **{c: pl.Utf8 for c in RAW_TABLES[table].column_names}})
+    return companion

@@ -181,12 +181,11 @@ def validate(table: str, frame: pl.DataFrame, ctx: ValidationContext) -> tuple[p
     ]
     rejected = pl.concat([on_column, *on_frame], how="vertical_relaxed")
     data_columns = list(RAW_TABLES[table].column_names)
-    records = frame.with_row_index("index").select(
+    bad = frame.with_row_index("index")["index"].cast(pl.Int64).is_in(cases["index"].unique().implode())
+    records = frame.with_row_index("index").filter(bad).select(
         pl.col("index").cast(pl.Int64), FILE_COLUMN, ROW_NUMBER, pl.struct(data_columns).struct.json_encode().alias("record")
     )
-    rejected = rejected.join(records, on="index", how="left").drop("index")
-    bad = frame.with_row_index("_index")["_index"].is_in(cases["index"].unique().implode())
-    return frame.filter(~bad), rejected
+    return frame.filter(~bad), rejected.join(records, on="index", how="left").drop("index")
 
 
 def _frame_rule_values(frame: pl.DataFrame, rule: str, index: pl.Series) -> pl.DataFrame:

@@ -100,6 +100,12 @@ def _bench_ingest(args: argparse.Namespace) -> int:
                 **{f"{k}_s": round(v, 2) for k, v in seconds.items()}, "rows_per_s": round(read / total) if total else 0,
                 "validate_vs_load": round(seconds["validate"] / (seconds["read"] + seconds["write"]), 2) if read else 0.0,
             })
+    totals = {step: sum(r[f"{step}_s"] for r in rows) for step in ("read", "validate", "write")}
+    all_rows = sum(r["rows"] for r in rows)
+    rows.append({
+        "source": "all sources", "files": sum(r["files"] for r in rows), "rows": all_rows, **{f"{k}_s": round(v, 2) for k, v in totals.items()},
+        "rows_per_s": round(all_rows / sum(totals.values())), "validate_vs_load": round(totals["validate"] / (totals["read"] + totals["write"]), 2),
+    })
     print(f"Ingest + validation, {args.persons:,}-person world, collection years {config.first_year}-{config.last_year}")
     _report(rows, {
         "source": "source", "files": "files", "rows": "rows", "read_s": "read (s)", "validate_s": "validate (s)", "write_s": "write (s)",

@@ -114,6 +114,15 @@ def _bench_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_seeds(args: argparse.Namespace) -> int:
+    """Write the code-list seeds for dbt from `code_lists`, their single source of truth."""
+    from code_lists.seeds import write_seeds
+
+    for path in write_seeds(Path(args.out)):
+        print(path)
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     """What the warehouse holds: every table with its row count, for a quick look after a run."""
     import duckdb
@@ -167,6 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench_ingest.add_argument("--workdir", default="data/bench")
     bench_ingest.add_argument("--json", default=None, help="also save the rows as JSON here")
     bench_ingest.set_defaults(func=_bench_ingest)
+
+    seeds = sub.add_parser("export-seeds", help="write the dbt code-list seeds from code_lists")
+    seeds.add_argument("--out", default="dbt_project/seeds")
+    seeds.set_defaults(func=_export_seeds)
 
     status = sub.add_parser("status", help="list the warehouse's tables and row counts")
     status.add_argument("--warehouse", default=os.environ.get("HEARTH_WAREHOUSE_PATH", "data/warehouse/hearth.duckdb"))

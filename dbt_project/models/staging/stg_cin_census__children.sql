@@ -1,0 +1,17 @@
+select
+    {{ record_id('cin_children') }} as record_id,
+    {{ la_code_from_file('_source_file') }} as la_code,
+    LAchildID as la_child_id,
+    UPN as upn,
+    Forename as first_name,
+    Surname as last_name,
+    {{ parse_date('PersonBirthDate', '%Y-%m-%d') }} as date_of_birth,
+    GenderCurrent as sex_code,
+    Ethnicity as ethnicity_code,
+    Address as address,
+    {{ normalise_postcode('PostCode') }} as postcode,
+    make_date(_collection_year, 3, 31) as reference_date,
+    _collection_year as collection_year,
+    _source_file as source_file,
+    _row_number as row_number
+from {{ source('raw', 'cin_children') }}

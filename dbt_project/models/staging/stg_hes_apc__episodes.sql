@@ -1,0 +1,17 @@
+select
+    {{ record_id('hes_apc') }} as record_id,
+    EPIKEY as episode_key,
+    NEWNHSNO as nhs_number,
+    {{ parse_date('DOB', '%Y%m%d') }} as date_of_birth,
+    SEX as sex_code,
+    ETHNOS as ethnicity_code,
+    HOMEADD as address,
+    {{ normalise_postcode('POSTCODE') }} as postcode,
+    {{ parse_date('ADMIDATE', '%Y%m%d') }} as admission_date,
+    {{ parse_date('DISDATE', '%Y%m%d') }} as discharge_date,
+    ADMIMETH as admission_method_code,
+    DIAG_4_01 as primary_diagnosis_code,
+    _collection_year as collection_year,
+    _source_file as source_file,
+    _row_number as row_number
+from {{ source('raw', 'hes_apc') }}

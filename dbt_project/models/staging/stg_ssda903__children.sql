@@ -1,0 +1,15 @@
+select
+    {{ record_id('ssda903_header') }} as record_id,
+    {{ la_code_from_file('_source_file') }} as la_code,
+    CHILD as la_child_id,
+    SEX as sex_code,
+    {{ parse_date('DOB', '%d/%m/%Y') }} as date_of_birth,
+    ETHNIC as ethnicity_code,
+    UPN as upn,
+    MOTHER = '1' as is_mother,
+    {{ parse_date('MC_DOB', '%d/%m/%Y') }} as mothers_child_date_of_birth,
+    make_date(_collection_year, 3, 31) as reference_date,
+    _collection_year as collection_year,
+    _source_file as source_file,
+    _row_number as row_number
+from {{ source('raw', 'ssda903_header') }}

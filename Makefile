@@ -22,6 +22,7 @@ demo: sync
 	$(UV) run hearth generate --persons $(DEMO_PERSONS) --years $(FIRST_YEAR)-$(LAST_YEAR) --out $(HEARTH_LANDING_DIR) --truth data/truth --malformed data/malformed
 	$(DAGSTER) --select 'group:landing'
 	$(DAGSTER) --select 'group:raw' --partition-range $(FIRST_YEAR)...$(LAST_YEAR)
+	$(DAGSTER) --select 'group:reference,group:staging,group:intermediate'
 	@echo
 	@$(UV) run hearth status
 	@echo "Extracts: $(HEARTH_LANDING_DIR)/  ground truth: data/truth/  broken files for ingestion tests: data/malformed/"

@@ -1,6 +1,9 @@
 """The single Dagster ``Definitions`` for Hearth (code location ``hearth``)."""
 
+import os
+
 import dagster as dg
+from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.landing import (
@@ -8,11 +11,14 @@ from orchestration.assets.landing import (
     landing_file_inventory,
     no_unrecognised_files,
 )
+from orchestration.assets.dbt import dbt_project, harmonisation_dbt_assets
 from orchestration.assets.raw import IngestionGates, build_ingestion_assets
 from orchestration.resources import LandingZone
 from orchestration.settings import HearthPaths, collection_years, quarantine_thresholds
 
 paths = HearthPaths.from_env()
+# dbt reads the warehouse path from the environment; give it the resolved, absolute one.
+os.environ["HEARTH_WAREHOUSE_PATH"] = str(paths.warehouse_path)
 collection_year_partitions = dg.StaticPartitionsDefinition([str(year) for year in collection_years()])
 ingestion_assets = build_ingestion_assets(collection_year_partitions)
 
@@ -28,14 +34,21 @@ ingestion_job = dg.define_asset_job(
     description="Validate and load every source's extracts for a collection year into raw, quarantining bad rows.",
 )
 
+harmonisation_job = dg.define_asset_job(
+    name="harmonisation_job",
+    selection=dg.AssetSelection.assets(harmonisation_dbt_assets),
+    description="dbt build: code-list seeds, staging and intermediate models, their tests and unit tests.",
+)
+
 defs = dg.Definitions(
-    assets=[landing_file_inventory, *ingestion_assets],
+    assets=[landing_file_inventory, *ingestion_assets, harmonisation_dbt_assets],
     asset_checks=[every_source_has_files, no_unrecognised_files],
-    jobs=[landing_inventory_job, ingestion_job],
+    jobs=[landing_inventory_job, ingestion_job, harmonisation_job],
     resources={
         "landing_zone": LandingZone(root=str(paths.landing_dir)),
         "warehouse": DuckDBResource(database=str(paths.warehouse_path)),
         "gates": IngestionGates(thresholds=quarantine_thresholds()),
+        "dbt": DbtCliResource(project_dir=dbt_project),
     },
     # DuckDB allows one writer at a time, so steps run one after another in a single process.
     executor=dg.in_process_executor,

@@ -133,7 +133,8 @@ def _status(args: argparse.Namespace) -> int:
         return 1
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.sql(
-            "select schema_name, table_name from duckdb_tables() order by schema_name, table_name"
+            "select schema_name, table_name from duckdb_tables() union all "
+            "select schema_name, view_name from duckdb_views() where not internal order by 1, 2"
         ).fetchall()
         print(f"Warehouse {path}:")
         names = [f"{schema}.{table}" for schema, table in tables]

@@ -80,7 +80,7 @@ def _bench_ingest(args: argparse.Namespace) -> int:
     """Rows/s of ingest + validation per source on a generated world, as a markdown table."""
     import duckdb
 
-    from ingestion.load import ingest_partition
+    from ingestion.load import ingest
     from ingestion.registry import SOURCES
 
     root = Path(args.workdir) / f"persons_{args.persons}"
@@ -91,12 +91,12 @@ def _bench_ingest(args: argparse.Namespace) -> int:
     rows = []
     with duckdb.connect(str(database)) as con:
         for source in SOURCES:
-            loads = [ingest_partition(con, source, year, root / "landing", "bench") for year in config.years]
-            read = sum(f.rows_read for load in loads for f in load.files)
-            seconds = {step: sum(getattr(load, f"seconds_{step}") for load in loads) for step in ("read", "validate", "write")}
+            run = ingest(con, source, list(config.years), root / "landing", "bench")
+            read = sum(f.rows_read for f in run.files)
+            seconds = {step: getattr(run, f"seconds_{step}") for step in ("read", "validate", "write")}
             total = sum(seconds.values())
             rows.append({
-                "source": source.name, "files": len({f.source_file for load in loads for f in load.files}), "rows": read,
+                "source": source.name, "files": len({f.source_file for f in run.files}), "rows": read,
                 **{f"{k}_s": round(v, 2) for k, v in seconds.items()}, "rows_per_s": round(read / total) if total else 0,
                 "validate_vs_load": round(seconds["validate"] / (seconds["read"] + seconds["write"]), 2) if read else 0.0,
             })

@@ -18,7 +18,7 @@ import pandera.polars as pa
 import polars as pl
 
 from validations.raw_checks import RULE_COLUMNS, RULE_MESSAGES
-from validations.raw_schemas import FILE_COLUMN, RAW_TABLES, RETURN_COLUMN, ValidationContext
+from validations.raw_schemas import FILE_COLUMN, PERIOD_END_COLUMN, RAW_TABLES, RETURN_COLUMN, ValidationContext
 
 from .files import ROW_NUMBER, FileRejected, read_cin_xml, read_csv_extract, sha256_file
 from .registry import Source, landing_folder
@@ -64,9 +64,11 @@ class FileLoad:
 
 
 @dataclass
-class PartitionLoad:
+class IngestionRun:
+    """What one run did for one source across its collection years."""
+
     source: str
-    year: int
+    years: list[int]
     files: list[FileLoad]
     seconds_read: float = 0.0
     seconds_validate: float = 0.0
@@ -78,10 +80,11 @@ class PartitionLoad:
 
 @dataclass
 class _Pending:
+    year: int
     rel: str
     sha256: str
     table: str
-    frame: pl.DataFrame  # with FILE_COLUMN and RETURN_COLUMN
+    frame: pl.DataFrame  # with FILE_COLUMN, RETURN_COLUMN and PERIOD_END_COLUMN
     status: str
 
 
@@ -96,42 +99,61 @@ def _read(path: Path, kind_reader: str, tables: tuple[str, ...]) -> dict[str, pl
     return {table: read_csv_extract(path, RAW_TABLES[table].column_names)}
 
 
-def ingest_partition(con: duckdb.DuckDBPyConnection, source: Source, year: int, landing: Path, run_id: str) -> PartitionLoad:
-    """Read, validate and load every extract of `source` for collection `year`."""
+def ingest_partition(con: duckdb.DuckDBPyConnection, source: Source, year: int, landing: Path, run_id: str) -> IngestionRun:
+    """Read, validate and load every extract of `source` for one collection `year`."""
+    return ingest(con, source, [year], landing, run_id)
+
+
+def _landed_files(source: Source, year: int, landing: Path) -> list[Path]:
     folder = landing_folder(landing, source, year)
     paths = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
-    if not paths:
-        if source.collected_every_year:
-            raise FileRejected(folder, f"no {source.name} extract for collection year {year}")
-        return PartitionLoad(source.name, year, [])
+    if not paths and source.collected_every_year:
+        raise FileRejected(folder, f"no {source.name} extract for collection year {year}")
     for path in paths:
         if source.kind_of(path.name) is None:
             patterns = ", ".join(k.pattern for k in source.files)
             raise FileRejected(path, f"unknown file: not a {source.name} extract (expected {patterns})")
+    return paths
 
+
+def ingest(con: duckdb.DuckDBPyConnection, source: Source, years: list[int], landing: Path, run_id: str) -> IngestionRun:
+    """Read, validate and load every extract of `source` for the collection `years`, atomically.
+
+    All files of a table are validated in one pandera pass: rules on keys and duplicates are
+    scoped to a file, cross-table rules to a return and dates to each row's collection period, so
+    batching changes no verdict, only the fixed cost per pass.
+    """
+    landed = {year: _landed_files(source, year, landing) for year in years}
+    result = IngestionRun(source.name, list(years), [])
+    if not any(landed.values()):
+        return result
     ensure_schemas(con)
     registered = dict(
-        con.execute("select table_name || '|' || source_file, sha256 from audit.ingested_files where source = ? and collection_year = ?", [source.name, year]).fetchall()
+        con.execute(
+            "select table_name || '|' || source_file, sha256 from audit.ingested_files where source = ? and collection_year in (select unnest(?::integer[]))",
+            [source.name, list(years)],
+        ).fetchall()
     )
     started = time.perf_counter()
     pending: list[_Pending] = []
-    for path in paths:
-        kind = source.kind_of(path.name)
-        rel = path.relative_to(landing).as_posix()
-        sha = sha256_file(path)
-        tags = (pl.lit(rel).alias(FILE_COLUMN), pl.lit(source.return_of(path.name)).alias(RETURN_COLUMN))
-        for table, frame in _read(path, kind.reader, kind.tables).items():
-            previous = registered.get(f"{table}|{rel}")
-            status = "unchanged" if previous == sha else ("replaced" if previous else "loaded")
-            pending.append(_Pending(rel, sha, table, frame.with_columns(*tags), status))
-    result = PartitionLoad(source.name, year, [])
+    for year, paths in landed.items():
+        for path in paths:
+            kind = source.kind_of(path.name)
+            rel = path.relative_to(landing).as_posix()
+            sha = sha256_file(path)
+            tags = (
+                pl.lit(rel).alias(FILE_COLUMN), pl.lit(source.return_of(path.name)).alias(RETURN_COLUMN),
+                pl.lit(source.period_end(year)).alias(PERIOD_END_COLUMN),
+            )
+            for table, frame in _read(path, kind.reader, kind.tables).items():
+                previous = registered.get(f"{table}|{rel}")
+                status = "unchanged" if previous == sha else ("replaced" if previous else "loaded")
+                pending.append(_Pending(year, rel, sha, table, frame.with_columns(*tags), status))
     result.seconds_read = time.perf_counter() - started
 
-    # All files of a table are validated in one pass: rules on keys and duplicates are scoped to a
-    # file and cross-table rules to a return, so batching changes no verdict, only the overhead.
     started = time.perf_counter()
     companions = {table: pl.concat([p.frame for p in pending if p.table == table]) for table in source.tables if any(p.table == table for p in pending)}
-    ctx = ValidationContext(reference_date=source.period_end(year), companions=companions)
+    ctx = ValidationContext(companions=companions)
     to_write: list[tuple[_Pending, pl.DataFrame, pl.DataFrame]] = []
     for table in source.tables:
         items = [p for p in pending if p.table == table]
@@ -149,7 +171,7 @@ def ingest_partition(con: duckdb.DuckDBPyConnection, source: Source, year: int, 
     con.execute("begin transaction")
     try:
         for item, valid, rejected in to_write:
-            result.files.append(_write(con, source, year, item, valid, rejected, run_id, now))
+            result.files.append(_write(con, source, item, valid, rejected, run_id, now))
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -191,7 +213,7 @@ def validate(table: str, frame: pl.DataFrame, ctx: ValidationContext) -> tuple[p
 def _frame_rule_values(frame: pl.DataFrame, rule: str, index: pl.Series) -> pl.DataFrame:
     columns = RULE_COLUMNS.get(rule, ())
     rows = frame[index.to_list()]
-    values = pl.concat_str([pl.lit(f"{c}=") + pl.col(c).fill_null("") for c in columns], separator="; ") if columns else pl.lit(None, dtype=pl.Utf8)
+    values = pl.concat_str([pl.lit(f"{c}=") + pl.col(c).cast(pl.Utf8).fill_null("") for c in columns], separator="; ") if columns else pl.lit(None, dtype=pl.Utf8)
     return rows.select(
         pl.Series("index", index, dtype=pl.Int64), pl.lit(rule).alias("rule"), pl.lit(",".join(columns) or None, dtype=pl.Utf8).alias("column_name"),
         values.alias("offending_value"),
@@ -213,8 +235,8 @@ def _create_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[
     )
 
 
-def _write(con, source: Source, year: int, item: _Pending, valid: pl.DataFrame, rejected: pl.DataFrame, run_id: str, now: datetime) -> FileLoad:
-    table, rel = item.table, item.rel
+def _write(con, source: Source, item: _Pending, valid: pl.DataFrame, rejected: pl.DataFrame, run_id: str, now: datetime) -> FileLoad:
+    table, rel, year = item.table, item.rel, item.year
     data_columns = list(RAW_TABLES[table].column_names)
     _create_raw_table(con, table, data_columns)
     # A changed file replaces everything an earlier version of it left behind.

@@ -270,3 +270,15 @@ def test_dagster_names_the_rejected_file(world: Path, tmp_path: Path) -> None:
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert f"{path}: file is empty" in failure.step_failure_data.user_failure_data.description
+
+
+def test_loading_all_years_in_one_pass_gives_the_same_verdicts_as_year_by_year(world: Path, loaded, tmp_path: Path) -> None:
+    from ingestion.load import ingest
+
+    con = duckdb.connect(str(tmp_path / "together.duckdb"))
+    for source in SOURCES:
+        ingest(con, source, list(YEARS), world / "landing", "together")
+    query = "select table_name, source_file, rows_read, rows_loaded, rows_quarantined from audit.ingested_files order by 1, 2"
+    assert con.sql(query).fetchall() == loaded.sql(query).fetchall()
+    rules = "select table_name, source_file, row_number, rule from quarantine.rejected_rows order by 1, 2, 3, 4"
+    assert con.sql(rules).fetchall() == loaded.sql(rules).fetchall()

@@ -9,7 +9,6 @@ the rule names stewards see in the quarantine table.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
 import pandera.polars as pa
 import polars as pl
@@ -157,7 +156,10 @@ def after_looked_up_date(date_col: str, date_fmt: str, scope: str, key: str, loo
     )
 
 
-def not_after_column_year(date_col: str, fmt: str, latest: date) -> pa.Check:
-    """A date cannot be in the future of the extract (e.g. a birth after the collection's reference date)."""
+def not_after_period_end(date_col: str, fmt: str, period_end_col: str) -> pa.Check:
+    """A date cannot be after the end of the row's collection period (e.g. a birth after the return's reference date)."""
     parsed = _parsed(date_col, fmt)
-    return rule(lambda d: d.lazyframe.select((parsed.is_null() | (parsed <= latest)).alias("ok")), f"not_in_future:{date_col}", f"{date_col} is after the extract's reference date", (date_col,))
+    return rule(
+        lambda d: d.lazyframe.select((parsed.is_null() | (parsed <= pl.col(period_end_col))).alias("ok")),
+        f"not_in_future:{date_col}", f"{date_col} is after the end of the collection period", (date_col, period_end_col),
+    )

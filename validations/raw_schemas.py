@@ -1,16 +1,15 @@
 """pandera schemas for every raw table: the real rules of each source, applied before loading.
 
-Columns are text as received. A table's schema is built per file group because some rules
-need context: the end of the collection period (nothing may be dated after it) and companion
-tables of the same return (903 episodes must belong to a child in the header; a CIN referral
-cannot precede the child's birth).
+Columns are text as received, plus the columns the loader adds so that many files validate in
+one pass: the file, the return and the end of the row's collection period (nothing may be dated
+after it). Some rules need companion tables of the same return (903 episodes must belong to a
+child in the header; a CIN referral cannot precede the child's birth).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 import pandera.polars as pa
 import polars as pl
@@ -22,14 +21,14 @@ from . import raw_checks as rc
 ISO, DMY, COMPACT, DMONY = "%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%b-%Y"
 
 
-# Columns the loader adds so that files of a partition validate together in one pass.
+# Columns the loader adds so that many files validate together in one pass.
 FILE_COLUMN = "_file"  # duplicates and keys are judged within one file
 RETURN_COLUMN = "_return"  # cross-table rules are judged within one return (e.g. one LA's 903 pair)
+PERIOD_END_COLUMN = "_period_end"  # the end of the row's collection period: nothing may be dated after it
 
 
 @dataclass(frozen=True)
 class ValidationContext:
-    reference_date: date  # the end of the collection period
     companions: dict[str, pl.DataFrame] = field(default_factory=dict)  # every table of the partition, with RETURN_COLUMN
 
 
@@ -76,7 +75,7 @@ def _dob(fmt: str) -> Col:
 
 
 def _future(column: str, fmt: str) -> Callable[[ValidationContext], list[pa.Check]]:
-    return lambda ctx: [rc.not_after_column_year(column, fmt, ctx.reference_date)]
+    return lambda ctx: [rc.not_after_period_end(column, fmt, PERIOD_END_COLUMN)]
 
 
 def _with(*makers: Callable[[ValidationContext], list[pa.Check]]) -> Callable[[ValidationContext], list[pa.Check]]:
@@ -177,7 +176,7 @@ RAW_TABLES: dict[str, TableRules] = {
         frame_checks=lambda ctx: [
             rc.date_order("CINclosureDate", ISO, "CINreferralDate", ISO),
             rc.required_when("ReasonForClosure", pl.col("CINclosureDate").is_not_null(), "the case is closed"),
-            rc.not_after_column_year("CINreferralDate", ISO, ctx.reference_date),
+            rc.not_after_period_end("CINreferralDate", ISO, PERIOD_END_COLUMN),
             rc.after_looked_up_date(
                 "CINreferralDate", ISO, RETURN_COLUMN, "LAchildID", _companion(ctx, "cin_children"), "PersonBirthDate", ISO, "referral_after_birth"
             ),
@@ -255,7 +254,7 @@ RAW_TABLES: dict[str, TableRules] = {
         frame_checks=lambda ctx: [
             rc.date_order("DEC", DMY, "DECOM", DMY),
             rc.required_when("REC", pl.col("DEC").is_not_null(), "the episode has ended"),
-            rc.not_after_column_year("DECOM", DMY, ctx.reference_date),
+            rc.not_after_period_end("DECOM", DMY, PERIOD_END_COLUMN),
             rc.exists_in("CHILD", RETURN_COLUMN, _companion(ctx, "ssda903_header"), "ssda903_header.CHILD"),
         ],
         key=("CHILD", "DECOM"),

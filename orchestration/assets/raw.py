@@ -14,7 +14,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from ingestion.files import FileRejected
-from ingestion.load import PartitionLoad, ensure_schemas, ingest_partition
+from ingestion.load import IngestionRun, ensure_schemas, ingest
 from ingestion.registry import SOURCES, Source
 from orchestration.resources import LandingZone, warehouse_connection
 from validations.raw_schemas import RAW_TABLES
@@ -78,31 +78,28 @@ def build_ingestion_asset(source: Source, partitions: dg.PartitionsDefinition) -
         name=f"ingest_{source.name}", specs=specs, check_specs=checks, partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(), description=source.description,
     )
-    def ingest(context: dg.AssetExecutionContext, warehouse: DuckDBResource, landing_zone: LandingZone, gates: IngestionGates):
+    def ingest_source(context: dg.AssetExecutionContext, warehouse: DuckDBResource, landing_zone: LandingZone, gates: IngestionGates):
         years = [int(key) for key in context.partition_keys]
-        loads: list[PartitionLoad] = []
         with warehouse_connection(warehouse) as con:
-            for year in years:
-                try:
-                    loads.append(ingest_partition(con, source, year, Path(landing_zone.root), context.run.run_id))
-                except FileRejected as exc:
-                    raise dg.Failure(
-                        description=f"{source.name} {year}: file rejected, nothing loaded from this partition. {exc.path}: {exc.problem}",
-                        metadata={"file": exc.path, "problem": exc.problem},
-                    ) from exc
+            try:
+                run = ingest(con, source, years, Path(landing_zone.root), context.run.run_id)
+            except FileRejected as exc:
+                raise dg.Failure(
+                    description=f"{source.name} {', '.join(map(str, years))}: file rejected, nothing loaded by this run. {exc.path}: {exc.problem}",
+                    metadata={"file": exc.path, "problem": exc.problem},
+                ) from exc
             ensure_schemas(con)
             for table in source.tables:
-                files = [f for load in loads for f in load.for_table(table)]
-                yield dg.MaterializeResult(asset_key=raw_key(table), metadata=_table_metadata(files, loads))
+                yield dg.MaterializeResult(asset_key=raw_key(table), metadata=_table_metadata(run.for_table(table), run))
             threshold = gates.threshold(source)
             for table in source.tables:
                 yield _reconcile_result(table, reconcile(con, table, years))
-                yield _gate_result(table, [f for load in loads for f in load.for_table(table)], threshold)
+                yield _gate_result(table, run.for_table(table), threshold)
 
-    return ingest
+    return ingest_source
 
 
-def _table_metadata(files, loads: list[PartitionLoad]) -> dict:
+def _table_metadata(files, run: IngestionRun) -> dict:
     read = sum(f.rows_read for f in files)
     return {
         "files": len(files),
@@ -111,9 +108,7 @@ def _table_metadata(files, loads: list[PartitionLoad]) -> dict:
         "rows_loaded": sum(f.rows_loaded for f in files),
         "rows_quarantined": sum(f.rows_quarantined for f in files),
         "failures_by_rule": dg.MetadataValue.json({rule: n for f in files for rule, n in f.failures_by_rule.items()}),
-        "seconds_read_validate_write": dg.MetadataValue.json(
-            [round(sum(getattr(load, f"seconds_{step}") for load in loads), 2) for step in ("read", "validate", "write")]
-        ),
+        "seconds_read_validate_write": dg.MetadataValue.json([round(run.seconds_read, 2), round(run.seconds_validate, 2), round(run.seconds_write, 2)]),
     }
 
 

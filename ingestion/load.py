@@ -162,8 +162,11 @@ def ingest(con: duckdb.DuckDBPyConnection, source: Source, years: list[int], lan
         if not changed:
             continue
         valid, rejected = validate(table, pl.concat([p.frame for p in changed]), ctx)
+        valid_by_file = valid.partition_by(FILE_COLUMN, as_dict=True)
+        rejected_by_file = rejected.partition_by(FILE_COLUMN, as_dict=True)
         for item in changed:
-            to_write.append((item, valid.filter(pl.col(FILE_COLUMN) == item.rel), rejected.filter(pl.col(FILE_COLUMN) == item.rel)))
+            key = (item.rel,)
+            to_write.append((item, valid_by_file.get(key, valid.clear()), rejected_by_file.get(key, rejected.clear())))
     result.seconds_validate = time.perf_counter() - started
 
     started = time.perf_counter()

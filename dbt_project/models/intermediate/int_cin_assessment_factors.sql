@@ -1,14 +1,10 @@
 -- One row per factor identified at the end of a CIN assessment, with its theme and whether it
 -- is extra-familial harm; the same assessment repeated in later returns is kept once.
 with assessments as (
-    select *
-    from (
-        select
-            *,
-            row_number() over (partition by la_code, la_child_id, assessment_start_date order by collection_year desc, row_number) as version
-        from {{ ref('stg_cin_census__assessments') }}
-    ) as v
-    where version = 1 and factor_codes is not null
+    select * from (
+        {{ latest_return(ref('stg_cin_census__assessments'), ['la_code', 'la_child_id', 'assessment_start_date']) }}
+    ) as latest
+    where factor_codes is not null
 ),
 
 factors as (

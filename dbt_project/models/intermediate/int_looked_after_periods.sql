@@ -2,14 +2,7 @@
 -- is taken from the latest return; consecutive episodes of a child in one LA belong to the same
 -- period when one ends with X1 on the day the next starts. A period still open has no end date.
 with episodes as (
-    select *
-    from (
-        select
-            *,
-            row_number() over (partition by la_code, la_child_id, episode_start_date order by collection_year desc, row_number) as version
-        from {{ ref('stg_ssda903__episodes') }}
-    ) as all_versions
-    where version = 1
+    {{ latest_return(ref('stg_ssda903__episodes'), ['la_code', 'la_child_id', 'episode_start_date']) }}
 ),
 
 ordered as (

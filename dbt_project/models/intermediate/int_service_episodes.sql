@@ -2,21 +2,11 @@
 -- closure), child protection plans (start to end) and periods looked after (stitched from 903).
 -- Each returns' repeat of the same episode is kept once, from the latest return.
 with child_in_need as (
-    select *
-    from (
-        select *, row_number() over (partition by la_code, la_child_id, referral_date order by collection_year desc, row_number) as version
-        from {{ ref('stg_cin_census__episodes') }}
-    ) as v
-    where version = 1
+    {{ latest_return(ref('stg_cin_census__episodes'), ['la_code', 'la_child_id', 'referral_date']) }}
 ),
 
 protection_plans as (
-    select *
-    from (
-        select *, row_number() over (partition by la_code, la_child_id, plan_start_date order by collection_year desc, row_number) as version
-        from {{ ref('stg_cin_census__protection_plans') }}
-    ) as v
-    where version = 1
+    {{ latest_return(ref('stg_cin_census__protection_plans'), ['la_code', 'la_child_id', 'plan_start_date']) }}
 ),
 
 episodes as (

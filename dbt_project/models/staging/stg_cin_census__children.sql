@@ -11,7 +11,5 @@ select
     Address as address,
     {{ normalise_postcode('PostCode') }} as postcode,
     make_date(_collection_year, 3, 31) as reference_date,
-    _collection_year as collection_year,
-    _source_file as source_file,
-    _row_number as row_number
+    {{ provenance_columns() }}
 from {{ source('raw', 'cin_children') }}

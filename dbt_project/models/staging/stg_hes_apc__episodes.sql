@@ -11,7 +11,5 @@ select
     {{ parse_date('DISDATE', '%Y%m%d') }} as discharge_date,
     ADMIMETH as admission_method_code,
     DIAG_4_01 as primary_diagnosis_code,
-    _collection_year as collection_year,
-    _source_file as source_file,
-    _row_number as row_number
+    {{ provenance_columns() }}
 from {{ source('raw', 'hes_apc') }}

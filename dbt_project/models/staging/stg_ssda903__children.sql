@@ -9,7 +9,5 @@ select
     MOTHER = '1' as is_mother,
     {{ parse_date('MC_DOB', '%d/%m/%Y') }} as mothers_child_date_of_birth,
     make_date(_collection_year, 3, 31) as reference_date,
-    _collection_year as collection_year,
-    _source_file as source_file,
-    _row_number as row_number
+    {{ provenance_columns() }}
 from {{ source('raw', 'ssda903_header') }}

@@ -13,7 +13,5 @@ select
     REASON_PLACE_CHANGE as reason_place_change_code,
     {{ normalise_postcode('HOME_POST') }} as home_postcode,
     {{ normalise_postcode('PL_POST') }} as placement_postcode,
-    _collection_year as collection_year,
-    _source_file as source_file,
-    _row_number as row_number
+    {{ provenance_columns() }}
 from {{ source('raw', 'ssda903_episodes') }}

@@ -12,7 +12,5 @@ select
     OFFENCE_TYPE as offence_type_code,
     OUTCOME as outcome_code,
     {{ parse_date('OUTCOME_DATE', '%d-%b-%Y') }} as outcome_date,
-    _collection_year as collection_year,
-    _source_file as source_file,
-    _row_number as row_number
+    {{ provenance_columns() }}
 from {{ source('raw', 'youth_justice') }}

@@ -246,8 +246,12 @@ def test_dagster_asset_loads_a_partition_and_reports_its_checks(world: Path, tmp
     assert result.success
     checks = {(e.asset_key.path[-1], e.check_name): e.passed for e in result.get_asset_check_evaluations()}
     assert checks == {(t, c): True for t in ("ssda903_header", "ssda903_episodes") for c in (RECONCILE_CHECK, GATE_CHECK)}
-    years = duckdb.connect(str(tmp_path / "w.duckdb")).sql("select distinct _collection_year from raw.ssda903_episodes").fetchall()
-    assert years == [(2022,)]
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    assert con.sql("select distinct _collection_year from raw.ssda903_episodes").fetchall() == [(2022,)]
+    metadata = {e.asset_key.path[-1]: e.materialization.metadata for e in result.get_asset_materialization_events()}
+    per_rule = con.sql("select rule, count(*) from quarantine.rejected_rows where table_name = 'ssda903_episodes' group by 1").fetchall()
+    assert metadata["ssda903_episodes"]["failures_by_rule"].value == dict(per_rule)
+    assert metadata["ssda903_episodes"]["rows_loaded"].value == con.sql("select count(*) from raw.ssda903_episodes").fetchone()[0]
 
 
 def test_a_quarantine_rate_above_the_threshold_blocks_and_says_why(world: Path, tmp_path: Path) -> None:

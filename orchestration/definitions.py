@@ -12,6 +12,7 @@ from orchestration.assets.landing import (
     no_unrecognised_files,
 )
 from orchestration.assets.dbt import dbt_project, harmonisation_dbt_assets
+from orchestration.assets.linkage import LinkageSettings, address_match_evaluation, address_match_meets_targets, address_matches
 from orchestration.assets.raw import IngestionGates, build_ingestion_assets
 from orchestration.resources import LandingZone
 from orchestration.settings import HearthPaths, collection_years, quarantine_thresholds
@@ -41,14 +42,15 @@ harmonisation_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[landing_file_inventory, *ingestion_assets, harmonisation_dbt_assets],
-    asset_checks=[every_source_has_files, no_unrecognised_files],
+    assets=[landing_file_inventory, *ingestion_assets, harmonisation_dbt_assets, address_matches, address_match_evaluation],
+    asset_checks=[every_source_has_files, no_unrecognised_files, address_match_meets_targets],
     jobs=[landing_inventory_job, ingestion_job, harmonisation_job],
     resources={
         "landing_zone": LandingZone(root=str(paths.landing_dir)),
         "warehouse": DuckDBResource(database=str(paths.warehouse_path)),
         "gates": IngestionGates(thresholds=quarantine_thresholds()),
         "dbt": DbtCliResource(project_dir=dbt_project),
+        "linkage_settings": LinkageSettings(truth_dir=str(paths.truth_dir)),
     },
     # DuckDB allows one writer at a time, so steps run one after another in a single process.
     executor=dg.in_process_executor,

@@ -94,16 +94,17 @@ class ExtractWriter:
         )
 
     def address_parts(self, props: np.ndarray) -> dict[str, np.ndarray]:
+        """BS7666 parts; a primary addressable object may have a name, a number or both."""
         g = self.gaz
         number = np.where(g.pao_number[props] > 0, g.pao_number[props].astype(str), "").astype(object)
-        pao = np.where(g.pao_text[props] != "", g.pao_text[props], number).astype(object)
+        name = g.pao_text[props]
+        pao = np.where((name != "") & (number != ""), name + ", " + number, np.where(name != "", name, number)).astype(object)
         return {"sao": g.sao[props], "pao": pao, "street": g.street[props], "locality": g.locality[props], "town": g.town[props], "postcode": g.postcode[props]}
 
     @staticmethod
     def street_line(parts: dict[str, np.ndarray]) -> np.ndarray:
-        """'Flat 3, Kestrel House, Elm Road' or '47 Elm Road': a house number runs into the street, a name does not."""
-        numbered = np.char.isdigit(parts["pao"].astype(str))
-        pao = np.where(parts["pao"] == "", "", np.where(numbered, parts["pao"] + " ", parts["pao"] + ", "))
+        """'Flat 3, Kestrel House, 12 Elm Road' or '47 Elm Road': a house number runs into the street."""
+        pao = np.where(parts["pao"] == "", "", parts["pao"] + " ")
         return (np.where(parts["sao"] != "", parts["sao"] + ", ", "") + pao + parts["street"]).astype(object)
 
     def one_line(self, parts: dict[str, np.ndarray]) -> np.ndarray:
@@ -312,7 +313,7 @@ class ExtractWriter:
             self.ssda903(lac, history.births)
 
     def cin_census(self, cin: pl.DataFrame) -> None:
-        table = "cin_census"
+        table = "cin_children"  # the raw table the ingestion flattens each <Child> into
         ref_date = {y: day_number(date(y, 3, 31)) for y in self.ctx.config.years}
         for year in self.ctx.config.years:
             start, end = day_number(date(year - 1, 4, 1)), ref_date[year]
@@ -333,7 +334,7 @@ class ExtractWriter:
                 "Address": self.faults.address_variant(table, rid, "address", self.one_line(parts)), "PostCode": self.postcode(table, frame, parts["postcode"]),
                 "_la_index": frame["la_index"].to_numpy(), "_child": frame["_person"].to_numpy(),
             }
-            files = np.array([self.rel(table, year, f"cin_{self.la_codes[i]}_{year}.xml") for i in frame["la_index"].to_numpy()], dtype=object)
+            files = np.array([self.rel("cin_census", year, f"cin_{self.la_codes[i]}_{year}.xml") for i in frame["la_index"].to_numpy()], dtype=object)
             out = self.finish(table, frame, files, columns, ["LAchildID"])
             for (file_name,), part in out.group_by("_file", maintain_order=True):
                 la_code = int(self.la_codes[int(part["_la_index"][0])])

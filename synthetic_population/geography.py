@@ -134,7 +134,8 @@ def _build_la(rng: np.random.Generator, config: WorldConfig, la_index: int, n_pr
     named_building = is_flat & (run_id % 3 == 0)
     pao_text = np.where(named_house, np.array(HOUSE_NAMES, dtype=object)[rng.integers(0, len(HOUSE_NAMES), n_props)], "")
     pao_text = np.where(named_building, building_name, pao_text)
-    pao_number = np.where(named_house | named_building, 0, pao_number).astype(np.int32)
+    # Named houses and buildings keep their street number, as AddressBase does, so that two
+    # "Rose Cottage"s or "Kestrel House"s on one street remain distinct addresses.
     sao = np.where(is_flat, np.char.add("Flat ", flat_number.astype(str)).astype(object), "")
 
     house_type = np.array(["RD02", "RD03", "RD04"], dtype=object)[rng.choice(3, size=n_streets, p=[0.25, 0.35, 0.40])]

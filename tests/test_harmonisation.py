@@ -3,20 +3,11 @@ dropped between raw and staging, and harmonised ethnicity and sex agree with the
 
 from __future__ import annotations
 
-import os
-import subprocess
-from pathlib import Path
-
 import duckdb
 import polars as pl
-import pytest
 
 from code_lists.seeds import BROAD_OF_CENSUS_19, render, seed_tables
-from ingestion.load import ingest_partition
-from ingestion.registry import SOURCES
 from orchestration.settings import REPO_ROOT
-from synthetic_population.config import WorldConfig
-from synthetic_population.world import generate_world
 
 DBT_DIR = REPO_ROOT / "dbt_project"
 
@@ -27,26 +18,6 @@ def test_committed_seeds_are_the_code_lists() -> None:
     assert committed == set(tables), "run `uv run hearth export-seeds`"
     for name, rows in tables.items():
         assert (DBT_DIR / "seeds" / f"{name}.csv").read_text(encoding="utf-8") == render(rows), name
-
-
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("harmonise")
-    config = WorldConfig(persons=3000, seed=5)
-    generate_world(config, root / "landing", root / "truth")
-    database = root / "hearth.duckdb"
-    with duckdb.connect(str(database)) as con:
-        for source in SOURCES:
-            for year in config.years:
-                ingest_partition(con, source, year, root / "landing", "test")
-    env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(database)}
-    build = subprocess.run(
-        ["dbt", "build", "--profiles-dir", ".", "--target-path", str(root / "target")],
-        cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=600,
-    )
-    assert build.returncode == 0, build.stdout[-4000:]
-    assert "ERROR=0" in build.stdout and "FAIL" not in build.stdout.replace("FAIL=0", "")
-    return database, root / "truth"
 
 
 STAGING_OF_RAW = {

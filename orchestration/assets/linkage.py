@@ -1,0 +1,109 @@
+"""Linkage: recorded addresses to UPRNs, with the quality figures a steward needs, and an
+evaluation against the synthetic ground truth where one exists (never in production)."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from linkage.addresses import ADDRESS_MATCHES, AddressMatchThresholds, match_addresses
+from orchestration.resources import warehouse_connection
+
+ADDRESS_MATCHES_KEY = dg.AssetKey(["linkage", "address_matches"])
+ADDRESS_EVALUATION_KEY = dg.AssetKey(["audit", "address_match_evaluation"])
+TARGET_PRECISION = 0.996  # the ASSIGN algorithm's published PPV
+TARGET_MATCH_RATE = 0.985
+
+
+class LinkageSettings(dg.ConfigurableResource):
+    """Acceptance thresholds for linkage, and where the ground truth lives (evaluation only)."""
+
+    min_address_match_weight: float = AddressMatchThresholds.min_match_weight
+    min_address_distinguishability: float = AddressMatchThresholds.min_distinguishability
+    truth_dir: str = ""
+
+    def address_thresholds(self) -> AddressMatchThresholds:
+        return AddressMatchThresholds(self.min_address_match_weight, self.min_address_distinguishability)
+
+
+@dg.asset(
+    key=ADDRESS_MATCHES_KEY, group_name="linkage", kinds={"duckdb", "splink"},
+    deps=[
+        dg.AssetKey(["intermediate", "int_person_records"]), dg.AssetKey(["staging", "stg_census_2021__households"]),
+        dg.AssetKey(["staging", "stg_gazetteer__properties"]),
+    ],
+)
+def address_matches(warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
+    """Every recorded address matched to a gazetteer UPRN with uk-address-matcher; below the
+    acceptance thresholds a record keeps its best candidate but no UPRN."""
+    with warehouse_connection(warehouse) as con:
+        summary = match_addresses(con, linkage_settings.address_thresholds())
+        by_source = con.sql(f"select source, count(*) n, avg(case when uprn is not null then 1.0 else 0 end) rate from {ADDRESS_MATCHES} group by 1 order by 1").fetchall()
+        reasons = con.sql(f"select coalesce(match_reason, 'no candidate'), count(*) from {ADDRESS_MATCHES} group by 1 order by 2 desc").fetchall()
+    return dg.MaterializeResult(metadata={
+        "addresses": summary["addresses"], "matched": summary["matched"], "match_rate": summary["match_rate"],
+        "match_rate_by_source": dg.MetadataValue.json({source: {"addresses": n, "match_rate": round(rate, 4)} for source, n, rate in by_source}),
+        "match_reasons": dg.MetadataValue.json(dict(reasons)),
+    })
+
+
+def evaluate_address_matches(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> pl.DataFrame:
+    """Precision and match rate of accepted UPRNs, overall and per source, against the truth."""
+    truth = pl.read_parquet(truth_dir / "address_uprn.parquet").select(
+        pl.concat_str([pl.col("table"), pl.col("file"), pl.col("row").cast(pl.Utf8)], separator="|").alias("record_id"), "address_uprn"
+    )
+    matches = con.sql(f"select record_id, source, uprn from {ADDRESS_MATCHES}").pl().join(truth, on="record_id", how="inner")
+    scored = matches.with_columns((pl.col("uprn") == pl.col("address_uprn")).alias("correct"))
+    overall = scored.with_columns(pl.lit("all").alias("source"))
+    return pl.concat([scored, overall]).group_by("source").agg(
+        pl.len().alias("addresses"),
+        pl.col("uprn").is_not_null().mean().alias("match_rate"),
+        pl.col("correct").filter(pl.col("uprn").is_not_null()).mean().alias("precision"),
+    ).sort("source")
+
+
+@dg.asset(key=ADDRESS_EVALUATION_KEY, group_name="linkage", deps=[ADDRESS_MATCHES_KEY], kinds={"duckdb"})
+def address_match_evaluation(context: dg.AssetExecutionContext, warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
+    """Address matching scored against the synthetic ground truth, kept in `audit.linkage_evaluation`
+    with run id and time so the trend is visible; a no-op where there is no truth."""
+    truth_dir = Path(linkage_settings.truth_dir)
+    if not (truth_dir / "address_uprn.parquet").exists():
+        return dg.MaterializeResult(metadata={"evaluated": False, "reason": f"no ground truth at {truth_dir}"})
+    with warehouse_connection(warehouse) as con:
+        figures = evaluate_address_matches(con, truth_dir)
+        rows = figures.unpivot(index=["source", "addresses"], on=["match_rate", "precision"], variable_name="metric").with_columns(
+            pl.lit("address_to_uprn").alias("stage"), pl.lit(context.run.run_id).alias("run_id"), pl.lit(datetime.now(UTC)).alias("evaluated_at")
+        )
+        con.execute("create schema if not exists audit")
+        con.execute(
+            "create table if not exists audit.linkage_evaluation (run_id varchar, evaluated_at timestamptz, stage varchar, source varchar, metric varchar, value double, addresses bigint)"
+        )
+        con.register("_evaluation", rows.to_arrow())
+        con.execute("insert into audit.linkage_evaluation by name select run_id, evaluated_at, stage, source, metric, value, addresses from _evaluation")
+        con.unregister("_evaluation")
+    overall = figures.filter(pl.col("source") == "all").row(0, named=True)
+    return dg.MaterializeResult(metadata={
+        "evaluated": True, "precision": overall["precision"], "match_rate": overall["match_rate"], "addresses_with_truth": overall["addresses"],
+        "by_source": dg.MetadataValue.json({r["source"]: {"precision": r["precision"], "match_rate": r["match_rate"]} for r in figures.iter_rows(named=True)}),
+    })
+
+
+@dg.asset_check(asset=ADDRESS_EVALUATION_KEY, description=f"Address to UPRN: precision >= {TARGET_PRECISION} at match rate >= {TARGET_MATCH_RATE}.")
+def address_match_meets_targets(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse_connection(warehouse) as con:
+        exists = con.sql("select count(*) from duckdb_tables() where schema_name = 'audit' and table_name = 'linkage_evaluation'").fetchone()[0]
+        latest = con.sql(
+            "select metric, value from audit.linkage_evaluation where stage = 'address_to_uprn' and source = 'all' "
+            "and run_id = (select run_id from audit.linkage_evaluation order by evaluated_at desc limit 1)"
+        ).fetchall() if exists else []
+    if not latest:
+        return dg.AssetCheckResult(passed=True, description="No ground truth evaluated: nothing to compare against targets.")
+    figures = dict(latest)
+    passed = figures["precision"] >= TARGET_PRECISION and figures["match_rate"] >= TARGET_MATCH_RATE
+    return dg.AssetCheckResult(
+        passed=passed, metadata=figures,
+        description=f"precision {figures['precision']:.4f} (target {TARGET_PRECISION}), match rate {figures['match_rate']:.4f} (target {TARGET_MATCH_RATE}).",
+    )

@@ -1,0 +1,58 @@
+"""Addresses to UPRNs on a small world: the targets hold, stale addresses match the property they
+describe, and a stricter threshold leaves records unmatched rather than guessed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from linkage.addresses import ADDRESS_MATCHES, AddressMatchThresholds, match_addresses
+from orchestration.assets.linkage import TARGET_MATCH_RATE, TARGET_PRECISION, evaluate_address_matches
+
+
+def _scratch_copy(warehouse: tuple[Path, Path], tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    database, _ = warehouse
+    copy = tmp_path / "hearth.duckdb"
+    shutil.copy(database, copy)
+    return duckdb.connect(str(copy))
+
+
+def test_address_matching_meets_the_targets(warehouse, tmp_path: Path) -> None:
+    _, truth = warehouse
+    con = _scratch_copy(warehouse, tmp_path)
+    summary = match_addresses(con)
+    figures = evaluate_address_matches(con, truth)
+    overall = figures.filter(pl.col("source") == "all").row(0, named=True)
+    assert overall["addresses"] == summary["addresses"] > 5000
+    assert overall["precision"] >= TARGET_PRECISION
+    assert overall["match_rate"] >= TARGET_MATCH_RATE
+    assert set(figures["source"]) == {"all", "census_2021_households", "school_census", "cin_census", "hes_apc", "youth_justice"}
+
+
+def test_stale_addresses_match_the_property_they_describe(warehouse, tmp_path: Path) -> None:
+    _, truth = warehouse
+    con = _scratch_copy(warehouse, tmp_path)
+    match_addresses(con)
+    stale = pl.read_parquet(truth / "address_uprn.parquet").filter(pl.col("stale")).select(
+        pl.concat_str([pl.col("table"), pl.col("file"), pl.col("row").cast(pl.Utf8)], separator="|").alias("record_id"), "address_uprn", "resident_uprn"
+    )
+    matched = con.sql(f"select record_id, uprn from {ADDRESS_MATCHES} where uprn is not null").pl().join(stale, on="record_id")
+    assert matched.height > 50
+    assert (matched["uprn"] == matched["address_uprn"]).mean() >= 0.99
+    assert (matched["uprn"] != matched["resident_uprn"]).all()
+
+
+def test_a_stricter_threshold_leaves_records_unmatched_not_guessed(warehouse, tmp_path: Path) -> None:
+    con = _scratch_copy(warehouse, tmp_path)
+    default = match_addresses(con)
+    strict = match_addresses(con, AddressMatchThresholds(min_match_weight=1000.0))
+    assert strict["matched"] < default["matched"]
+    reasons = con.sql(f"select distinct match_reason from {ADDRESS_MATCHES} where uprn is not null").fetchall()
+    assert reasons == [("exact: full match",)]
+    unmatched = con.sql(f"select count(*) from {ADDRESS_MATCHES} where uprn is null and candidate_uprn is not null").fetchone()[0]
+    assert unmatched == default["matched"] - strict["matched"] + (default["addresses"] - default["matched"]) - con.sql(
+        f"select count(*) from {ADDRESS_MATCHES} where candidate_uprn is null"
+    ).fetchone()[0]

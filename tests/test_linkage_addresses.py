@@ -56,3 +56,26 @@ def test_a_stricter_threshold_leaves_records_unmatched_not_guessed(warehouse, tm
     assert unmatched == default["matched"] - strict["matched"] + (default["addresses"] - default["matched"]) - con.sql(
         f"select count(*) from {ADDRESS_MATCHES} where candidate_uprn is null"
     ).fetchone()[0]
+
+
+def test_dagster_assets_match_evaluate_and_check_the_targets(warehouse, tmp_path: Path) -> None:
+    import dagster as dg
+    from dagster_duckdb import DuckDBResource
+
+    from orchestration.assets.linkage import LinkageSettings, address_match_evaluation, address_match_meets_targets, address_matches
+
+    _, truth = warehouse
+    _scratch_copy(warehouse, tmp_path).close()
+    resources = {"warehouse": DuckDBResource(database=str(tmp_path / "hearth.duckdb")), "linkage_settings": LinkageSettings(truth_dir=str(truth))}
+    result = dg.materialize([address_matches, address_match_evaluation, address_match_meets_targets], resources=resources)
+    assert result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert check.passed
+    assert check.metadata["precision"].value >= TARGET_PRECISION and check.metadata["match_rate"].value >= TARGET_MATCH_RATE
+    runs = duckdb.connect(str(tmp_path / "hearth.duckdb")).sql("select count(distinct run_id), count(*) from audit.linkage_evaluation").fetchone()
+    assert runs == (1, 12)
+
+    no_truth = {**resources, "linkage_settings": LinkageSettings(truth_dir=str(tmp_path / "nowhere"))}
+    result = dg.materialize([address_match_evaluation], resources=no_truth, selection=[address_match_evaluation.key])
+    (event,) = result.get_asset_materialization_events()
+    assert event.materialization.metadata["evaluated"].value is False

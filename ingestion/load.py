@@ -231,11 +231,18 @@ def _registered_load(con: duckdb.DuckDBPyConnection, item: _Pending) -> FileLoad
 
 
 def _create_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> None:
+    """Create the raw table, or add columns the registry has gained since (earlier rows read null)."""
     data = ", ".join(f'"{c}" varchar' for c in columns)
     con.execute(
         f"create table if not exists raw.{table} ({data}, _source_file varchar, _sha256 varchar, _row_number bigint, "
         "_collection_year integer, _load_run_id varchar, _loaded_at timestamptz)"
     )
+    existing = {name.lower() for (name,) in con.execute(
+        "select column_name from duckdb_columns() where schema_name = 'raw' and table_name = ?", [table]
+    ).fetchall()}
+    for column in columns:
+        if column.lower() not in existing:
+            con.execute(f'alter table raw.{table} add column "{column}" varchar')
 
 
 def _write(con, source: Source, item: _Pending, valid: pl.DataFrame, rejected: pl.DataFrame, run_id: str, now: datetime) -> FileLoad:

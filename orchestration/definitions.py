@@ -12,7 +12,15 @@ from orchestration.assets.landing import (
     no_unrecognised_files,
 )
 from orchestration.assets.dbt import dbt_project, harmonisation_dbt_assets
-from orchestration.assets.linkage import LinkageSettings, address_match_evaluation, address_match_meets_targets, address_matches
+from orchestration.assets.linkage import (
+    LinkageSettings,
+    address_match_evaluation,
+    address_match_meets_targets,
+    address_matches,
+    person_link_evaluation,
+    person_links,
+    person_links_meet_targets,
+)
 from orchestration.assets.raw import IngestionGates, build_ingestion_assets
 from orchestration.resources import LandingZone
 from orchestration.settings import HearthPaths, collection_years, quarantine_thresholds
@@ -42,8 +50,9 @@ harmonisation_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[landing_file_inventory, *ingestion_assets, harmonisation_dbt_assets, address_matches, address_match_evaluation],
-    asset_checks=[every_source_has_files, no_unrecognised_files, address_match_meets_targets],
+    assets=[landing_file_inventory, *ingestion_assets, harmonisation_dbt_assets, address_matches, address_match_evaluation,
+            person_links, person_link_evaluation],
+    asset_checks=[every_source_has_files, no_unrecognised_files, address_match_meets_targets, person_links_meet_targets],
     jobs=[landing_inventory_job, ingestion_job, harmonisation_job],
     resources={
         "landing_zone": LandingZone(root=str(paths.landing_dir)),

@@ -258,8 +258,10 @@ class ExtractWriter:
         nhs = self.faults.blank(table, rid, "nhs_number", "missing_nhs_number", frame["nhs_number"].cast(pl.Utf8).to_numpy().astype(object), self.ctx.config.faults.missing_nhs_number)
         hes_eth = np.array([codes.CENSUS19_TO_HES[e] for e in frame["ethnic"].to_numpy()], dtype=object)
         hes_eth = np.where(self.rng.random(len(hes_eth)) < 0.04, "Z", hes_eth).astype(object)
+        first, last = self.names(table, frame)
         columns = {
             "EPIKEY": (self.rng.permutation(frame.height) + 300_000_000_000).astype(np.int64), "NEWNHSNO": nhs,
+            "FORENAME": first, "SURNAME": last,
             "DOB": self.dob(table, frame, COMPACT), "SEX": np.array(codes.HES_SEX, dtype=object)[frame["sex"].to_numpy()],
             "ETHNOS": self.coded(table, frame, "ethnos", hes_eth),
             "HOMEADD": self.faults.address_variant(table, rid, "homeadd", self.one_line(parts)),

@@ -73,7 +73,7 @@ def test_dagster_assets_match_evaluate_and_check_the_targets(warehouse, tmp_path
     assert check.passed
     assert check.metadata["precision"].value >= TARGET_PRECISION and check.metadata["match_rate"].value >= TARGET_MATCH_RATE
     runs = duckdb.connect(str(tmp_path / "hearth.duckdb")).sql("select count(distinct run_id), count(*) from audit.linkage_evaluation").fetchone()
-    assert runs == (1, 12)
+    assert runs == (1, 12)  # five sources and "all", each with precision and match rate
 
     no_truth = {**resources, "linkage_settings": LinkageSettings(truth_dir=str(tmp_path / "nowhere"))}
     result = dg.materialize([address_match_evaluation], resources=no_truth, selection=[address_match_evaluation.key])

@@ -260,9 +260,10 @@ RAW_TABLES: dict[str, TableRules] = {
         key=("CHILD", "DECOM"),
     ),
     "hes_apc": TableRules(
-        "HES admitted patient care episodes",
+        "HES-like admitted patient care episodes (from the hospital's patient administration system, so with names)",
         {
             "EPIKEY": col(rc.matches(r"^[0-9]{1,15}$", "epikey_format"), required=True), "NEWNHSNO": col(rc.nhs_modulus_11()),
+            "FORENAME": col(), "SURNAME": col(),
             "DOB": _dob(COMPACT), "SEX": col(rc.code_list(codes.HES_SEX_VALID, "HES sex"), required=True),
             "ETHNOS": col(rc.code_list(_codes(codes.HES_ETHNIC_CATEGORY), "HES ethnic category"), required=True),
             "HOMEADD": col(), "POSTCODE": POSTCODE, "ADMIDATE": col(rc.date_format(COMPACT), required=True), "DISDATE": col(rc.date_format(COMPACT)),

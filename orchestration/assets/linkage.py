@@ -10,12 +10,21 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from linkage.addresses import ADDRESS_MATCHES, AddressMatchThresholds, match_addresses
+from linkage.persons import PERSON_LINKS, PersonLinkageSettings, evaluate_person_links, link_persons
 from orchestration.resources import warehouse_connection
 
 ADDRESS_MATCHES_KEY = dg.AssetKey(["linkage", "address_matches"])
 ADDRESS_EVALUATION_KEY = dg.AssetKey(["audit", "address_match_evaluation"])
+PERSON_LINKS_KEY = dg.AssetKey(["linkage", "person_links"])
+PERSON_EVALUATION_KEY = dg.AssetKey(["audit", "person_link_evaluation"])
 TARGET_PRECISION = 0.996  # the ASSIGN algorithm's published PPV
 TARGET_MATCH_RATE = 0.985
+TARGET_CLUSTER_PRECISION = 0.995
+TARGET_CLUSTER_RECALL = 0.98
+EVALUATION_DDL = (
+    "create table if not exists audit.linkage_evaluation "
+    "(run_id varchar, evaluated_at timestamptz, stage varchar, source varchar, metric varchar, value double, records bigint)"
+)
 
 
 class LinkageSettings(dg.ConfigurableResource):
@@ -23,6 +32,7 @@ class LinkageSettings(dg.ConfigurableResource):
 
     min_address_match_weight: float = AddressMatchThresholds.min_match_weight
     min_address_distinguishability: float = AddressMatchThresholds.min_distinguishability
+    min_person_match_probability: float = PersonLinkageSettings.match_probability
     truth_dir: str = ""
 
     def address_thresholds(self) -> AddressMatchThresholds:
@@ -74,16 +84,8 @@ def address_match_evaluation(context: dg.AssetExecutionContext, warehouse: DuckD
         return dg.MaterializeResult(metadata={"evaluated": False, "reason": f"no ground truth at {truth_dir}"})
     with warehouse_connection(warehouse) as con:
         figures = evaluate_address_matches(con, truth_dir)
-        rows = figures.unpivot(index=["source", "addresses"], on=["match_rate", "precision"], variable_name="metric").with_columns(
-            pl.lit("address_to_uprn").alias("stage"), pl.lit(context.run.run_id).alias("run_id"), pl.lit(datetime.now(UTC)).alias("evaluated_at")
-        )
-        con.execute("create schema if not exists audit")
-        con.execute(
-            "create table if not exists audit.linkage_evaluation (run_id varchar, evaluated_at timestamptz, stage varchar, source varchar, metric varchar, value double, addresses bigint)"
-        )
-        con.register("_evaluation", rows.to_arrow())
-        con.execute("insert into audit.linkage_evaluation by name select run_id, evaluated_at, stage, source, metric, value, addresses from _evaluation")
-        con.unregister("_evaluation")
+        rows = figures.rename({"addresses": "records"}).unpivot(index=["source", "records"], on=["match_rate", "precision"], variable_name="metric")
+        append_evaluation(con, context.run.run_id, "address_to_uprn", rows)
     overall = figures.filter(pl.col("source") == "all").row(0, named=True)
     return dg.MaterializeResult(metadata={
         "evaluated": True, "precision": overall["precision"], "match_rate": overall["match_rate"], "addresses_with_truth": overall["addresses"],
@@ -91,19 +93,80 @@ def address_match_evaluation(context: dg.AssetExecutionContext, warehouse: DuckD
     })
 
 
-@dg.asset_check(asset=ADDRESS_EVALUATION_KEY, description=f"Address to UPRN: precision >= {TARGET_PRECISION} at match rate >= {TARGET_MATCH_RATE}.")
-def address_match_meets_targets(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+def append_evaluation(con: duckdb.DuckDBPyConnection, run_id: str, stage: str, rows: pl.DataFrame) -> None:
+    """Append one stage's figures (source, metric, value, records) to `audit.linkage_evaluation`."""
+    stamped = rows.with_columns(pl.lit(stage).alias("stage"), pl.lit(run_id).alias("run_id"), pl.lit(datetime.now(UTC)).alias("evaluated_at"))
+    con.execute("create schema if not exists audit")
+    con.execute(EVALUATION_DDL)
+    con.register("_evaluation", stamped.to_arrow())
+    con.execute("insert into audit.linkage_evaluation by name select run_id, evaluated_at, stage, source, metric, value, records from _evaluation")
+    con.unregister("_evaluation")
+
+
+def latest_evaluation(warehouse: DuckDBResource, stage: str) -> dict[str, float]:
+    """The newest run's overall figures for a stage ({} where none was ever evaluated)."""
     with warehouse_connection(warehouse) as con:
-        exists = con.sql("select count(*) from duckdb_tables() where schema_name = 'audit' and table_name = 'linkage_evaluation'").fetchone()[0]
-        latest = con.sql(
-            "select metric, value from audit.linkage_evaluation where stage = 'address_to_uprn' and source = 'all' "
-            "and run_id = (select run_id from audit.linkage_evaluation order by evaluated_at desc limit 1)"
-        ).fetchall() if exists else []
-    if not latest:
+        con.execute("create schema if not exists audit")
+        con.execute(EVALUATION_DDL)
+        return dict(con.execute(
+            "select metric, value from audit.linkage_evaluation where stage = ? and source = 'all' and run_id = "
+            "(select run_id from audit.linkage_evaluation where stage = ? order by evaluated_at desc limit 1)",
+            [stage, stage],
+        ).fetchall())
+
+
+def _targets_result(figures: dict[str, float], targets: dict[str, float]) -> dg.AssetCheckResult:
+    if not figures:
         return dg.AssetCheckResult(passed=True, description="No ground truth evaluated: nothing to compare against targets.")
-    figures = dict(latest)
-    passed = figures["precision"] >= TARGET_PRECISION and figures["match_rate"] >= TARGET_MATCH_RATE
+    passed = all(figures[metric] >= target for metric, target in targets.items())
     return dg.AssetCheckResult(
         passed=passed, metadata=figures,
-        description=f"precision {figures['precision']:.4f} (target {TARGET_PRECISION}), match rate {figures['match_rate']:.4f} (target {TARGET_MATCH_RATE}).",
+        description=", ".join(f"{metric} {figures[metric]:.4f} (target {target})" for metric, target in targets.items()) + ".",
+    )
+
+
+@dg.asset_check(asset=ADDRESS_EVALUATION_KEY, description=f"Address to UPRN: precision >= {TARGET_PRECISION} at match rate >= {TARGET_MATCH_RATE}.")
+def address_match_meets_targets(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    return _targets_result(latest_evaluation(warehouse, "address_to_uprn"), {"precision": TARGET_PRECISION, "match_rate": TARGET_MATCH_RATE})
+
+
+@dg.asset(key=PERSON_LINKS_KEY, group_name="linkage", kinds={"duckdb", "splink"}, deps=[ADDRESS_MATCHES_KEY, dg.AssetKey(["intermediate", "int_person_records"])])
+def person_links(warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
+    """Every person record clustered to one pseudonymous person key: identifiers first, Splink for the rest."""
+    with warehouse_connection(warehouse) as con:
+        summary = link_persons(con, PersonLinkageSettings(linkage_settings.min_person_match_probability))
+        by_source = con.sql(
+            f"select r.source, count(*), count(distinct l.person_key) from {PERSON_LINKS} l "
+            "join intermediate.int_person_records r using (record_id) group by 1 order by 1"
+        ).fetchall()
+    metadata = {**summary, "records_and_persons_by_source": dg.MetadataValue.json({s: {"records": n, "persons": p} for s, n, p in by_source})}
+    if summary["demo_secret"]:
+        metadata["warning"] = "HEARTH_PSEUDONYM_SECRET is not set: person keys use the public demo secret and are not safe for real data."
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset(key=PERSON_EVALUATION_KEY, group_name="linkage", deps=[PERSON_LINKS_KEY], kinds={"duckdb"})
+def person_link_evaluation(context: dg.AssetExecutionContext, warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
+    """Person linkage scored against the ground truth (pairwise and cluster precision and recall)."""
+    truth_file = Path(linkage_settings.truth_dir) / "record_person.parquet"
+    if not truth_file.exists():
+        return dg.MaterializeResult(metadata={"evaluated": False, "reason": f"no ground truth at {truth_file.parent}"})
+    truth = pl.read_parquet(truth_file).select(
+        pl.concat_str([pl.col("table"), pl.col("file"), pl.col("row").cast(pl.Utf8)], separator="|").alias("record_id"), "person_id"
+    )
+    with warehouse_connection(warehouse) as con:
+        figures = evaluate_person_links(con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl(), truth)
+        records = figures.pop("records")
+        rows = pl.DataFrame({"source": "all", "metric": list(figures), "value": list(figures.values()), "records": records})
+        append_evaluation(con, context.run.run_id, "record_to_person", rows)
+    return dg.MaterializeResult(metadata={"evaluated": True, "records_with_truth": records, **figures})
+
+
+@dg.asset_check(
+    asset=PERSON_EVALUATION_KEY,
+    description=f"Records to persons: cluster precision >= {TARGET_CLUSTER_PRECISION} and cluster recall >= {TARGET_CLUSTER_RECALL}.",
+)
+def person_links_meet_targets(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    return _targets_result(
+        latest_evaluation(warehouse, "record_to_person"), {"cluster_precision": TARGET_CLUSTER_PRECISION, "cluster_recall": TARGET_CLUSTER_RECALL}
     )

@@ -40,8 +40,7 @@ looked_after as (
 hospital as (
     select
         record_id, 'hes_apc', source_file, row_number, cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
-        cast(null as {{ dbt.type_string() }}), nhs_number, cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
-        date_of_birth, sex_code, ethnicity_code, address, postcode, admission_date, coalesce(discharge_date, admission_date)
+        cast(null as {{ dbt.type_string() }}), nhs_number, first_name, last_name, date_of_birth, sex_code, ethnicity_code, address, postcode, admission_date, coalesce(discharge_date, admission_date)
     from {{ ref('stg_hes_apc__episodes') }}
 ),
 

@@ -2,6 +2,8 @@ select
     {{ record_id('hes_apc') }} as record_id,
     EPIKEY as episode_key,
     NEWNHSNO as nhs_number,
+    FORENAME as first_name,
+    SURNAME as last_name,
     {{ parse_date('DOB', '%Y%m%d') }} as date_of_birth,
     SEX as sex_code,
     ETHNOS as ethnicity_code,

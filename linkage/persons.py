@@ -1,0 +1,171 @@
+"""Records to persons: deterministic passes on strong identifiers, then Splink for the rest, then
+connected components to one pseudonymous person key per cluster.
+
+Deterministic passes link records sharing an NHS number (HES), a UPN (school census, CIN, 903),
+or an LA child ID within one LA (CIN LAchildID and 903 CHILD). Splink scores the remaining
+pairs on names (with term frequencies), date of birth (allowing a swapped day and month), sex,
+postcode and UPRN; two different UPNs or NHS numbers are strong evidence against a match, which
+is what keeps twins at one address apart. Keys are HMAC-SHA256 of the cluster's internal id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+PERSON_LINKS = "linkage.person_links"
+PSEUDONYM_SECRET_ENV = "HEARTH_PSEUDONYM_SECRET"
+DEMO_SECRET = "hearth-demo-secret-not-for-real-data"
+
+PERSON_NODES_SQL = """
+select
+    r.record_id as unique_id, r.source, r.la_code, r.la_child_id, r.upn, r.nhs_number, r.first_name, r.last_name,
+    r.date_of_birth, year(r.date_of_birth) as birth_year, r.sex, r.postcode, cast(a.uprn as varchar) as uprn
+from intermediate.int_person_records as r
+left join linkage.address_matches as a on a.record_id = r.record_id
+"""
+
+# Star edges to the first record of each identifier: linear in records, same components as all pairs.
+DETERMINISTIC_EDGES_SQL = """
+with keyed as (
+    select unique_id, 'nhs_number' as rule, nhs_number as key from _person_nodes where nhs_number is not null
+    union all
+    select unique_id, 'upn', upn from _person_nodes where upn is not null
+    union all
+    select unique_id, 'la_child_id', la_code || '|' || la_child_id from _person_nodes
+    where la_child_id is not null and source in ('cin_census', 'ssda903')
+)
+select unique_id as unique_id_l, min(unique_id) over (partition by rule, key) as unique_id_r, rule
+from keyed
+qualify unique_id_l != unique_id_r
+"""
+
+
+@dataclass(frozen=True)
+class PersonLinkageSettings:
+    match_probability: float = 0.99  # Splink pairs at or above this join a person
+
+
+def pseudonymise(values: pl.Series, secret: str) -> pl.Series:
+    """HMAC-SHA256 of internal ids: stable for a secret, not reversible without it."""
+    key = secret.encode()
+    return values.map_elements(lambda v: hmac.new(key, str(v).encode(), hashlib.sha256).hexdigest(), return_dtype=pl.Utf8)
+
+
+def pseudonym_secret() -> tuple[str, bool]:
+    """The secret from HEARTH_PSEUDONYM_SECRET, or the demo default (and whether it was the default)."""
+    secret = os.environ.get(PSEUDONYM_SECRET_ENV)
+    return (secret, False) if secret else (DEMO_SECRET, True)
+
+
+def _dob_comparison() -> cl.CustomComparison:
+    dob_l, dob_r = "date_of_birth_l", "date_of_birth_r"
+    swapped = f"day({dob_l}) = month({dob_r}) and month({dob_l}) = day({dob_r}) and year({dob_l}) = year({dob_r})"
+    return cl.CustomComparison(
+        output_column_name="date_of_birth",
+        comparison_levels=[
+            cll.NullLevel("date_of_birth"),
+            cll.ExactMatchLevel("date_of_birth"),
+            cll.CustomLevel(swapped, label_for_charts="day and month swapped"),
+            cll.AbsoluteDateDifferenceLevel("date_of_birth", input_is_string=False, threshold=31, metric="day"),
+            cll.AbsoluteDateDifferenceLevel("date_of_birth", input_is_string=False, threshold=1, metric="year"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _settings() -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        probability_two_random_records_match=1e-5,
+        comparisons=[
+            cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("last_name").configure(term_frequency_adjustments=True),
+            _dob_comparison(),
+            cl.ExactMatch("sex"),
+            cl.ExactMatch("postcode"),
+            cl.ExactMatch("uprn"),
+            cl.ExactMatch("upn"),
+            cl.ExactMatch("nhs_number"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("date_of_birth", "uprn"),
+            block_on("date_of_birth", "postcode"),
+            block_on("date_of_birth", "last_name"),
+            block_on("first_name", "last_name", "birth_year"),
+        ],
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
+
+
+def link_persons(con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings = PersonLinkageSettings()) -> dict[str, float]:
+    """Cluster every person record and (re)write `linkage.person_links`; returns summary figures."""
+    con.execute(f"create or replace temp table _person_nodes as {PERSON_NODES_SQL}")
+    con.execute(f"create or replace temp table _deterministic_edges as {DETERMINISTIC_EDGES_SQL}")
+    db_api = DuckDBAPI(connection=con)
+    linker = Linker(con.table("_person_nodes"), _settings(), db_api=db_api)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"), estimate_without_term_frequencies=True)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "last_name"), estimate_without_term_frequencies=True)
+    predictions = linker.inference.predict(threshold_match_probability=settings.match_probability)
+    con.execute(
+        f"""
+        create or replace temp table _person_edges as
+        select unique_id_l, unique_id_r from {predictions.physical_name}
+        union all
+        select unique_id_l, unique_id_r from _deterministic_edges
+        """
+    )
+    clusters = cluster_pairwise_predictions_at_threshold(
+        nodes=con.table("_person_nodes"), edges=con.table("_person_edges"), db_api=db_api, node_id_column_name="unique_id"
+    )
+    links = con.sql(f"select unique_id as record_id, cluster_id from {clusters.physical_name}").pl()
+    secret, is_default = pseudonym_secret()
+    links = links.with_columns(pseudonymise(pl.col("cluster_id"), secret).alias("person_key"))
+    con.execute("create schema if not exists linkage")
+    con.register("_links", links.to_arrow())
+    con.execute(f"create or replace table {PERSON_LINKS} as select record_id, person_key, cluster_id from _links")
+    con.unregister("_links")
+    return {
+        "records": links.height, "persons": links["person_key"].n_unique(),
+        "splink_pairs": con.sql(f"select count(*) from {predictions.physical_name}").fetchone()[0],
+        "deterministic_edges": con.sql("select count(*) from _deterministic_edges").fetchone()[0],
+        "demo_secret": is_default,
+    }
+
+
+def evaluate_person_links(links: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float]:
+    """Pairwise precision, recall and F1, and cluster precision and recall, against true persons.
+
+    `links` has record_id, person_key; `truth` has record_id, person_id. A predicted cluster is
+    precise when all its records are one true person; a true person is recalled when one
+    predicted cluster holds all their records.
+    """
+    joined = links.join(truth, on="record_id", how="inner")
+
+    def pairs(counts: pl.Series) -> int:
+        return int((counts * (counts - 1) // 2).sum())
+
+    predicted = pairs(joined.group_by("person_key").len()["len"])
+    actual = pairs(joined.group_by("person_id").len()["len"])
+    both = pairs(joined.group_by("person_key", "person_id").len()["len"])
+    precision = both / predicted if predicted else 1.0
+    recall = both / actual if actual else 1.0
+    cluster_precision = joined.group_by("person_key").agg(pl.col("person_id").n_unique() == 1)["person_id"].mean()
+    cluster_recall = joined.group_by("person_id").agg(pl.col("person_key").n_unique() == 1)["person_key"].mean()
+    return {
+        "records": joined.height, "pairwise_precision": precision, "pairwise_recall": recall,
+        "pairwise_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "cluster_precision": float(cluster_precision), "cluster_recall": float(cluster_recall),
+    }

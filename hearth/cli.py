@@ -123,6 +123,21 @@ def _export_seeds(args: argparse.Namespace) -> int:
     return 0
 
 
+def _link_persons(args: argparse.Namespace) -> int:
+    """Give every row of an analyst's CSV or Parquet file a pseudonymous person key."""
+    import logging
+
+    from linkage.files import link_file
+    from linkage.persons import PersonLinkageSettings
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    summary = link_file(Path(args.input), Path(args.output), PersonLinkageSettings(args.match_probability))
+    print(f"Linked {summary['records']:,} rows into {summary['persons']:,} persons; wrote {args.output}")
+    if summary["demo_secret"]:
+        print("Note: HEARTH_PSEUDONYM_SECRET is not set, so person keys use the public demo secret.")
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     """What the warehouse holds: every table with its row count, for a quick look after a run."""
     import duckdb
@@ -181,6 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
     seeds = sub.add_parser("export-seeds", help="write the dbt code-list seeds from code_lists")
     seeds.add_argument("--out", default="dbt_project/seeds")
     seeds.set_defaults(func=_export_seeds)
+
+    link = sub.add_parser("link", help="link records to persons in your own file")
+    link_sub = link.add_subparsers(dest="what", required=True)
+    link_persons = link_sub.add_parser("persons", help="add a person_key to every row of a CSV or Parquet file")
+    link_persons.add_argument("--input", required=True, help="CSV or Parquet with any of first_name, last_name, dob, sex, postcode, address, nhs_number, upn")
+    link_persons.add_argument("--output", required=True, help="where to write the rows with person_key (.csv or .parquet)")
+    link_persons.add_argument("--match-probability", type=float, default=0.99, help="Splink match probability that links two rows (default 0.99)")
+    link_persons.set_defaults(func=_link_persons)
 
     status = sub.add_parser("status", help="list the warehouse's tables and row counts")
     status.add_argument("--warehouse", default=os.environ.get("HEARTH_WAREHOUSE_PATH", "data/warehouse/hearth.duckdb"))

@@ -24,6 +24,7 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 PERSON_LINKS = "linkage.person_links"
 PSEUDONYM_SECRET_ENV = "HEARTH_PSEUDONYM_SECRET"
+FIRST_NAME_FLOOR = 0.7  # Jaro-Winkler below this is a different first name (Tom/Thomas is 0.8)
 DEMO_SECRET = "hearth-demo-secret-not-for-real-data"
 
 PERSON_NODES_SQL = """
@@ -55,7 +56,7 @@ class PersonLinkageSettings:
     match_probability: float = 0.99  # Splink pairs at or above this join a person
 
 
-def pseudonymise(values: pl.Series, secret: str) -> pl.Series:
+def pseudonymise(values: pl.Series | pl.Expr, secret: str) -> pl.Series | pl.Expr:
     """HMAC-SHA256 of internal ids: stable for a secret, not reversible without it."""
     key = secret.encode()
     return values.map_elements(lambda v: hmac.new(key, str(v).encode(), hashlib.sha256).hexdigest(), return_dtype=pl.Utf8)
@@ -87,7 +88,6 @@ def _settings() -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        probability_two_random_records_match=1e-5,
         comparisons=[
             cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
             cl.NameComparison("last_name").configure(term_frequency_adjustments=True),
@@ -102,6 +102,7 @@ def _settings() -> SettingsCreator:
             block_on("date_of_birth", "uprn"),
             block_on("date_of_birth", "postcode"),
             block_on("date_of_birth", "last_name"),
+            block_on("date_of_birth", "first_name"),
             block_on("first_name", "last_name", "birth_year"),
         ],
         retain_intermediate_calculation_columns=False,
@@ -109,12 +110,28 @@ def _settings() -> SettingsCreator:
     )
 
 
+NODE_COLUMNS = ("unique_id", "source", "la_code", "la_child_id", "upn", "nhs_number", "first_name", "last_name", "date_of_birth", "birth_year", "sex", "postcode", "uprn")
+
+
 def link_persons(con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings = PersonLinkageSettings()) -> dict[str, float]:
-    """Cluster every person record and (re)write `linkage.person_links`; returns summary figures."""
+    """Cluster every person record of the warehouse and (re)write `linkage.person_links`."""
     con.execute(f"create or replace temp table _person_nodes as {PERSON_NODES_SQL}")
+    links, summary = cluster_person_nodes(con, settings)
+    con.execute("create schema if not exists linkage")
+    con.register("_links", links.to_arrow())
+    con.execute(f"create or replace table {PERSON_LINKS} as select unique_id as record_id, person_key, cluster_id from _links")
+    con.unregister("_links")
+    return summary
+
+
+def cluster_person_nodes(con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings) -> tuple[pl.DataFrame, dict[str, float]]:
+    """Link the records in temp table `_person_nodes` (columns NODE_COLUMNS, any may be null);
+    returns (unique_id, cluster_id, person_key) and summary figures."""
     con.execute(f"create or replace temp table _deterministic_edges as {DETERMINISTIC_EDGES_SQL}")
     db_api = DuckDBAPI(connection=con)
     linker = Linker(con.table("_person_nodes"), _settings(), db_api=db_api)
+    # The prior from pairs agreeing exactly on name and DOB, assumed to catch 70% of true matches.
+    linker.training.estimate_probability_two_random_records_match([block_on("first_name", "last_name", "date_of_birth")], recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"), estimate_without_term_frequencies=True)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "last_name"), estimate_without_term_frequencies=True)
@@ -122,7 +139,15 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings
     con.execute(
         f"""
         create or replace temp table _person_edges as
-        select unique_id_l, unique_id_r from {predictions.physical_name}
+        select p.unique_id_l, p.unique_id_r
+        from {predictions.physical_name} as p
+        join _person_nodes as l on l.unique_id = p.unique_id_l
+        join _person_nodes as r on r.unique_id = p.unique_id_r
+        -- Never link two records that both carry a first name, UPN or NHS number and disagree on it
+        -- outright: same surname, address and birthday with another first name is a twin, not a typo.
+        where not coalesce(jaro_winkler_similarity(l.first_name, r.first_name) < {FIRST_NAME_FLOOR}, false)
+          and not coalesce(l.upn != r.upn, false)
+          and not coalesce(l.nhs_number != r.nhs_number, false)
         union all
         select unique_id_l, unique_id_r from _deterministic_edges
         """
@@ -130,19 +155,16 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings
     clusters = cluster_pairwise_predictions_at_threshold(
         nodes=con.table("_person_nodes"), edges=con.table("_person_edges"), db_api=db_api, node_id_column_name="unique_id"
     )
-    links = con.sql(f"select unique_id as record_id, cluster_id from {clusters.physical_name}").pl()
+    links = con.sql(f"select unique_id, cluster_id from {clusters.physical_name}").pl()
     secret, is_default = pseudonym_secret()
     links = links.with_columns(pseudonymise(pl.col("cluster_id"), secret).alias("person_key"))
-    con.execute("create schema if not exists linkage")
-    con.register("_links", links.to_arrow())
-    con.execute(f"create or replace table {PERSON_LINKS} as select record_id, person_key, cluster_id from _links")
-    con.unregister("_links")
-    return {
+    summary = {
         "records": links.height, "persons": links["person_key"].n_unique(),
         "splink_pairs": con.sql(f"select count(*) from {predictions.physical_name}").fetchone()[0],
         "deterministic_edges": con.sql("select count(*) from _deterministic_edges").fetchone()[0],
         "demo_secret": is_default,
     }
+    return links, summary
 
 
 def evaluate_person_links(links: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float]:

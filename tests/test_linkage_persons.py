@@ -61,3 +61,26 @@ def test_person_keys_are_hmacs_without_direct_identifiers(linked) -> None:
     assert summary["demo_secret"] is True
     ids = pl.Series(["a", "b"])
     assert pseudonymise(ids, "s1").to_list() == pseudonymise(ids, "s1").to_list() != pseudonymise(ids, "s2").to_list()
+
+
+def test_hearth_link_persons_on_an_analysts_file(warehouse, tmp_path: Path) -> None:
+    """Two rows per person, written differently (surname typo, date format, sex code, case):
+    each person's rows share one key and no two persons share a key."""
+    from hearth.cli import main
+
+    _, truth = warehouse
+    people = pl.read_parquet(truth / "persons.parquet").filter(pl.col("dob").dt.year() >= 1990).head(400)
+    first = people.select("person_id", "first_name", "last_name", pl.col("dob").dt.strftime("%Y-%m-%d").alias("dob"), "sex")
+    typo = pl.int_range(pl.len()) % 3 == 0  # a third of the second rows drop a letter of the surname
+    second = people.select(
+        "person_id", pl.col("first_name").str.to_uppercase(),
+        pl.when(typo).then(pl.col("last_name").str.slice(0, 1) + pl.col("last_name").str.slice(2)).otherwise(pl.col("last_name")).alias("last_name"),
+        pl.col("dob").dt.strftime("%d/%m/%Y").alias("dob"), pl.col("sex").replace({"M": "1", "F": "2"}),
+    )
+    rows = pl.concat([first, second]).sample(fraction=1.0, shuffle=True, seed=3)
+    rows.drop("person_id").write_csv(tmp_path / "in.csv")
+    assert main(["link", "persons", "--input", str(tmp_path / "in.csv"), "--output", str(tmp_path / "out.parquet")]) == 0
+    out = pl.read_parquet(tmp_path / "out.parquet").with_columns(rows["person_id"])
+    assert out.height == 800 and out["person_key"].null_count() == 0
+    assert (out.group_by("person_id").agg(pl.col("person_key").n_unique())["person_key"] == 1).mean() >= 0.98
+    assert (out.group_by("person_key").agg(pl.col("person_id").n_unique())["person_id"] == 1).all()

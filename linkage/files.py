@@ -1,0 +1,66 @@
+"""Person linkage for analysts' own files: any CSV or Parquet with some of first_name, last_name,
+dob, sex, postcode and address (and, if they have them, nhs_number or upn) gets a person key.
+
+Names and postcodes are normalised as the warehouse does; a missing column is simply absent
+evidence. Addresses are not matched to UPRNs here (there is no gazetteer), so postcode carries
+the location evidence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from .persons import NODE_COLUMNS, PersonLinkageSettings, cluster_person_nodes
+
+OPTIONAL_COLUMNS = ("first_name", "last_name", "dob", "sex", "postcode", "address", "nhs_number", "upn")
+_SEX = {"m": "male", "male": "male", "1": "male", "f": "female", "female": "female", "2": "female"}
+
+
+def _read(path: Path) -> pl.DataFrame:
+    if path.suffix.lower() == ".parquet":
+        return pl.read_parquet(path)
+    if path.suffix.lower() == ".csv":
+        return pl.read_csv(path, infer_schema=False)
+    raise ValueError(f"{path}: expected a .csv or .parquet file")
+
+
+def _nodes(frame: pl.DataFrame) -> pl.DataFrame:
+    present = [c for c in OPTIONAL_COLUMNS if c in frame.columns]
+    if not {"first_name", "last_name", "dob"} & set(present):
+        raise ValueError(f"need at least one of first_name, last_name, dob; found columns {frame.columns}")
+    text = frame.select([pl.col(c).cast(pl.Utf8) for c in present]).with_columns(
+        [pl.lit(None, dtype=pl.Utf8).alias(c) for c in OPTIONAL_COLUMNS if c not in present]
+    )
+    name = lambda c: pl.col(c).str.to_uppercase().str.replace_all(r"[^A-Z]", "").replace("", None)  # noqa: E731
+    squeezed = pl.col("postcode").str.to_uppercase().str.replace_all(" ", "")
+    dob = pl.coalesce(
+        pl.col("dob").str.strptime(pl.Date, fmt, strict=False) for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%b-%Y")
+    )
+    return text.with_row_index("row").select(
+        pl.col("row").cast(pl.Utf8).alias("unique_id"), pl.lit("input").alias("source"), pl.lit(None, dtype=pl.Utf8).alias("la_code"),
+        pl.lit(None, dtype=pl.Utf8).alias("la_child_id"), pl.col("upn"), pl.col("nhs_number").str.replace_all(" ", ""),
+        name("first_name").alias("first_name"), name("last_name").alias("last_name"), dob.alias("date_of_birth"),
+        dob.dt.year().alias("birth_year"), pl.col("sex").str.to_lowercase().replace_strict(_SEX, default="unknown").alias("sex"),
+        (squeezed.str.slice(0, squeezed.str.len_chars() - 3) + " " + squeezed.str.slice(-3)).alias("postcode"),
+        pl.lit(None, dtype=pl.Utf8).alias("uprn"),
+    ).select(NODE_COLUMNS)
+
+
+def link_file(input_path: Path, output_path: Path, settings: PersonLinkageSettings = PersonLinkageSettings()) -> dict[str, float]:
+    """Write the input rows with a `person_key` column added; rows with one key are one person."""
+    frame = _read(input_path)
+    nodes = _nodes(frame)
+    with duckdb.connect() as con:
+        con.register("_input_nodes", nodes.to_arrow())
+        con.execute("create temp table _person_nodes as select * from _input_nodes")
+        links, summary = cluster_person_nodes(con, settings)
+    keys = links.select(pl.col("unique_id").cast(pl.UInt32).alias("_row"), "person_key")
+    out = frame.with_row_index("_row").join(keys, on="_row", how="left").sort("_row").drop("_row")
+    if output_path.suffix.lower() == ".parquet":
+        out.write_parquet(output_path)
+    else:
+        out.write_csv(output_path)
+    return summary

@@ -359,3 +359,19 @@ ADDRESSBASE_CLASS: tuple[Code, ...] = (
     Code("RD06", "Self-contained flat (includes maisonette / apartment)"), Code("PP", "Property shell (building of flats)"),
     Code("CR07", "Restaurant / cafeteria"), Code("CE07", "Education: school"), Code("RI01", "Care / nursing home"),
 )
+
+# --- Common English first-name nicknames (full name -> nicknames), for typing faults and linkage.
+NICKNAMES: dict[str, tuple[str, ...]] = {
+    "William": ("Will", "Bill", "Billy"), "Robert": ("Rob", "Bob", "Bobby"), "James": ("Jim", "Jamie"),
+    "Thomas": ("Tom", "Tommy"), "Daniel": ("Dan", "Danny"), "Samuel": ("Sam",), "Alexander": ("Alex", "Sandy"),
+    "Christopher": ("Chris",), "Michael": ("Mike", "Mick"), "Matthew": ("Matt",), "Joseph": ("Joe",),
+    "Benjamin": ("Ben",), "Jonathan": ("Jon",), "Nicholas": ("Nick",), "Anthony": ("Tony",), "Richard": ("Rich", "Dick"),
+    "Edward": ("Ed", "Ted"), "Andrew": ("Andy",), "Stephen": ("Steve",), "Peter": ("Pete",), "David": ("Dave",),
+    "Joshua": ("Josh",), "Oliver": ("Ollie",), "Harry": ("Haz",), "Charles": ("Charlie",), "Timothy": ("Tim",),
+    "Elizabeth": ("Liz", "Beth", "Lizzie"), "Margaret": ("Maggie", "Peggy"), "Katherine": ("Kate", "Kathy"),
+    "Catherine": ("Cathy", "Kate"), "Jessica": ("Jess",), "Rebecca": ("Becky",), "Victoria": ("Vicky", "Tori"),
+    "Abigail": ("Abbie",), "Samantha": ("Sam",), "Charlotte": ("Lottie", "Charlie"), "Olivia": ("Liv",),
+    "Isabella": ("Bella", "Izzy"), "Jennifer": ("Jen", "Jenny"), "Alexandra": ("Alex",), "Deborah": ("Debbie",),
+    "Susan": ("Sue",), "Patricia": ("Pat", "Trish"), "Christine": ("Chris",), "Amelia": ("Millie",),
+    "Eleanor": ("Ellie",), "Natalie": ("Nat",), "Gemma": ("Gem",), "Kimberley": ("Kim",),
+}

@@ -47,14 +47,25 @@ def match_addresses(con: duckdb.DuckDBPyConnection, thresholds: AddressMatchThre
     """Match every recorded address and (re)write `linkage.address_matches`; returns summary figures."""
     messy = con.sql(MESSY_ADDRESSES_SQL)
     con.execute("create or replace temp table _messy_addresses as select * from messy")
+    # The same address is recorded many times (every term, every admission): match each distinct
+    # (address, postcode) once and share the result.
+    con.execute(
+        "create or replace temp table _distinct_addresses as "
+        "select row_number() over (order by address_concat, postcode) as address_id, address_concat, postcode "
+        "from (select distinct address_concat, postcode from _messy_addresses)"
+    )
     canonical = con.sql(CANONICAL_SQL)
     matcher = AddressMatcher(
         canonical_addresses=canonical,
-        addresses_to_match=con.sql("select record_id as unique_id, address_concat, postcode from _messy_addresses"),
+        addresses_to_match=con.sql("select cast(address_id as varchar) as unique_id, address_concat, postcode from _distinct_addresses"),
         con=con,
     )
     matches = matcher.match().matches()
-    con.execute("create or replace temp table _address_results as select * from matches")
+    con.execute(
+        "create or replace temp table _address_results as "
+        "select d.address_concat, d.postcode, r.* exclude (postcode) from matches as r "
+        "join _distinct_addresses as d on cast(d.address_id as varchar) = r.unique_id"
+    )
     con.execute("create schema if not exists linkage")
     con.execute(
         f"""
@@ -74,7 +85,8 @@ def match_addresses(con: duckdb.DuckDBPyConnection, thresholds: AddressMatchThre
             ) as accepted,
             case when accepted then cast(r.resolved_canonical_id as bigint) end as uprn
         from _messy_addresses as m
-        left join _address_results as r on r.unique_id = m.record_id
+        left join _address_results as r
+            on r.address_concat = m.address_concat and r.postcode is not distinct from m.postcode
         """,
         [thresholds.min_match_weight, thresholds.min_distinguishability],
     )

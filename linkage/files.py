@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from .persons import NODE_COLUMNS, PersonLinkageSettings, cluster_person_nodes
+from .persons import NODE_COLUMNS, PersonLinkageSettings, cluster_person_nodes, nickname_table
 
 OPTIONAL_COLUMNS = ("first_name", "last_name", "dob", "sex", "postcode", "address", "nhs_number", "upn")
 _SEX = {"m": "male", "male": "male", "1": "male", "f": "female", "female": "female", "2": "female"}
@@ -46,6 +46,8 @@ def _nodes(frame: pl.DataFrame) -> pl.DataFrame:
         dob.dt.year().alias("birth_year"), pl.col("sex").str.to_lowercase().replace_strict(_SEX, default="unknown").alias("sex"),
         (squeezed.str.slice(0, squeezed.str.len_chars() - 3) + " " + squeezed.str.slice(-3)).alias("postcode"),
         pl.lit(None, dtype=pl.Utf8).alias("uprn"),
+    ).join(nickname_table(), left_on="first_name", right_on="nickname", how="left").with_columns(
+        pl.coalesce("full_name", "first_name").alias("first_name")
     ).select(NODE_COLUMNS)
 
 

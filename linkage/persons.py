@@ -22,6 +22,8 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
+from code_lists import NICKNAMES
+
 PERSON_LINKS = "linkage.person_links"
 PSEUDONYM_SECRET_ENV = "HEARTH_PSEUDONYM_SECRET"
 FIRST_NAME_FLOOR = 0.7  # Jaro-Winkler below this is a different first name (Tom/Thomas is 0.8)
@@ -29,10 +31,12 @@ DEMO_SECRET = "hearth-demo-secret-not-for-real-data"
 
 PERSON_NODES_SQL = """
 select
-    r.record_id as unique_id, r.source, r.la_code, r.la_child_id, r.upn, r.nhs_number, r.first_name, r.last_name,
+    r.record_id as unique_id, r.source, r.la_code, r.la_child_id, r.upn, r.nhs_number,
+    coalesce(n.full_name, r.first_name) as first_name, r.last_name,
     r.date_of_birth, year(r.date_of_birth) as birth_year, r.sex, r.postcode, cast(a.uprn as varchar) as uprn
 from intermediate.int_person_records as r
 left join linkage.address_matches as a on a.record_id = r.record_id
+left join _first_name_nicknames as n on n.nickname = r.first_name
 """
 
 # Star edges to the first record of each identifier: linear in records, same components as all pairs.
@@ -54,6 +58,14 @@ qualify unique_id_l != unique_id_r
 @dataclass(frozen=True)
 class PersonLinkageSettings:
     match_probability: float = 0.99  # Splink pairs at or above this join a person
+
+
+def nickname_table() -> pl.DataFrame:
+    """Nickname -> full name (upper case, as names are normalised), for nicknames of one full name
+    only: a Bill is compared as a William, while an Alex stays an Alex (Alexander or Alexandra)."""
+    pairs = [(nick.upper(), full.upper()) for full, nicks in NICKNAMES.items() for nick in nicks]
+    frame = pl.DataFrame(pairs, schema=["nickname", "full_name"], orient="row")
+    return frame.filter(pl.col("nickname").is_in(frame.group_by("nickname").len().filter(pl.col("len") == 1)["nickname"].implode()))
 
 
 def pseudonymise(values: pl.Series | pl.Expr, secret: str) -> pl.Series | pl.Expr:
@@ -104,6 +116,7 @@ def _settings() -> SettingsCreator:
             block_on("date_of_birth", "last_name"),
             block_on("date_of_birth", "first_name"),
             block_on("first_name", "last_name", "birth_year"),
+            block_on("first_name", "postcode"),
         ],
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
@@ -115,7 +128,9 @@ NODE_COLUMNS = ("unique_id", "source", "la_code", "la_child_id", "upn", "nhs_num
 
 def link_persons(con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings = PersonLinkageSettings()) -> dict[str, float]:
     """Cluster every person record of the warehouse and (re)write `linkage.person_links`."""
+    con.register("_first_name_nicknames", nickname_table().to_arrow())
     con.execute(f"create or replace temp table _person_nodes as {PERSON_NODES_SQL}")
+    con.unregister("_first_name_nicknames")
     links, summary = cluster_person_nodes(con, settings)
     con.execute("create schema if not exists linkage")
     con.register("_links", links.to_arrow())

@@ -11,7 +11,9 @@ import numpy as np
 import polars as pl
 
 from .config import FaultRates
-from .names import NICKNAMES, typo
+from code_lists import NICKNAMES
+
+from .names import typo
 
 _ABBREVIATIONS = (
     ("Road", "Rd"), ("Street", "St"), ("Avenue", "Ave"), ("Lane", "Ln"), ("Close", "Cl"), ("Drive", "Dr"),

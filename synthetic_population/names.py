@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from code_lists import NICKNAMES
+
 # Census 19-category code -> Faker locales for (first names, surnames).
 _LOCALES_BY_GROUP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "1": (("en_PK",), ("en_PK",)),
@@ -33,21 +35,6 @@ _LOCALES_BY_GROUP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "17": (("pl_PL", "ro_RO", "en_GB"), ("ro_RO", "en_GB")),
     "18": (("en_PK",), ("en_PK",)),
     "19": (("en_GB", "en_IN"), ("en_GB", "en_PK")),
-}
-
-NICKNAMES: dict[str, tuple[str, ...]] = {
-    "William": ("Will", "Bill", "Billy"), "Robert": ("Rob", "Bob", "Bobby"), "James": ("Jim", "Jamie"),
-    "Thomas": ("Tom", "Tommy"), "Daniel": ("Dan", "Danny"), "Samuel": ("Sam",), "Alexander": ("Alex", "Sandy"),
-    "Christopher": ("Chris",), "Michael": ("Mike", "Mick"), "Matthew": ("Matt",), "Joseph": ("Joe",),
-    "Benjamin": ("Ben",), "Jonathan": ("Jon",), "Nicholas": ("Nick",), "Anthony": ("Tony",), "Richard": ("Rich", "Dick"),
-    "Edward": ("Ed", "Ted"), "Andrew": ("Andy",), "Stephen": ("Steve",), "Peter": ("Pete",), "David": ("Dave",),
-    "Joshua": ("Josh",), "Oliver": ("Ollie",), "Harry": ("Haz",), "Charles": ("Charlie",), "Timothy": ("Tim",),
-    "Elizabeth": ("Liz", "Beth", "Lizzie"), "Margaret": ("Maggie", "Peggy"), "Katherine": ("Kate", "Kathy"),
-    "Catherine": ("Cathy", "Kate"), "Jessica": ("Jess",), "Rebecca": ("Becky",), "Victoria": ("Vicky", "Tori"),
-    "Abigail": ("Abbie",), "Samantha": ("Sam",), "Charlotte": ("Lottie", "Charlie"), "Olivia": ("Liv",),
-    "Isabella": ("Bella", "Izzy"), "Jennifer": ("Jen", "Jenny"), "Alexandra": ("Alex",), "Deborah": ("Debbie",),
-    "Susan": ("Sue",), "Patricia": ("Pat", "Trish"), "Christine": ("Chris",), "Amelia": ("Millie",),
-    "Eleanor": ("Ellie",), "Natalie": ("Nat",), "Gemma": ("Gem",), "Kimberley": ("Kim",),
 }
 
 _KEYBOARD_NEIGHBOURS = {

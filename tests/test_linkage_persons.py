@@ -84,3 +84,17 @@ def test_hearth_link_persons_on_an_analysts_file(warehouse, tmp_path: Path) -> N
     assert out.height == 800 and out["person_key"].null_count() == 0
     assert (out.group_by("person_id").agg(pl.col("person_key").n_unique())["person_key"] == 1).mean() >= 0.98
     assert (out.group_by("person_key").agg(pl.col("person_id").n_unique())["person_id"] == 1).all()
+
+
+@pytest.mark.parametrize("fault", ["name_typo", "nickname", "dob_day_month_swap", "missing_upn", "missing_nhs_number", "stale_address"])
+def test_each_fault_class_still_links_to_its_person(linked, fault: str) -> None:
+    """A record carrying a fault lands in the cluster that holds most of its person's records."""
+    con, truth, _ = linked
+    keys = con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl().join(_truth(truth), on="record_id")
+    main_key = keys.group_by("person_id", "person_key").len().sort("len", descending=True).group_by("person_id").first().select("person_id", pl.col("person_key").alias("main_key"))
+    faulty = pl.read_parquet(truth / "faults.parquet").filter(pl.col("fault") == fault).select(
+        pl.concat_str([pl.col("table"), pl.col("file"), pl.col("row").cast(pl.Utf8)], separator="|").alias("record_id")
+    ).unique()
+    judged = keys.join(faulty, on="record_id").join(main_key, on="person_id")
+    assert judged.height >= 20, fault
+    assert (judged["person_key"] == judged["main_key"]).mean() >= 0.95, fault

@@ -138,6 +138,79 @@ def _link_persons(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    """End to end per size: generate, ingest + validate, harmonise (dbt build), match addresses,
+    link persons; wall time, peak memory so far and rows/s per stage, plus linkage quality."""
+    import logging
+    import os
+    import subprocess
+
+    import duckdb
+    import polars as pl
+
+    from ingestion.load import ingest
+    from ingestion.registry import SOURCES
+    from linkage.addresses import match_addresses
+    from linkage.persons import evaluate_person_links, link_persons
+    from orchestration.assets.linkage import evaluate_address_matches
+    from orchestration.settings import REPO_ROOT
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    rows = []
+    for persons in args.persons:
+        root = Path(args.workdir).resolve() / f"e2e_{persons}"
+        config = WorldConfig(persons=persons, seed=args.seed)
+        database = root / "hearth.duckdb"
+
+        def stage(name: str, run) -> None:
+            started = time.perf_counter()
+            count = run()
+            seconds = time.perf_counter() - started
+            rows.append({
+                "persons": persons, "stage": name, "seconds": round(seconds, 1), "rows": count, "rows_per_s": round(count / seconds) if seconds else 0,
+                "peak_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2),
+            })
+
+        def generate() -> int:
+            return sum(generate_world(config, root / "landing", root / "truth").records.values())
+
+        def load() -> int:
+            database.unlink(missing_ok=True)
+            with duckdb.connect(str(database)) as con:
+                return sum(f.rows_read for source in SOURCES for f in ingest(con, source, list(config.years), root / "landing", "bench").files)
+
+        def harmonise() -> int:
+            env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(database)}
+            subprocess.run(["dbt", "build", "--profiles-dir", ".", "--target-path", str(root / "target")], cwd=REPO_ROOT / "dbt_project", env=env, check=True, capture_output=True)
+            with duckdb.connect(str(database)) as con:
+                return con.sql("select count(*) from intermediate.int_person_records").fetchone()[0]
+
+        def addresses() -> int:
+            with duckdb.connect(str(database)) as con:
+                return match_addresses(con)["addresses"]
+
+        def people() -> int:
+            with duckdb.connect(str(database)) as con:
+                return link_persons(con)["records"]
+
+        for name, run in (("generate", generate), ("ingest + validate", load), ("harmonise (dbt)", harmonise), ("addresses to UPRN", addresses), ("records to persons", people)):
+            stage(name, run)
+        with duckdb.connect(str(database)) as con:
+            address = evaluate_address_matches(con, root / "truth").filter(pl.col("source") == "all").row(0, named=True)
+            truth = pl.read_parquet(root / "truth" / "record_person.parquet").select(
+                pl.concat_str([pl.col("table"), pl.col("file"), pl.col("row").cast(pl.Utf8)], separator="|").alias("record_id"), "person_id"
+            )
+            linked = evaluate_person_links(con.sql("select record_id, person_key from linkage.person_links").pl(), truth)
+        total = sum(r["seconds"] for r in rows if r["persons"] == persons)
+        rows.append({"persons": persons, "stage": "total", "seconds": round(total, 1), "rows": 0, "rows_per_s": 0, "peak_gib": rows[-1]["peak_gib"]})
+        print(
+            f"{persons:,} persons: address precision {address['precision']:.4f} at match rate {address['match_rate']:.4f}; "
+            f"person cluster precision {linked['cluster_precision']:.4f}, recall {linked['cluster_recall']:.4f}"
+        )
+    _report(rows, {"persons": "persons", "stage": "stage", "seconds": "wall time (s)", "rows": "rows", "rows_per_s": "rows/s", "peak_gib": "peak memory so far (GiB)"}, args.json)
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     """What the warehouse holds: every table with its row count, for a quick look after a run."""
     import duckdb
@@ -186,6 +259,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--workdir", default="data/bench")
     bench.add_argument("--json", default=None, help="also save the rows as JSON here")
     bench.set_defaults(func=_bench_generate)
+    bench_all = sub.add_parser("bench", help="benchmark the whole run per size: generate, ingest, harmonise, link")
+    bench_all.add_argument("--persons", type=lambda text: [int(x) for x in text.split(",")], default=[100_000])
+    bench_all.add_argument("--seed", type=int, default=42)
+    bench_all.add_argument("--workdir", default="data/bench")
+    bench_all.add_argument("--json", default=None, help="also save the rows as JSON here")
+    bench_all.set_defaults(func=_bench)
+
     bench_ingest = sub.add_parser("bench-ingest", help="benchmark ingestion: rows/s and validation cost per source")
     bench_ingest.add_argument("--persons", type=int, default=1_000_000)
     bench_ingest.add_argument("--seed", type=int, default=42)

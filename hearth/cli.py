@@ -151,8 +151,8 @@ def _bench(args: argparse.Namespace) -> int:
     from ingestion.load import ingest
     from ingestion.registry import SOURCES
     from linkage.addresses import match_addresses
-    from linkage.persons import evaluate_person_links, link_persons
-    from orchestration.assets.linkage import evaluate_address_matches
+    from linkage.evaluation import evaluate_address_matches, evaluate_person_links, true_persons
+    from linkage.persons import link_persons
     from orchestration.settings import REPO_ROOT
 
     logging.getLogger("splink").setLevel(logging.WARNING)
@@ -197,10 +197,7 @@ def _bench(args: argparse.Namespace) -> int:
             stage(name, run)
         with duckdb.connect(str(database)) as con:
             address = evaluate_address_matches(con, root / "truth").filter(pl.col("source") == "all").row(0, named=True)
-            truth = pl.read_parquet(root / "truth" / "record_person.parquet").select(
-                pl.concat_str([pl.col("table"), pl.col("file"), pl.col("row").cast(pl.Utf8)], separator="|").alias("record_id"), "person_id"
-            )
-            linked = evaluate_person_links(con.sql("select record_id, person_key from linkage.person_links").pl(), truth)
+            linked = evaluate_person_links(con.sql("select record_id, person_key from linkage.person_links").pl(), true_persons(root / "truth"))
         total = sum(r["seconds"] for r in rows if r["persons"] == persons)
         rows.append({"persons": persons, "stage": "total", "seconds": round(total, 1), "rows": 0, "rows_per_s": 0, "peak_gib": rows[-1]["peak_gib"]})
         print(

@@ -180,29 +180,3 @@ def cluster_person_nodes(con: duckdb.DuckDBPyConnection, settings: PersonLinkage
         "demo_secret": is_default,
     }
     return links, summary
-
-
-def evaluate_person_links(links: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float]:
-    """Pairwise precision, recall and F1, and cluster precision and recall, against true persons.
-
-    `links` has record_id, person_key; `truth` has record_id, person_id. A predicted cluster is
-    precise when all its records are one true person; a true person is recalled when one
-    predicted cluster holds all their records.
-    """
-    joined = links.join(truth, on="record_id", how="inner")
-
-    def pairs(counts: pl.Series) -> int:
-        return int((counts * (counts - 1) // 2).sum())
-
-    predicted = pairs(joined.group_by("person_key").len()["len"])
-    actual = pairs(joined.group_by("person_id").len()["len"])
-    both = pairs(joined.group_by("person_key", "person_id").len()["len"])
-    precision = both / predicted if predicted else 1.0
-    recall = both / actual if actual else 1.0
-    cluster_precision = joined.group_by("person_key").agg(pl.col("person_id").n_unique() == 1)["person_id"].mean()
-    cluster_recall = joined.group_by("person_id").agg(pl.col("person_key").n_unique() == 1)["person_key"].mean()
-    return {
-        "records": joined.height, "pairwise_precision": precision, "pairwise_recall": recall,
-        "pairwise_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
-        "cluster_precision": float(cluster_precision), "cluster_recall": float(cluster_recall),
-    }

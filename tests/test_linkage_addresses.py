@@ -10,7 +10,8 @@ import duckdb
 import polars as pl
 
 from linkage.addresses import ADDRESS_MATCHES, AddressMatchThresholds, match_addresses
-from orchestration.assets.linkage import TARGET_MATCH_RATE, TARGET_PRECISION, evaluate_address_matches
+from linkage.evaluation import evaluate_address_matches, true_addresses
+from orchestration.assets.linkage import TARGET_MATCH_RATE, TARGET_PRECISION
 
 
 def _scratch_copy(warehouse: tuple[Path, Path], tmp_path: Path) -> duckdb.DuckDBPyConnection:
@@ -36,9 +37,7 @@ def test_stale_addresses_match_the_property_they_describe(warehouse, tmp_path: P
     _, truth = warehouse
     con = _scratch_copy(warehouse, tmp_path)
     match_addresses(con)
-    stale = pl.read_parquet(truth / "address_uprn.parquet").filter(pl.col("stale")).select(
-        pl.concat_str([pl.col("table"), pl.col("file"), pl.col("row").cast(pl.Utf8)], separator="|").alias("record_id"), "address_uprn", "resident_uprn"
-    )
+    stale = true_addresses(truth).filter(pl.col("stale"))
     matched = con.sql(f"select record_id, uprn from {ADDRESS_MATCHES} where uprn is not null").pl().join(stale, on="record_id")
     assert matched.height > 50
     assert (matched["uprn"] == matched["address_uprn"]).mean() >= 0.99

@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from linkage.addresses import match_addresses
-from linkage.persons import PERSON_LINKS, evaluate_person_links, link_persons, pseudonymise
+from linkage.evaluation import RECORD_ID, evaluate_person_links, true_persons
+from linkage.persons import PERSON_LINKS, link_persons, pseudonymise
 from orchestration.assets.linkage import TARGET_CLUSTER_PRECISION, TARGET_CLUSTER_RECALL
 
 
@@ -26,15 +27,9 @@ def linked(warehouse, tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.
     return con, truth, summary
 
 
-def _truth(truth: Path) -> pl.DataFrame:
-    return pl.read_parquet(truth / "record_person.parquet").select(
-        pl.concat_str([pl.col("table"), pl.col("file"), pl.col("row").cast(pl.Utf8)], separator="|").alias("record_id"), "person_id"
-    )
-
-
 def test_person_linkage_meets_the_cluster_targets(linked) -> None:
     con, truth, summary = linked
-    figures = evaluate_person_links(con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl(), _truth(truth))
+    figures = evaluate_person_links(con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl(), true_persons(truth))
     assert figures["records"] == summary["records"] > 10000
     assert figures["cluster_precision"] >= TARGET_CLUSTER_PRECISION
     assert figures["cluster_recall"] >= TARGET_CLUSTER_RECALL
@@ -44,7 +39,7 @@ def test_person_linkage_meets_the_cluster_targets(linked) -> None:
 def test_twins_are_not_merged(linked) -> None:
     con, truth, _ = linked
     twins = pl.read_parquet(truth / "relationships.parquet").filter(pl.col("relationship") == "twin")
-    keys = con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl().join(_truth(truth), on="record_id")
+    keys = con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl().join(true_persons(truth), on="record_id")
     per_person = keys.group_by("person_id").agg(pl.col("person_key").unique())
     pairs = twins.join(per_person, left_on="person_a", right_on="person_id").join(per_person, left_on="person_b", right_on="person_id", suffix="_b")
     assert pairs.height > 0
@@ -90,11 +85,9 @@ def test_hearth_link_persons_on_an_analysts_file(warehouse, tmp_path: Path) -> N
 def test_each_fault_class_still_links_to_its_person(linked, fault: str) -> None:
     """A record carrying a fault lands in the cluster that holds most of its person's records."""
     con, truth, _ = linked
-    keys = con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl().join(_truth(truth), on="record_id")
+    keys = con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl().join(true_persons(truth), on="record_id")
     main_key = keys.group_by("person_id", "person_key").len().sort("len", descending=True).group_by("person_id").first().select("person_id", pl.col("person_key").alias("main_key"))
-    faulty = pl.read_parquet(truth / "faults.parquet").filter(pl.col("fault") == fault).select(
-        pl.concat_str([pl.col("table"), pl.col("file"), pl.col("row").cast(pl.Utf8)], separator="|").alias("record_id")
-    ).unique()
+    faulty = pl.read_parquet(truth / "faults.parquet").filter(pl.col("fault") == fault).select(RECORD_ID).unique()
     judged = keys.join(faulty, on="record_id").join(main_key, on="person_id")
     assert judged.height >= 20, fault
     assert (judged["person_key"] == judged["main_key"]).mean() >= 0.95, fault

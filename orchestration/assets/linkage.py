@@ -10,7 +10,8 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from linkage.addresses import ADDRESS_MATCHES, AddressMatchThresholds, match_addresses
-from linkage.persons import PERSON_LINKS, PersonLinkageSettings, evaluate_person_links, link_persons
+from linkage.evaluation import evaluate_address_matches, evaluate_person_links, true_persons
+from linkage.persons import PERSON_LINKS, PersonLinkageSettings, link_persons
 from orchestration.resources import warehouse_connection
 
 ADDRESS_MATCHES_KEY = dg.AssetKey(["linkage", "address_matches"])
@@ -58,21 +59,6 @@ def address_matches(warehouse: DuckDBResource, linkage_settings: LinkageSettings
         "match_rate_by_source": dg.MetadataValue.json({source: {"addresses": n, "match_rate": round(rate, 4)} for source, n, rate in by_source}),
         "match_reasons": dg.MetadataValue.json(dict(reasons)),
     })
-
-
-def evaluate_address_matches(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> pl.DataFrame:
-    """Precision and match rate of accepted UPRNs, overall and per source, against the truth."""
-    truth = pl.read_parquet(truth_dir / "address_uprn.parquet").select(
-        pl.concat_str([pl.col("table"), pl.col("file"), pl.col("row").cast(pl.Utf8)], separator="|").alias("record_id"), "address_uprn"
-    )
-    matches = con.sql(f"select record_id, source, uprn from {ADDRESS_MATCHES}").pl().join(truth, on="record_id", how="inner")
-    scored = matches.with_columns((pl.col("uprn") == pl.col("address_uprn")).alias("correct"))
-    overall = scored.with_columns(pl.lit("all").alias("source"))
-    return pl.concat([scored, overall]).group_by("source").agg(
-        pl.len().alias("addresses"),
-        pl.col("uprn").is_not_null().mean().alias("match_rate"),
-        pl.col("correct").filter(pl.col("uprn").is_not_null()).mean().alias("precision"),
-    ).sort("source")
 
 
 @dg.asset(key=ADDRESS_EVALUATION_KEY, group_name="linkage", deps=[ADDRESS_MATCHES_KEY], kinds={"duckdb"})
@@ -151,9 +137,7 @@ def person_link_evaluation(context: dg.AssetExecutionContext, warehouse: DuckDBR
     truth_file = Path(linkage_settings.truth_dir) / "record_person.parquet"
     if not truth_file.exists():
         return dg.MaterializeResult(metadata={"evaluated": False, "reason": f"no ground truth at {truth_file.parent}"})
-    truth = pl.read_parquet(truth_file).select(
-        pl.concat_str([pl.col("table"), pl.col("file"), pl.col("row").cast(pl.Utf8)], separator="|").alias("record_id"), "person_id"
-    )
+    truth = true_persons(truth_file.parent)
     with warehouse_connection(warehouse) as con:
         figures = evaluate_person_links(con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl(), truth)
         records = figures.pop("records")

@@ -61,3 +61,27 @@ def evaluate_person_links(links: pl.DataFrame, truth: pl.DataFrame) -> dict[str,
         "pairwise_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
         "cluster_precision": float(cluster_precision), "cluster_recall": float(cluster_recall),
     }
+
+
+def evaluate_parent_links(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float]:
+    """Precision and recall of parent-child links between persons, each person taken as the true
+    person most of their records belong to; recall counts true mother/father links whose parent
+    and child both appear in the linked records."""
+    from .families import PARENT_LINKS
+    from .persons import PERSON_LINKS
+
+    keys = con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl().join(true_persons(truth_dir), on="record_id")
+    majority = keys.group_by("person_key").agg(pl.col("person_id").mode().first())
+    found = con.sql(f"select parent_key, child_key from {PARENT_LINKS}").pl().join(
+        majority.rename({"person_key": "parent_key", "person_id": "parent_id"}), on="parent_key"
+    ).join(majority.rename({"person_key": "child_key", "person_id": "child_id"}), on="child_key").select("parent_id", "child_id").unique()
+    true_links = pl.read_parquet(truth_dir / "relationships.parquet").filter(pl.col("relationship").is_in(["mother_of", "father_of"]))
+    present = majority["person_id"].unique().implode()
+    true_links = true_links.filter(pl.col("person_a").is_in(present) & pl.col("person_b").is_in(present)).select(
+        pl.col("person_a").alias("parent_id"), pl.col("person_b").alias("child_id")
+    )
+    correct = found.join(true_links, on=["parent_id", "child_id"]).height
+    return {
+        "parent_links": found.height, "parent_link_precision": correct / found.height if found.height else 1.0,
+        "parent_link_recall": correct / true_links.height if true_links.height else 1.0,
+    }

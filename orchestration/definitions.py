@@ -17,6 +17,8 @@ from orchestration.assets.linkage import (
     address_match_evaluation,
     address_match_meets_targets,
     address_matches,
+    families,
+    family_link_evaluation,
     person_link_evaluation,
     person_links,
     person_links_meet_targets,
@@ -51,7 +53,7 @@ harmonisation_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[landing_file_inventory, *ingestion_assets, harmonisation_dbt_assets, address_matches, address_match_evaluation,
-            person_links, person_link_evaluation],
+            person_links, person_link_evaluation, families, family_link_evaluation],
     asset_checks=[every_source_has_files, no_unrecognised_files, address_match_meets_targets, person_links_meet_targets],
     jobs=[landing_inventory_job, ingestion_job, harmonisation_job],
     resources={

@@ -91,3 +91,22 @@ def test_each_fault_class_still_links_to_its_person(linked, fault: str) -> None:
     judged = keys.join(faulty, on="record_id").join(main_key, on="person_id")
     assert judged.height >= 20, fault
     assert (judged["person_key"] == judged["main_key"]).mean() >= 0.95, fault
+
+
+def test_parent_links_and_family_keys(linked) -> None:
+    from linkage.evaluation import evaluate_parent_links
+    from linkage.families import FAMILY_MEMBERS, link_families
+
+    con, truth, _ = linked
+    counts = link_families(con)
+    assert counts["parent_links"] > 500
+    figures = evaluate_parent_links(con, truth)
+    assert figures["parent_link_precision"] >= 0.98
+    assert figures["parent_link_recall"] >= 0.45
+    members = con.sql(f"select family_key, person_key, role from {FAMILY_MEMBERS}").pl()
+    anchors = members.filter(pl.col("role").is_in(["mother", "father"])).group_by("family_key").len()
+    assert (anchors["len"] == 1).all() and anchors.height == counts["families"]
+    assert members["family_key"].str.contains(r"^[0-9a-f]{64}$").all()
+    again = link_families(con)
+    assert again == counts
+    assert con.sql(f"select family_key, person_key, role from {FAMILY_MEMBERS}").pl().sort("family_key", "person_key", "role").equals(members.sort("family_key", "person_key", "role"))

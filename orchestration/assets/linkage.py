@@ -10,7 +10,8 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from linkage.addresses import ADDRESS_MATCHES, AddressMatchThresholds, match_addresses
-from linkage.evaluation import evaluate_address_matches, evaluate_person_links, true_persons
+from linkage.evaluation import evaluate_address_matches, evaluate_parent_links, evaluate_person_links, true_persons
+from linkage.families import link_families
 from linkage.persons import PERSON_LINKS, PersonLinkageSettings, link_persons
 from orchestration.resources import warehouse_connection
 
@@ -18,6 +19,8 @@ ADDRESS_MATCHES_KEY = dg.AssetKey(["linkage", "address_matches"])
 ADDRESS_EVALUATION_KEY = dg.AssetKey(["audit", "address_match_evaluation"])
 PERSON_LINKS_KEY = dg.AssetKey(["linkage", "person_links"])
 PERSON_EVALUATION_KEY = dg.AssetKey(["audit", "person_link_evaluation"])
+FAMILIES_KEY = dg.AssetKey(["linkage", "families"])
+FAMILY_EVALUATION_KEY = dg.AssetKey(["audit", "family_link_evaluation"])
 TARGET_PRECISION = 0.996  # the ASSIGN algorithm's published PPV
 TARGET_MATCH_RATE = 0.985
 TARGET_CLUSTER_PRECISION = 0.995
@@ -154,3 +157,30 @@ def person_links_meet_targets(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     return _targets_result(
         latest_evaluation(warehouse, "record_to_person"), {"cluster_precision": TARGET_CLUSTER_PRECISION, "cluster_recall": TARGET_CLUSTER_RECALL}
     )
+
+
+@dg.asset(
+    key=FAMILIES_KEY, group_name="linkage", kinds={"duckdb"},
+    deps=[PERSON_LINKS_KEY, dg.AssetKey(["intermediate", "int_hospital_episodes"]), dg.AssetKey(["staging", "stg_census_2021__persons"])],
+)
+def families(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Parent-child links from births in hospital and census relationships, and family keys that
+    persist across moves (`linkage.parent_links`, `linkage.family_members`)."""
+    with warehouse_connection(warehouse) as con:
+        counts = link_families(con)
+        evidence = con.sql("select evidence, count(*) from linkage.parent_links group by 1 order by 2 desc").fetchall()
+    return dg.MaterializeResult(metadata={**counts, "links_by_evidence": dg.MetadataValue.json(dict(evidence))})
+
+
+@dg.asset(key=FAMILY_EVALUATION_KEY, group_name="linkage", deps=[FAMILIES_KEY], kinds={"duckdb"})
+def family_link_evaluation(context: dg.AssetExecutionContext, warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
+    """Parent-child links scored against the ground truth's mother and father relationships."""
+    truth_dir = Path(linkage_settings.truth_dir)
+    if not (truth_dir / "relationships.parquet").exists():
+        return dg.MaterializeResult(metadata={"evaluated": False, "reason": f"no ground truth at {truth_dir}"})
+    with warehouse_connection(warehouse) as con:
+        figures = evaluate_parent_links(con, truth_dir)
+        links = figures.pop("parent_links")
+        rows = pl.DataFrame({"source": "all", "metric": list(figures), "value": list(figures.values()), "records": links})
+        append_evaluation(con, context.run.run_id, "parent_to_child", rows)
+    return dg.MaterializeResult(metadata={"evaluated": True, "parent_links": links, **figures})

@@ -95,8 +95,9 @@ def check_registry() -> None:
     """Every table a source fills has rules, and no table is filled by two sources."""
     tables = [t for s in SOURCES for t in s.tables]
     missing = sorted(set(tables) - set(RAW_TABLES))
-    if missing or len(tables) != len(set(tables)):
-        raise RuntimeError(f"source registry and raw table rules disagree: no rules for {missing}")
+    repeated = sorted({t for t in tables if tables.count(t) > 1})
+    if missing or repeated:
+        raise RuntimeError(f"source registry and raw table rules disagree: no rules for {missing}; filled by two sources: {repeated}")
 
 
 def landing_folder(landing: Path, source: Source, year: int) -> Path:

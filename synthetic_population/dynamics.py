@@ -79,7 +79,8 @@ def pair_by_key(wanted: np.ndarray, offered: np.ndarray) -> tuple[np.ndarray, np
     return want_order[found], offer_order[pos[found]]
 
 
-def _weighted(rng: np.random.Generator, code_list: tuple[codes.Code, ...], n: int) -> np.ndarray:
+def draw_codes(rng: np.random.Generator, code_list: tuple[codes.Code, ...], n: int) -> np.ndarray:
+    """n codes drawn by their weights (approximate national shares)."""
     values = np.array([c.code for c in code_list], dtype=object)
     weights = np.array([c.weight for c in code_list], dtype=float)
     return values[rng.choice(len(values), size=n, p=weights / weights.sum())]
@@ -420,16 +421,16 @@ class Simulation:
         )
         reason = np.select(
             [nfa, lac | cpp | plan, assessed],
-            [np.full(n, "RC8", dtype=object), _weighted(rng, codes.CIN_REASON_FOR_CLOSURE[4:7], n), np.where(rng.random(n) < 0.55, "RC8", "RC9")],
+            [np.full(n, "RC8", dtype=object), draw_codes(rng, codes.CIN_REASON_FOR_CLOSURE[4:7], n), np.where(rng.random(n) < 0.55, "RC8", "RC9")],
             "RC7",
         )
-        need = np.where(cpp | s47, "N1", _weighted(rng, codes.CIN_PRIMARY_NEED, n))
+        need = np.where(cpp | s47, "N1", draw_codes(rng, codes.CIN_PRIMARY_NEED, n))
         factors = self._factors(n, assessed, age, female, hard, da, mh, sub)
-        category = _weighted(rng, codes.CATEGORY_OF_ABUSE, n)
-        latest = np.where(rng.random(n) < 0.9, category, _weighted(rng, codes.CATEGORY_OF_ABUSE, n))
+        category = draw_codes(rng, codes.CATEGORY_OF_ABUSE, n)
+        latest = np.where(rng.random(n) < 0.9, category, draw_codes(rng, codes.CATEGORY_OF_ABUSE, n))
         self.cin_open_until[kids] = closure
         self._cin.append({
-            "child": kids.astype(np.int32), "referral": ref, "source": _weighted(rng, codes.CIN_REFERRAL_SOURCE, n),
+            "child": kids.astype(np.int32), "referral": ref, "source": draw_codes(rng, codes.CIN_REFERRAL_SOURCE, n),
             "primary_need": need, "nfa": nfa, "assessed": assessed, "assessment_start": ass_start, "assessment_auth": ass_auth,
             "factors": factors, "plan": plan | (cpp & ~lac), "plan_start": np.where(plan, ass_auth, cpp_end), "plan_end": np.where(plan, plan_end, closure),
             "s47": s47, "s47_day": s47_day, "icpc": icpc, "icpc_day": icpc_day, "cpp": cpp, "cpp_start": icpc_day, "cpp_end": cpp_end,
@@ -489,7 +490,7 @@ class Simulation:
             })
             row = len(self._lac_rows) - 1
             if j > 0 and rne != "L":
-                self._lac_rows[row - 1]["reason_place_change"] = str(_weighted(rng, codes.REASON_PLACE_CHANGE, 1)[0])
+                self._lac_rows[row - 1]["reason_place_change"] = str(draw_codes(rng, codes.REASON_PLACE_CHANGE, 1)[0])
             self._pending.append((decom, row, "place" if rne != "L" else "legal"))
             if last:
                 self._pending.append((dec, row, "end"))

@@ -16,7 +16,7 @@ import polars as pl
 
 import code_lists as codes
 from .config import WorldConfig
-from .dynamics import History, _weighted, day_number
+from .dynamics import History, draw_codes, day_number
 from .geography import Gazetteer
 from .identifiers import make_upns
 from .population import DAYS_PER_YEAR, KIND_INSTITUTION, MALE, Population
@@ -29,10 +29,6 @@ class Context:
     gazetteer: Gazetteer
     population: Population
     history: History
-
-    def person_frame(self) -> pl.DataFrame:
-        P = self.population.persons
-        return pl.DataFrame({"person": np.arange(P.n, dtype=np.int32), "dob": P.view("dob"), "sex": P.view("sex")})
 
 
 def covering(spells: pl.DataFrame, day: int) -> pl.DataFrame:
@@ -79,7 +75,7 @@ def school_census(ctx: Context) -> pl.DataFrame:
             # SEN: first seen -> draw; later terms -> a little movement between N, K and E.
             new = sen[person] < 0
             sen[person[new]] = rng.choice(3, size=new.sum(), p=[0.85, 0.115, 0.035])
-            need[person[new]] = _weighted(rng, codes.SEN_PRIMARY_NEED, new.sum())
+            need[person[new]] = draw_codes(rng, codes.SEN_PRIMARY_NEED, new.sum())
             move = rng.random(len(person))
             s = sen[person]
             s = np.where((s == 0) & (move < 0.012 * np.exp(0.3 * hardship)), 1, s)
@@ -162,8 +158,8 @@ def hospital_admissions(ctx: Context) -> pl.DataFrame:
         stay = rng.gamma(1.2, 3.0 if kind == "general" else 15.0, len(idx)).astype(np.int64)
         rows.append(pl.DataFrame({
             "person": person[idx], "admission_day": day, "discharge_day": day + stay,
-            "diagnosis": _weighted(rng, tuple(c for c in diag_list if c.weight > 0), len(idx)),
-            "admission_method": _weighted(rng, codes.HES_ADMISSION_METHOD[:8], len(idx)),
+            "diagnosis": draw_codes(rng, tuple(c for c in diag_list if c.weight > 0), len(idx)),
+            "admission_method": draw_codes(rng, codes.HES_ADMISSION_METHOD[:8], len(idx)),
         }))
     births = ctx.history.births
     if not births.is_empty():
@@ -198,7 +194,7 @@ def youth_offences(ctx: Context) -> pl.DataFrame:
     day = lo[idx] + (rng.random(len(idx)) * (hi[idx] - lo[idx])).astype(np.int64)
     return pl.DataFrame({
         "person": person[idx], "offence_day": day, "outcome_day": day + rng.integers(14, 150, len(idx)),
-        "offence_type": _weighted(rng, codes.YJ_OFFENCE_TYPE, len(idx)), "outcome": _weighted(rng, codes.YJ_OUTCOME, len(idx)),
+        "offence_type": draw_codes(rng, codes.YJ_OFFENCE_TYPE, len(idx)), "outcome": draw_codes(rng, codes.YJ_OUTCOME, len(idx)),
     }).sort("offence_day", "person")
 
 

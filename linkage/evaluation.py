@@ -64,24 +64,95 @@ def evaluate_person_links(links: pl.DataFrame, truth: pl.DataFrame) -> dict[str,
 
 
 def evaluate_parent_links(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float]:
-    """Precision and recall of parent-child links between persons, each person taken as the true
-    person most of their records belong to; recall counts true mother/father links whose parent
-    and child both appear in the linked records."""
-    from .families import PARENT_LINKS
+    """Precision and recall of parent-child and sibling links between persons, each person taken as
+    the true person most of their records belong to; recall counts true links whose two people
+    both appear in the linked records."""
+    from .families import PARENT_LINKS, SIBLING_LINKS
+
+    majority = majority_persons(con, truth_dir)
+    truth = pl.read_parquet(truth_dir / "relationships.parquet")
+    present = majority["person_id"].unique().implode()
+    truth = truth.filter(pl.col("person_a").is_in(present) & pl.col("person_b").is_in(present))
+    figures = {}
+    for kind, table, key_a, key_b, relationships in (
+        ("parent_link", PARENT_LINKS, "parent_key", "child_key", ["mother_of", "father_of"]),
+        ("sibling_link", SIBLING_LINKS, "person_key_a", "person_key_b", ["sibling", "half_sibling", "twin"]),
+    ):
+        found = con.sql(f"select {key_a} as key_a, {key_b} as key_b from {table}").pl().join(
+            majority.rename({"person_key": "key_a", "person_id": "person_a"}), on="key_a"
+        ).join(majority.rename({"person_key": "key_b", "person_id": "person_b"}), on="key_b")
+        # Siblings are unordered pairs; parent links are ordered.
+        ordered = (lambda f: f) if kind == "parent_link" else (
+            lambda f: f.select(pl.min_horizontal("person_a", "person_b").alias("person_a"), pl.max_horizontal("person_a", "person_b").alias("person_b"))
+        )
+        found = ordered(found.select("person_a", "person_b")).unique()
+        expected = ordered(truth.filter(pl.col("relationship").is_in(relationships)).select("person_a", "person_b")).unique()
+        correct = found.join(expected, on=["person_a", "person_b"]).height
+        figures |= {
+            f"{kind}s": found.height, f"{kind}_precision": correct / found.height if found.height else 1.0,
+            f"{kind}_recall": correct / expected.height if expected.height else 1.0,
+        }
+    return figures
+
+
+def majority_persons(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> pl.DataFrame:
+    """person_key -> the true person most of its records belong to."""
     from .persons import PERSON_LINKS
 
     keys = con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl().join(true_persons(truth_dir), on="record_id")
-    majority = keys.group_by("person_key").agg(pl.col("person_id").mode().first())
-    found = con.sql(f"select parent_key, child_key from {PARENT_LINKS}").pl().join(
-        majority.rename({"person_key": "parent_key", "person_id": "parent_id"}), on="parent_key"
-    ).join(majority.rename({"person_key": "child_key", "person_id": "child_id"}), on="child_key").select("parent_id", "child_id").unique()
-    true_links = pl.read_parquet(truth_dir / "relationships.parquet").filter(pl.col("relationship").is_in(["mother_of", "father_of"]))
-    present = majority["person_id"].unique().implode()
-    true_links = true_links.filter(pl.col("person_a").is_in(present) & pl.col("person_b").is_in(present)).select(
-        pl.col("person_a").alias("parent_id"), pl.col("person_b").alias("child_id")
+    return keys.group_by("person_key").agg(pl.col("person_id").cast(pl.Int64).mode().min())
+
+
+def true_household_spells(truth_dir: Path, address_dates: pl.DataFrame) -> pl.DataFrame:
+    """The truth's household spells and the members a source saw there.
+
+    A true household spell is a run of overlapping residences at one UPRN (one ending the day
+    the next begins do not overlap). A member is observable when some loaded record shows them at
+    that UPRN during their residence there (its address neither stale nor elsewhere): no method
+    can place anyone else. `address_dates` has record_id, address_date.
+    """
+    far = pl.date(9999, 12, 31)
+    residences = pl.read_parquet(truth_dir / "household_spells.parquet").select(
+        "person_id", "uprn", pl.col("start_date").alias("start"), pl.col("end_date").fill_null(far).alias("end")
+    ).sort("uprn", "start", "person_id")
+    residences = residences.with_columns(
+        pl.col("end").cum_max().shift(1).over("uprn").alias("reach")
+    ).with_columns(
+        (pl.col("reach").is_null() | (pl.col("start") >= pl.col("reach"))).cast(pl.Int32).cum_sum().over("uprn").alias("spell")
     )
-    correct = found.join(true_links, on=["parent_id", "child_id"]).height
+    seen = (
+        pl.read_parquet(truth_dir / "address_uprn.parquet").filter(pl.col("address_uprn") == pl.col("resident_uprn"))
+        .select(RECORD_ID, pl.col("address_uprn").alias("uprn"))
+        .join(true_persons(truth_dir), on="record_id").join(address_dates, on="record_id")
+    )
+    observed = residences.join(seen, on=["person_id", "uprn"]).filter(
+        (pl.col("address_date") >= pl.col("start")) & (pl.col("address_date") < pl.col("end"))
+    )
+    return observed.group_by("uprn", "spell").agg(
+        pl.col("person_id").cast(pl.Int64).unique().sort().alias("members"), pl.col("start").min().alias("start"), pl.col("end").max().alias("end")
+    )
+
+
+def evaluate_household_spells(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float]:
+    """Share of observable true household spells reproduced at the same UPRN, overlapping in time,
+    with exactly the observable members (recall), and share of formed spells that are one (precision)."""
+    from .households import HOUSEHOLD_MEMBERS
+
+    truth = true_household_spells(truth_dir, con.sql("select record_id, address_date from intermediate.int_person_records where address_date is not null").pl())
+    majority = majority_persons(con, truth_dir)
+    formed = (
+        con.sql(f"select household_key, uprn, person_key, resident_from, resident_to from {HOUSEHOLD_MEMBERS}").pl()
+        .join(majority, on="person_key")
+        .group_by("household_key", "uprn").agg(
+            pl.col("person_id").unique().sort().alias("members"),
+            pl.col("resident_from").min().alias("formed_from"), pl.col("resident_to").max().alias("formed_to"),
+        )
+    )
+    same = truth.join(formed, on=["uprn", "members"]).filter((pl.col("formed_from") < pl.col("end")) & (pl.col("formed_to") >= pl.col("start")))
+    reproduced = same.select("uprn", "spell").unique().height
+    exact = same.select("household_key").unique().height
     return {
-        "parent_links": found.height, "parent_link_precision": correct / found.height if found.height else 1.0,
-        "parent_link_recall": correct / true_links.height if true_links.height else 1.0,
+        "true_household_spells": truth.height, "formed_household_spells": formed.height,
+        "household_spell_recall": reproduced / truth.height if truth.height else 1.0,
+        "household_spell_precision": exact / formed.height if formed.height else 1.0,
     }

@@ -40,7 +40,7 @@ def _nodes(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("dob").str.strptime(pl.Date, fmt, strict=False) for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%b-%Y")
     )
     return text.with_row_index("row").select(
-        pl.col("row").cast(pl.Utf8).alias("unique_id"), pl.lit("input").alias("source"), pl.lit(None, dtype=pl.Utf8).alias("la_code"),
+        pl.col("row").cast(pl.Utf8).alias("unique_id"), pl.lit(None, dtype=pl.Utf8).alias("la_code"),
         pl.lit(None, dtype=pl.Utf8).alias("la_child_id"), pl.col("upn"), pl.col("nhs_number").str.replace_all(" ", ""),
         name("first_name").alias("first_name"), name("last_name").alias("last_name"), dob.alias("date_of_birth"),
         dob.dt.year().alias("birth_year"), pl.col("sex").str.to_lowercase().replace_strict(_SEX, default="unknown").alias("sex"),

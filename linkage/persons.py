@@ -31,7 +31,7 @@ DEMO_SECRET = "hearth-demo-secret-not-for-real-data"
 
 PERSON_NODES_SQL = """
 select
-    r.record_id as unique_id, r.source, r.la_code, r.la_child_id, r.upn, r.nhs_number,
+    r.record_id as unique_id, r.la_code, r.la_child_id, r.upn, r.nhs_number,
     coalesce(n.full_name, r.first_name) as first_name, r.last_name,
     r.date_of_birth, year(r.date_of_birth) as birth_year, r.sex, r.postcode, cast(a.uprn as varchar) as uprn
 from intermediate.int_person_records as r
@@ -40,18 +40,30 @@ left join _first_name_nicknames as n on n.nickname = r.first_name
 """
 
 # Star edges to the first record of each identifier: linear in records, same components as all pairs.
+# Only the CIN and 903 returns carry an LA child ID.
 DETERMINISTIC_EDGES_SQL = """
 with keyed as (
-    select unique_id, 'nhs_number' as rule, nhs_number as key from _person_nodes where nhs_number is not null
+    select unique_id, 'nhs_number' as rule, nhs_number as key from _person_signatures where nhs_number is not null
     union all
-    select unique_id, 'upn', upn from _person_nodes where upn is not null
+    select unique_id, 'upn', upn from _person_signatures where upn is not null
     union all
-    select unique_id, 'la_child_id', la_code || '|' || la_child_id from _person_nodes
-    where la_child_id is not null and source in ('cin_census', 'ssda903')
+    select unique_id, 'la_child_id', la_code || '|' || la_child_id from _person_signatures where la_child_id is not null
 )
 select unique_id as unique_id_l, min(unique_id) over (partition by rule, key) as unique_id_r, rule
 from keyed
 qualify unique_id_l != unique_id_r
+"""
+
+# Records identical on every linkage field (a pupil's termly rows, a patient's admissions from
+# one address) are one signature: Splink compares signatures, so repetition costs nothing.
+SIGNATURE_COLUMNS = ("la_code", "la_child_id", "upn", "nhs_number", "first_name", "last_name", "date_of_birth", "sex", "postcode", "uprn")
+SIGNATURES_SQL = f"""
+create or replace temp table _record_signatures as
+select unique_id as record_id, dense_rank() over (order by {", ".join(SIGNATURE_COLUMNS)}) as signature_id, {", ".join(SIGNATURE_COLUMNS)}, birth_year
+from _person_nodes;
+create or replace temp table _person_signatures as
+select signature_id as unique_id, {", ".join(f"any_value({c}) as {c}" for c in (*SIGNATURE_COLUMNS, "birth_year"))}
+from _record_signatures group by signature_id;
 """
 
 
@@ -123,7 +135,7 @@ def _settings() -> SettingsCreator:
     )
 
 
-NODE_COLUMNS = ("unique_id", "source", "la_code", "la_child_id", "upn", "nhs_number", "first_name", "last_name", "date_of_birth", "birth_year", "sex", "postcode", "uprn")
+NODE_COLUMNS = ("unique_id", "la_code", "la_child_id", "upn", "nhs_number", "first_name", "last_name", "date_of_birth", "birth_year", "sex", "postcode", "uprn")
 
 
 def link_persons(con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings = PersonLinkageSettings()) -> dict[str, float]:
@@ -142,9 +154,10 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings
 def cluster_person_nodes(con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings) -> tuple[pl.DataFrame, dict[str, float]]:
     """Link the records in temp table `_person_nodes` (columns NODE_COLUMNS, any may be null);
     returns (unique_id, cluster_id, person_key) and summary figures."""
+    con.execute(SIGNATURES_SQL)
     con.execute(f"create or replace temp table _deterministic_edges as {DETERMINISTIC_EDGES_SQL}")
     db_api = DuckDBAPI(connection=con)
-    linker = Linker(con.table("_person_nodes"), _settings(), db_api=db_api)
+    linker = Linker(con.table("_person_signatures"), _settings(), db_api=db_api)
     # The prior from pairs agreeing exactly on name and DOB, assumed to catch 70% of true matches.
     linker.training.estimate_probability_two_random_records_match([block_on("first_name", "last_name", "date_of_birth")], recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
@@ -156,25 +169,37 @@ def cluster_person_nodes(con: duckdb.DuckDBPyConnection, settings: PersonLinkage
         create or replace temp table _person_edges as
         select p.unique_id_l, p.unique_id_r
         from {predictions.physical_name} as p
-        join _person_nodes as l on l.unique_id = p.unique_id_l
-        join _person_nodes as r on r.unique_id = p.unique_id_r
+        join _person_signatures as l on l.unique_id = p.unique_id_l
+        join _person_signatures as r on r.unique_id = p.unique_id_r
         -- Never link two records that both carry a first name, UPN or NHS number and disagree on it
         -- outright: same surname, address and birthday with another first name is a twin, not a typo.
         where not coalesce(jaro_winkler_similarity(l.first_name, r.first_name) < {FIRST_NAME_FLOOR}, false)
           and not coalesce(l.upn != r.upn, false)
           and not coalesce(l.nhs_number != r.nhs_number, false)
+          -- Nor two births more than a year apart that are not a swapped day and month: a parent
+          -- and a child who share a name and an address.
+          and not coalesce(
+              abs(datediff('day', l.date_of_birth, r.date_of_birth)) > 366
+              and not (day(l.date_of_birth) = month(r.date_of_birth) and month(l.date_of_birth) = day(r.date_of_birth)), false)
         union all
         select unique_id_l, unique_id_r from _deterministic_edges
         """
     )
     clusters = cluster_pairwise_predictions_at_threshold(
-        nodes=con.table("_person_nodes"), edges=con.table("_person_edges"), db_api=db_api, node_id_column_name="unique_id"
+        nodes=con.table("_person_signatures"), edges=con.table("_person_edges"), db_api=db_api, node_id_column_name="unique_id"
     )
-    links = con.sql(f"select unique_id, cluster_id from {clusters.physical_name}").pl()
+    # A person's cluster id is its first record id, so keys do not depend on signature numbering.
+    links = con.sql(
+        f"""
+        select s.record_id as unique_id, min(s.record_id) over (partition by c.cluster_id) as cluster_id
+        from _record_signatures as s join {clusters.physical_name} as c on c.unique_id = s.signature_id
+        """
+    ).pl()
     secret, is_default = pseudonym_secret()
-    links = links.with_columns(pseudonymise(pl.col("cluster_id"), secret).alias("person_key"))
+    keys = links.select("cluster_id").unique()
+    links = links.join(keys.with_columns(pseudonymise(pl.col("cluster_id"), secret).alias("person_key")), on="cluster_id")
     summary = {
-        "records": links.height, "persons": links["person_key"].n_unique(),
+        "records": links.height, "signatures": con.sql("select count(*) from _person_signatures").fetchone()[0], "persons": links["person_key"].n_unique(),
         "splink_pairs": con.sql(f"select count(*) from {predictions.physical_name}").fetchone()[0],
         "deterministic_edges": con.sql("select count(*) from _deterministic_edges").fetchone()[0],
         "demo_secret": is_default,

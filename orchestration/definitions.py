@@ -19,6 +19,10 @@ from orchestration.assets.linkage import (
     address_matches,
     families,
     family_link_evaluation,
+    household_spell_evaluation,
+    household_spells_meet_target,
+    households,
+    keyed_only_checks,
     person_link_evaluation,
     person_links,
     person_links_meet_targets,
@@ -51,11 +55,18 @@ harmonisation_job = dg.define_asset_job(
     description="dbt build: code-list seeds, staging and intermediate models, their tests and unit tests.",
 )
 
+linkage_job = dg.define_asset_job(
+    name="linkage_job",
+    selection=dg.AssetSelection.groups("linkage"),
+    description="Addresses to UPRNs, records to persons, household spells and families, and their evaluation where a truth exists.",
+)
+
 defs = dg.Definitions(
     assets=[landing_file_inventory, *ingestion_assets, harmonisation_dbt_assets, address_matches, address_match_evaluation,
-            person_links, person_link_evaluation, families, family_link_evaluation],
-    asset_checks=[every_source_has_files, no_unrecognised_files, address_match_meets_targets, person_links_meet_targets],
-    jobs=[landing_inventory_job, ingestion_job, harmonisation_job],
+            person_links, person_link_evaluation, households, household_spell_evaluation, families, family_link_evaluation],
+    asset_checks=[every_source_has_files, no_unrecognised_files, address_match_meets_targets, person_links_meet_targets,
+                  household_spells_meet_target, *keyed_only_checks],
+    jobs=[landing_inventory_job, ingestion_job, harmonisation_job, linkage_job],
     resources={
         "landing_zone": LandingZone(root=str(paths.landing_dir)),
         "warehouse": DuckDBResource(database=str(paths.warehouse_path)),

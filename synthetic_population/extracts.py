@@ -77,14 +77,15 @@ class ExtractWriter:
         frame = frame.rename({"person": "_person"}) if "person" in frame.columns else frame
         return frame.with_row_index("_rid").with_columns(pl.col("_rid").cast(pl.Int64)).join(self.people, on="_person", how="left", maintain_order="left")
 
-    def addresses(self, table: str, frame: pl.DataFrame, date_col: str) -> pl.DataFrame:
+    def addresses(self, table: str, frame: pl.DataFrame, date_col: str, can_be_stale: bool = True) -> pl.DataFrame:
         """The property each record's address describes: where the person lived, or, for some
-        who moved in the past year, the address they left (a stale address)."""
+        who moved in the past year, the address they left (a stale address). A census form is
+        delivered to the dwelling itself, so its address is never stale."""
         located = at_dates(self.ctx.history.spells, frame.rename({"_person": "person"}), date_col).rename({"person": "_person"})
         prop = located["prop"].to_numpy()
         prev = located["prev_prop"].fill_null(-1).to_numpy()
         recent = (located[date_col].to_numpy() - located["start"].to_numpy()) < 365
-        stale = self.faults.mask(located.height, self.ctx.config.faults.stale_address, (prev >= 0) & recent)
+        stale = self.faults.mask(located.height, self.ctx.config.faults.stale_address, (prev >= 0) & recent & can_be_stale)
         recorded = np.where(stale, prev, prop)
         rid = located["_rid"].to_numpy()
         self.faults.record(table, rid[stale], "address", "stale_address", self.gaz.uprn[prop[stale]], self.gaz.uprn[prev[stale]])
@@ -174,7 +175,7 @@ class ExtractWriter:
         H = self.ctx.population.households
         census_day = day_number(date(2021, 3, 21))
         frame = self.with_people(residents.select("person", "household", "person_number", "relationship").with_columns(pl.lit(census_day).alias("day")))
-        frame = self.addresses("census_2021_persons", frame.drop("household"), "day")
+        frame = self.addresses("census_2021_persons", frame.drop("household"), "day", can_be_stale=False)
         ids = {hh: f"H{i + 1:08d}" for i, hh in enumerate(np.unique(frame["household"].to_numpy()))}
         hh_id = np.array([ids[h] for h in frame["household"].to_numpy()], dtype=object)
         first, last = self.names("census_2021_persons", frame)

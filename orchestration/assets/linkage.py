@@ -1,5 +1,6 @@
-"""Linkage: recorded addresses to UPRNs, with the quality figures a steward needs, and an
-evaluation against the synthetic ground truth where one exists (never in production)."""
+"""Linkage: recorded addresses to UPRNs, records to persons, persons to household spells and
+families, each with the quality figures a steward needs, and an evaluation against the synthetic
+ground truth where one exists (never in production)."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,21 +11,27 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from linkage.addresses import ADDRESS_MATCHES, AddressMatchThresholds, match_addresses
-from linkage.evaluation import evaluate_address_matches, evaluate_parent_links, evaluate_person_links, true_persons
+from linkage.evaluation import evaluate_address_matches, evaluate_household_spells, evaluate_parent_links, evaluate_person_links, true_persons
 from linkage.families import link_families
+from linkage.families import FAMILY_MEMBERS, PARENT_LINKS, SIBLING_LINKS
+from linkage.households import HOUSEHOLD_MEMBERS, HOUSEHOLD_SPELLS, form_households
 from linkage.persons import PERSON_LINKS, PersonLinkageSettings, link_persons
 from orchestration.resources import warehouse_connection
+from validations.direct_identifiers import direct_identifier_columns
 
 ADDRESS_MATCHES_KEY = dg.AssetKey(["linkage", "address_matches"])
 ADDRESS_EVALUATION_KEY = dg.AssetKey(["audit", "address_match_evaluation"])
 PERSON_LINKS_KEY = dg.AssetKey(["linkage", "person_links"])
 PERSON_EVALUATION_KEY = dg.AssetKey(["audit", "person_link_evaluation"])
+HOUSEHOLDS_KEY = dg.AssetKey(["linkage", "households"])
+HOUSEHOLD_EVALUATION_KEY = dg.AssetKey(["audit", "household_spell_evaluation"])
 FAMILIES_KEY = dg.AssetKey(["linkage", "families"])
 FAMILY_EVALUATION_KEY = dg.AssetKey(["audit", "family_link_evaluation"])
 TARGET_PRECISION = 0.996  # the ASSIGN algorithm's published PPV
 TARGET_MATCH_RATE = 0.985
 TARGET_CLUSTER_PRECISION = 0.995
 TARGET_CLUSTER_RECALL = 0.98
+TARGET_HOUSEHOLD_SPELL_RECALL = 0.97
 EVALUATION_DDL = (
     "create table if not exists audit.linkage_evaluation "
     "(run_id varchar, evaluated_at timestamptz, stage varchar, source varchar, metric varchar, value double, records bigint)"
@@ -160,27 +167,92 @@ def person_links_meet_targets(warehouse: DuckDBResource) -> dg.AssetCheckResult:
 
 
 @dg.asset(
+    key=HOUSEHOLDS_KEY, group_name="linkage", kinds={"duckdb"},
+    deps=[PERSON_LINKS_KEY, ADDRESS_MATCHES_KEY, dg.AssetKey(["intermediate", "int_person_records"])],
+)
+def households(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Household spells (UPRN, from, to, members) from linked persons and the dates their addresses
+    describe (`linkage.household_spells`, `linkage.household_members`)."""
+    with warehouse_connection(warehouse) as con:
+        counts = form_households(con)
+        sizes = con.sql(f"select members, count(*) from {HOUSEHOLD_SPELLS} group by 1 order by 1").fetchall()
+    return dg.MaterializeResult(metadata={**counts, "spells_by_members": dg.MetadataValue.json({str(m): n for m, n in sizes})})
+
+
+@dg.asset(key=HOUSEHOLD_EVALUATION_KEY, group_name="linkage", deps=[HOUSEHOLDS_KEY], kinds={"duckdb"})
+def household_spell_evaluation(context: dg.AssetExecutionContext, warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
+    """Household spells scored against the truth: the share of true spells the extracts saw that
+    are reproduced at the same UPRN with the same members."""
+    truth_dir = Path(linkage_settings.truth_dir)
+    if not (truth_dir / "household_spells.parquet").exists():
+        return dg.MaterializeResult(metadata={"evaluated": False, "reason": f"no ground truth at {truth_dir}"})
+    with warehouse_connection(warehouse) as con:
+        figures = evaluate_household_spells(con, truth_dir)
+        spells = figures.pop("true_household_spells")
+        rows = pl.DataFrame({"source": "all", "metric": list(figures), "value": [float(v) for v in figures.values()], "records": spells})
+        append_evaluation(con, context.run.run_id, "household_spells", rows)
+    return dg.MaterializeResult(metadata={"evaluated": True, "true_household_spells": spells, **figures})
+
+
+@dg.asset_check(
+    asset=HOUSEHOLD_EVALUATION_KEY,
+    description=f"Household spells: at least {TARGET_HOUSEHOLD_SPELL_RECALL} of the observable true spells reproduced with the same members.",
+)
+def household_spells_meet_target(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    return _targets_result(latest_evaluation(warehouse, "household_spells"), {"household_spell_recall": TARGET_HOUSEHOLD_SPELL_RECALL})
+
+
+@dg.asset(
     key=FAMILIES_KEY, group_name="linkage", kinds={"duckdb"},
-    deps=[PERSON_LINKS_KEY, dg.AssetKey(["intermediate", "int_hospital_episodes"]), dg.AssetKey(["staging", "stg_census_2021__persons"])],
+    deps=[
+        PERSON_LINKS_KEY, HOUSEHOLDS_KEY, dg.AssetKey(["intermediate", "int_hospital_episodes"]),
+        dg.AssetKey(["staging", "stg_census_2021__persons"]), dg.AssetKey(["staging", "stg_ssda903__children"]),
+    ],
 )
 def families(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Parent-child links from births in hospital and census relationships, and family keys that
-    persist across moves (`linkage.parent_links`, `linkage.family_members`)."""
+    """Parent-child links from births in hospital, census relationships and the 903 return,
+    siblings, and family keys that persist across moves (`linkage.parent_links`,
+    `linkage.sibling_links`, `linkage.family_members`)."""
     with warehouse_connection(warehouse) as con:
         counts = link_families(con)
         evidence = con.sql("select evidence, count(*) from linkage.parent_links group by 1 order by 2 desc").fetchall()
     return dg.MaterializeResult(metadata={**counts, "links_by_evidence": dg.MetadataValue.json(dict(evidence))})
 
 
+KEYED_TABLES = {
+    HOUSEHOLDS_KEY: [HOUSEHOLD_SPELLS, HOUSEHOLD_MEMBERS],
+    FAMILIES_KEY: [PARENT_LINKS, SIBLING_LINKS, FAMILY_MEMBERS],
+    PERSON_LINKS_KEY: [PERSON_LINKS],
+}
+
+
+def _keyed_only(asset_key: dg.AssetKey, tables: list[str]) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=asset_key, name="keyed_without_direct_identifiers", blocking=True,
+        description="The tables marts are built from carry pseudonymous keys only: no names, dates of birth, addresses, NHS numbers or UPNs.",
+    )
+    def _check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+        with warehouse_connection(warehouse) as con:
+            found = direct_identifier_columns(con, tables)
+        return dg.AssetCheckResult(
+            passed=not found, metadata={"tables": tables, "direct_identifier_columns": found},
+            description=f"Direct identifiers found: {', '.join(found)}." if found else f"{len(tables)} tables carry keys only.",
+        )
+
+    return _check
+
+
+keyed_only_checks = [_keyed_only(asset_key, tables) for asset_key, tables in KEYED_TABLES.items()]
+
+
 @dg.asset(key=FAMILY_EVALUATION_KEY, group_name="linkage", deps=[FAMILIES_KEY], kinds={"duckdb"})
 def family_link_evaluation(context: dg.AssetExecutionContext, warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
-    """Parent-child links scored against the ground truth's mother and father relationships."""
+    """Parent-child and sibling links scored against the ground truth's relationships."""
     truth_dir = Path(linkage_settings.truth_dir)
     if not (truth_dir / "relationships.parquet").exists():
         return dg.MaterializeResult(metadata={"evaluated": False, "reason": f"no ground truth at {truth_dir}"})
     with warehouse_connection(warehouse) as con:
         figures = evaluate_parent_links(con, truth_dir)
-        links = figures.pop("parent_links")
-        rows = pl.DataFrame({"source": "all", "metric": list(figures), "value": list(figures.values()), "records": links})
-        append_evaluation(con, context.run.run_id, "parent_to_child", rows)
-    return dg.MaterializeResult(metadata={"evaluated": True, "parent_links": links, **figures})
+        rows = pl.DataFrame({"source": "all", "metric": list(figures), "value": [float(v) for v in figures.values()], "records": figures["parent_links"]})
+        append_evaluation(con, context.run.run_id, "family_links", rows)
+    return dg.MaterializeResult(metadata={"evaluated": True, **figures})

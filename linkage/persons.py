@@ -158,8 +158,11 @@ def cluster_person_nodes(con: duckdb.DuckDBPyConnection, settings: PersonLinkage
     con.execute(f"create or replace temp table _deterministic_edges as {DETERMINISTIC_EDGES_SQL}")
     db_api = DuckDBAPI(connection=con)
     linker = Linker(con.table("_person_signatures"), _settings(), db_api=db_api)
-    # The prior from pairs agreeing exactly on name and DOB, assumed to catch 70% of true matches.
-    linker.training.estimate_probability_two_random_records_match([block_on("first_name", "last_name", "date_of_birth")], recall=0.7)
+    # The prior from pairs agreeing on date of birth and either name, assumed to catch 80% of true
+    # matches (a typo rarely hits both names; identical records are already one signature).
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("first_name", "date_of_birth"), block_on("last_name", "date_of_birth")], recall=0.8
+    )
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"), estimate_without_term_frequencies=True)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "last_name"), estimate_without_term_frequencies=True)

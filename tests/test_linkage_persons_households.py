@@ -126,8 +126,8 @@ def test_a_person_lives_in_one_place_at_a_time(housed) -> None:
 
 
 def test_stale_addresses_do_not_move_people_back(housed) -> None:
-    """A record still giving the address a person left, dated after they were seen at the new one,
-    is set aside: no residence at the old UPRN covers its date."""
+    """A record still giving the address a person left, dated after they were seen at the new one
+    (and they had not lived there before), is set aside: no residence at the old UPRN covers its date."""
     con, truth, _ = housed
     stale = pl.read_parquet(truth / "address_uprn.parquet").filter(pl.col("stale")).select(
         RECORD_ID, pl.col("address_uprn").alias("old_uprn"), pl.col("resident_uprn").alias("new_uprn")
@@ -142,6 +142,10 @@ def test_stale_addresses_do_not_move_people_back(housed) -> None:
         join intermediate.int_person_records as r using (record_id)
         join {PERSON_LINKS} as l using (record_id)
         where exists (select 1 from {HOUSEHOLD_MEMBERS} as m where m.person_key = l.person_key and m.uprn = s.new_uprn and m.resident_from < r.address_date)
+          and not exists (
+              select 1 from {HOUSEHOLD_MEMBERS} as new join {HOUSEHOLD_MEMBERS} as old using (person_key)
+              where new.person_key = l.person_key and new.uprn = s.new_uprn and old.uprn = s.old_uprn and new.resident_from < old.resident_from
+          )
         """
     ).pl()
     con.unregister("_stale")

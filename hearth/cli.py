@@ -140,7 +140,8 @@ def _link_persons(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     """End to end per size: generate, ingest + validate, harmonise (dbt build), match addresses,
-    link persons; wall time, peak memory so far and rows/s per stage, plus linkage quality."""
+    link persons, form households and families; wall time, peak memory so far and rows/s per
+    stage, plus linkage quality."""
     import logging
     import os
     import subprocess
@@ -151,7 +152,9 @@ def _bench(args: argparse.Namespace) -> int:
     from ingestion.load import ingest
     from ingestion.registry import SOURCES
     from linkage.addresses import match_addresses
-    from linkage.evaluation import evaluate_address_matches, evaluate_person_links, true_persons
+    from linkage.evaluation import evaluate_address_matches, evaluate_household_spells, evaluate_parent_links, evaluate_person_links, true_persons
+    from linkage.families import link_families
+    from linkage.households import form_households
     from linkage.persons import link_persons
     from orchestration.settings import REPO_ROOT
 
@@ -193,16 +196,28 @@ def _bench(args: argparse.Namespace) -> int:
             with duckdb.connect(str(database)) as con:
                 return link_persons(con)["records"]
 
-        for name, run in (("generate", generate), ("ingest + validate", load), ("harmonise (dbt)", harmonise), ("addresses to UPRN", addresses), ("records to persons", people)):
+        def households_and_families() -> int:
+            with duckdb.connect(str(database)) as con:
+                housed = form_households(con)["residences"]
+                return housed + link_families(con)["parent_links"]
+
+        for name, run in (
+            ("generate", generate), ("ingest + validate", load), ("harmonise (dbt)", harmonise), ("addresses to UPRN", addresses),
+            ("records to persons", people), ("households + families", households_and_families),
+        ):
             stage(name, run)
         with duckdb.connect(str(database)) as con:
             address = evaluate_address_matches(con, root / "truth").filter(pl.col("source") == "all").row(0, named=True)
             linked = evaluate_person_links(con.sql("select record_id, person_key from linkage.person_links").pl(), true_persons(root / "truth"))
+            housed = evaluate_household_spells(con, root / "truth")
+            related = evaluate_parent_links(con, root / "truth")
         total = sum(r["seconds"] for r in rows if r["persons"] == persons)
         rows.append({"persons": persons, "stage": "total", "seconds": round(total, 1), "rows": 0, "rows_per_s": 0, "peak_gib": rows[-1]["peak_gib"]})
         print(
             f"{persons:,} persons: address precision {address['precision']:.4f} at match rate {address['match_rate']:.4f}; "
-            f"person cluster precision {linked['cluster_precision']:.4f}, recall {linked['cluster_recall']:.4f}"
+            f"person cluster precision {linked['cluster_precision']:.4f}, recall {linked['cluster_recall']:.4f}; "
+            f"household spells reproduced {housed['household_spell_recall']:.4f} (precision {housed['household_spell_precision']:.4f}); "
+            f"parent links precision {related['parent_link_precision']:.4f}, recall {related['parent_link_recall']:.4f}"
         )
     _report(rows, {"persons": "persons", "stage": "stage", "seconds": "wall time (s)", "rows": "rows", "rows_per_s": "rows/s", "peak_gib": "peak memory so far (GiB)"}, args.json)
     return 0

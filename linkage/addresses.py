@@ -1,6 +1,9 @@
 """Addresses to UPRNs with uk-address-matcher (the MoJ's pretrained Splink model), inside DuckDB.
 
-Every recorded address is matched against the gazetteer. An exact match is accepted; a
+Every recorded address is matched against the gazetteer. Most addresses are recorded just as the
+gazetteer holds them: those that equal one property's address (letters and digits only) in the
+same postcode, or with no postcode equal just one property's address anywhere, take its UPRN directly, and only the rest go through the matcher's cleaning and
+Splink model, which is where the time goes. An exact match is accepted; a
 probabilistic one only when its match weight reaches `min_match_weight` and it stands clear of
 the runner-up (distinguishability above `min_distinguishability`, or no runner-up at all). Below that the record stays
 unmatched rather than guessed: a wrong UPRN would put a child in the wrong household.
@@ -33,6 +36,26 @@ select record_id, 'census_2021_households', concat_ws(', ', address_line_1, addr
 from staging.stg_census_2021__households
 """
 
+def _normalised(column: str) -> str:
+    return f"trim(regexp_replace(upper({column}), '[^A-Z0-9]+', ' ', 'g'))"
+
+
+# A property's address text in both common orders of a named building and its number, keyed with
+# its postcode, and without it for records whose postcode is missing. A key two properties
+# share (in one postcode, or anywhere when there is no postcode) is no evidence for either.
+CANONICAL_KEYS_SQL = f"""
+with keys as (
+    select uprn, postcode, {_normalised("concat_ws(' ', sao_text, pao_text, cast(pao_start_number as varchar), street, locality, town)")} as address_key
+    from staging.stg_gazetteer__properties where classification_code != 'PP'
+    union
+    select uprn, postcode, {_normalised("concat_ws(' ', sao_text, cast(pao_start_number as varchar), pao_text, street, locality, town)")}
+    from staging.stg_gazetteer__properties where classification_code != 'PP'
+)
+select address_key, postcode, any_value(uprn) as uprn from keys group by all having count(distinct uprn) = 1
+union all
+select address_key, null, any_value(uprn) from keys group by address_key having count(distinct uprn) = 1
+"""
+
 CANONICAL_SQL = """
 select
     cast(uprn as varchar) as unique_id,
@@ -54,18 +77,27 @@ def match_addresses(con: duckdb.DuckDBPyConnection, thresholds: AddressMatchThre
         "select row_number() over (order by address_concat, postcode) as address_id, address_concat, postcode "
         "from (select distinct address_concat, postcode from _messy_addresses)"
     )
-    canonical = con.sql(CANONICAL_SQL)
-    matcher = AddressMatcher(
-        canonical_addresses=canonical,
-        addresses_to_match=con.sql("select cast(address_id as varchar) as unique_id, address_concat, postcode from _distinct_addresses"),
-        con=con,
+    con.execute(
+        "create or replace temp table _exact_addresses as "
+        f"select d.address_id, cast(k.uprn as varchar) as resolved_canonical_id from _distinct_addresses as d "
+        f"join ({CANONICAL_KEYS_SQL}) as k on k.postcode is not distinct from d.postcode and k.address_key = {_normalised('d.address_concat')}"
     )
-    matches = matcher.match().matches()
     con.execute(
         "create or replace temp table _address_results as "
-        "select d.address_concat, d.postcode, r.* exclude (postcode) from matches as r "
-        "join _distinct_addresses as d on cast(d.address_id as varchar) = r.unique_id"
+        "select d.address_concat, d.postcode, e.resolved_canonical_id, 'exact: address and postcode as in the gazetteer' as match_reason, "
+        "cast(null as double) as match_weight, cast(null as double) as distinguishability "
+        "from _exact_addresses as e join _distinct_addresses as d using (address_id)"
     )
+    remaining = con.sql(
+        "select cast(address_id as varchar) as unique_id, address_concat, postcode from _distinct_addresses anti join _exact_addresses using (address_id)"
+    )
+    if remaining.count("*").fetchone()[0]:
+        matches = AddressMatcher(canonical_addresses=con.sql(CANONICAL_SQL), addresses_to_match=remaining, con=con).match().matches()
+        con.execute(
+            "insert into _address_results "
+            "select d.address_concat, d.postcode, r.resolved_canonical_id, r.match_reason, r.match_weight, r.distinguishability "
+            "from matches as r join _distinct_addresses as d on cast(d.address_id as varchar) = r.unique_id"
+        )
     con.execute("create schema if not exists linkage")
     con.execute(
         f"""

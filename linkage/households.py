@@ -9,8 +9,10 @@ their last sighting at the previous address to just before their first at the ne
 there is none). Sightings are sparse (a census day, a school term, an admission), so two people
 at one UPRN could have lived together when each was seen there at a time the other could have
 been there. Residences at a UPRN, in order of first sighting, join the current household spell
-when they could have lived with at least half of its members and the UPRN was not unseen for
-over a year before them; otherwise they begin the next spell. A
+when the person came from or went on to the same address as one of its members (they moved
+together), or could have lived with at least half of its members and the UPRN was not unseen for
+over a year before them; otherwise they begin the next spell. Before that, a sighting at an
+address someone had already left with the people they moved with is set aside as stale too. A
 household spell key is an HMAC of the UPRN and the spell's first sighting, so it is stable
 between runs on the same data.
 """
@@ -67,10 +69,30 @@ residences as (
 )
 select uprn, person_key, first_seen, last_seen,
     coalesce(lag(last_seen) over w, date '0001-01-01') as seen_before_elsewhere,
-    coalesce(lead(first_seen) over w, date '9999-12-31') as seen_after_elsewhere
+    coalesce(lead(first_seen) over w, date '9999-12-31') as seen_after_elsewhere,
+    lag(uprn) over w as previous_uprn, lead(uprn) over w as next_uprn
 from residences
 window w as (partition by person_key order by run)
 order by uprn, first_seen, person_key
+"""
+
+
+# A source still holding the address a person left, caught by who they moved with: a sighting at
+# the old UPRN dated after someone who made the same move (same old and new UPRN) was already seen
+# at the new one, within a year of that.
+LEFT_BEHIND_SQL = f"""
+with moves as (
+    select person_key, uprn, lead(uprn) over w as next_uprn, lead(first_seen) over w as arrived
+    from _residences window w as (partition by person_key order by first_seen)
+),
+first_arrivals as (
+    select uprn, next_uprn, min(arrived) as first_arrived from moves where next_uprn is not null group by all having count(*) >= 2
+)
+select s.person_key, s.seen_on, s.uprn
+from _sightings as s
+join moves as m on m.person_key = s.person_key and m.uprn = s.uprn and s.seen_on < m.arrived
+join first_arrivals as a on a.uprn = m.uprn and a.next_uprn = m.next_uprn
+where s.seen_on > a.first_arrived and datediff('day', a.first_arrived, s.seen_on) <= {STALE_ADDRESS_DAYS}
 """
 
 
@@ -87,13 +109,20 @@ def _joins(spell: list[tuple], residence: tuple) -> bool:
     return together > 0 and 2 * together >= len(spell)
 
 
+def _moved_with(spell: list[tuple], residence: tuple) -> bool:
+    """Came from, or went on to, the same address as a member: they moved together."""
+    return any((residence[4] is not None and member[4] == residence[4]) or (residence[5] is not None and member[5] == residence[5]) for member in spell)
+
+
 def _spell_numbers(residences: pl.DataFrame) -> list[int]:
     """Residences sorted by UPRN and first sighting -> household spell number within the UPRN."""
     numbers, members, spell, uprn_before, last_seen = [], [], 0, None, None
-    rows = residences.select("uprn", "first_seen", "last_seen", "seen_before_elsewhere", "seen_after_elsewhere").iter_rows()
+    rows = residences.select("uprn", "first_seen", "last_seen", "seen_before_elsewhere", "seen_after_elsewhere", "previous_uprn", "next_uprn").iter_rows()
     for uprn, *residence in rows:
         if uprn != uprn_before:
             uprn_before, members, spell = uprn, [], 0
+        elif _moved_with(members, residence):
+            pass
         elif (residence[0] - last_seen).days > UNSEEN_DAYS or not _joins(members, residence):
             members, spell = [], spell + 1
         members.append(residence)
@@ -105,6 +134,8 @@ def _spell_numbers(residences: pl.DataFrame) -> list[int]:
 def form_households(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """(Re)write `linkage.household_spells` and `linkage.household_members`; returns counts."""
     con.execute(f"create or replace temp table _sightings as {SIGHTINGS_SQL}")
+    con.execute(f"create or replace temp table _residences as {RESIDENCES_SQL}")
+    con.execute(f"delete from _sightings where (person_key, seen_on, uprn) in ({LEFT_BEHIND_SQL})")
     residences = con.sql(RESIDENCES_SQL).pl()
     residences = residences.with_columns(pl.Series("spell", _spell_numbers(residences), dtype=pl.Int32)).with_columns(
         pl.col("first_seen").min().over("uprn", "spell").alias("spell_from")

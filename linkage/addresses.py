@@ -36,21 +36,24 @@ select record_id, 'census_2021_households', concat_ws(', ', address_line_1, addr
 from staging.stg_census_2021__households
 """
 
-def _normalised(column: str) -> str:
+def normalised_address(column: str) -> str:
+    """SQL for an address as its letters and digits only, upper case, single-spaced."""
     return f"trim(regexp_replace(upper({column}), '[^A-Z0-9]+', ' ', 'g'))"
 
 
-# A property's address text in both common orders of a named building and its number, keyed with
-# its postcode, and without it for records whose postcode is missing. A key two properties
-# share (in one postcode, or anywhere when there is no postcode) is no evidence for either.
+# A property's address text in both common orders of a named building and its number.
+PROPERTY_KEYS_SQL = f"""
+select uprn, postcode, {normalised_address("concat_ws(' ', sao_text, pao_text, cast(pao_start_number as varchar), street, locality, town)")} as address_key
+from staging.stg_gazetteer__properties where classification_code != 'PP'
+union
+select uprn, postcode, {normalised_address("concat_ws(' ', sao_text, cast(pao_start_number as varchar), pao_text, street, locality, town)")}
+from staging.stg_gazetteer__properties where classification_code != 'PP'
+"""
+
+# Keyed with the postcode, and without it for records whose postcode is missing. A key two
+# properties share (in one postcode, or anywhere when there is no postcode) is no evidence for either.
 CANONICAL_KEYS_SQL = f"""
-with keys as (
-    select uprn, postcode, {_normalised("concat_ws(' ', sao_text, pao_text, cast(pao_start_number as varchar), street, locality, town)")} as address_key
-    from staging.stg_gazetteer__properties where classification_code != 'PP'
-    union
-    select uprn, postcode, {_normalised("concat_ws(' ', sao_text, cast(pao_start_number as varchar), pao_text, street, locality, town)")}
-    from staging.stg_gazetteer__properties where classification_code != 'PP'
-)
+with keys as ({PROPERTY_KEYS_SQL})
 select address_key, postcode, any_value(uprn) as uprn from keys group by all having count(distinct uprn) = 1
 union all
 select address_key, null, any_value(uprn) from keys group by address_key having count(distinct uprn) = 1
@@ -80,7 +83,7 @@ def match_addresses(con: duckdb.DuckDBPyConnection, thresholds: AddressMatchThre
     con.execute(
         "create or replace temp table _exact_addresses as "
         f"select d.address_id, cast(k.uprn as varchar) as resolved_canonical_id from _distinct_addresses as d "
-        f"join ({CANONICAL_KEYS_SQL}) as k on k.postcode is not distinct from d.postcode and k.address_key = {_normalised('d.address_concat')}"
+        f"join ({CANONICAL_KEYS_SQL}) as k on k.postcode is not distinct from d.postcode and k.address_key = {normalised_address('d.address_concat')}"
     )
     con.execute(
         "create or replace temp table _address_results as "

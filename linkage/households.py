@@ -22,6 +22,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from .addresses import PROPERTY_KEYS_SQL, normalised_address
 from .persons import PERSON_LINKS, pseudonym_secret, pseudonymise
 
 HOUSEHOLD_SPELLS = "linkage.household_spells"
@@ -29,18 +30,42 @@ HOUSEHOLD_MEMBERS = "linkage.household_members"
 STALE_ADDRESS_DAYS = 365  # a source may keep the address a person left for up to a year
 UNSEEN_DAYS = 365  # a UPRN where nobody was seen for longer has changed hands
 
+# A record whose address matched no single UPRN (a missing postcode, and the address found in
+# more than one place) is still a sighting at whichever of those places the people it describes
+# (the person, or everyone on a census form) were seen at on other records, when that is just one.
 SIGHTINGS_SQL = f"""
 with census_household_records as (
     select p.record_id, h.record_id as address_record_id
     from staging.stg_census_2021__persons as p
     join staging.stg_census_2021__households as h using (census_household_id)
+),
+recorded as (
+    select l.person_key, r.address_date as seen_on, a.record_id as address_record_id, a.uprn, a.address_text
+    from intermediate.int_person_records as r
+    join {PERSON_LINKS} as l on l.record_id = r.record_id
+    left join census_household_records as c on c.record_id = r.record_id
+    join linkage.address_matches as a on a.record_id = coalesce(c.address_record_id, r.record_id)
+    where r.address_date is not null
+),
+placed as (
+    select distinct person_key, seen_on, uprn from recorded where uprn is not null
+),
+unplaced_candidates as (
+    select distinct u.address_record_id, u.person_key, k.uprn
+    from recorded as u
+    join ({PROPERTY_KEYS_SQL}) as k on k.address_key = {normalised_address("u.address_text")}
+    where u.uprn is null
+),
+placed_by_the_people as (
+    select c.address_record_id, any_value(c.uprn) as uprn
+    from unplaced_candidates as c
+    semi join placed as p on p.person_key = c.person_key and p.uprn = c.uprn
+    group by c.address_record_id
+    having count(distinct c.uprn) = 1
 )
-select distinct l.person_key, r.address_date as seen_on, a.uprn
-from intermediate.int_person_records as r
-join {PERSON_LINKS} as l on l.record_id = r.record_id
-left join census_household_records as c on c.record_id = r.record_id
-join linkage.address_matches as a on a.record_id = coalesce(c.address_record_id, r.record_id)
-where a.uprn is not null and r.address_date is not null
+select * from placed
+union
+select u.person_key, u.seen_on, b.uprn from recorded as u join placed_by_the_people as b using (address_record_id)
 """
 
 RESIDENCES_SQL = f"""

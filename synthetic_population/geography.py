@@ -24,6 +24,7 @@ STREET_WORDS = (
 STREET_SUFFIXES = ("Road", "Street", "Lane", "Avenue", "Close", "Drive", "Crescent", "Grove", "Way", "Gardens", "Terrace", "Place")
 BUILDING_NAMES = ("Kestrel", "Heron", "Falcon", "Swift", "Osprey", "Merlin", "Wren", "Linnet", "Plover", "Curlew", "Raven", "Finch")
 HOUSE_NAMES = ("Rose Cottage", "The Old Forge", "Orchard House", "The Laurels", "Ivy Cottage", "The Willows", "Fairview", "Hillcrest")
+COMPOUND_ENDINGS = ("field", "wood", "ley", "mead", "hurst", "dale", "ford")
 LOCALITY_PREFIXES = ("Upper", "Lower", "East", "West", "Little", "Nether")
 # Postcode inward unit letters exclude C, I, K, M, O and V.
 INWARD_LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
@@ -107,12 +108,19 @@ def _build_la(rng: np.random.Generator, config: WorldConfig, la_index: int, n_pr
 
     # Street names are unique within a town; towns take contiguous runs of streets.
     town_of_street = np.minimum((np.arange(n_streets) * len(la.towns)) // n_streets, len(la.towns) - 1)
+    # A big town runs out of simple names and goes on to compounds (Ashfield Road, Birchwood Close).
     names = np.array([f"{w} {s}" for w in STREET_WORDS for s in STREET_SUFFIXES], dtype=object)
+    compounds = np.array([f"{w}{e} {s}" for w in STREET_WORDS for e in COMPOUND_ENDINGS for s in STREET_SUFFIXES], dtype=object)
     street_name = np.empty(n_streets, dtype=object)
     for town in range(len(la.towns)):
         members = np.flatnonzero(town_of_street == town)
-        picks = rng.permutation(len(names))[: len(members)] if len(members) <= len(names) else rng.integers(0, len(names), len(members))
-        street_name[members] = names[picks]
+        if len(members) <= len(names):
+            street_name[members] = names[rng.permutation(len(names))[: len(members)]]
+        elif len(members) > len(names) + len(compounds):
+            raise ValueError(f"{la.towns[town]} needs {len(members)} street names; only {len(names) + len(compounds)} are available")
+        else:
+            extra = compounds[rng.permutation(len(compounds))[: len(members) - len(names)]]
+            street_name[members] = np.concatenate([names, extra])[rng.permutation(len(members))]
     locality_names = np.array([""] + [f"{p} {la.towns[0].split()[0]}" for p in LOCALITY_PREFIXES], dtype=object)
     street_locality = np.where(rng.random(n_streets) < 0.3, locality_names[rng.integers(1, len(locality_names), n_streets)], "")
 

@@ -49,8 +49,8 @@ def test_a_stricter_threshold_leaves_records_unmatched_not_guessed(warehouse, tm
     default = match_addresses(con)
     strict = match_addresses(con, AddressMatchThresholds(min_match_weight=1000.0))
     assert strict["matched"] < default["matched"]
-    reasons = con.sql(f"select distinct match_reason from {ADDRESS_MATCHES} where uprn is not null").fetchall()
-    assert reasons == [("exact: full match",)]
+    reasons = con.sql(f"select distinct match_reason from {ADDRESS_MATCHES} where uprn is not null order by 1").fetchall()
+    assert reasons == [("exact: address and postcode as in the gazetteer",), ("exact: full match",)]
     unmatched = con.sql(f"select count(*) from {ADDRESS_MATCHES} where uprn is null and candidate_uprn is not null").fetchone()[0]
     assert unmatched == default["matched"] - strict["matched"] + (default["addresses"] - default["matched"]) - con.sql(
         f"select count(*) from {ADDRESS_MATCHES} where candidate_uprn is null"
@@ -78,3 +78,25 @@ def test_dagster_assets_match_evaluate_and_check_the_targets(warehouse, tmp_path
     result = dg.materialize([address_match_evaluation], resources=no_truth, selection=[address_match_evaluation.key])
     (event,) = result.get_asset_materialization_events()
     assert event.materialization.metadata["evaluated"].value is False
+
+
+def test_missing_postcodes_match_exactly_only_where_the_address_is_unique(warehouse, tmp_path: Path) -> None:
+    """Without a postcode, an address found once in the gazetteer takes that UPRN directly; one found
+    in two places (a shared key made here by copying a property under another postcode) does not."""
+    _, truth = warehouse
+    con = _scratch_copy(warehouse, tmp_path)
+    match_addresses(con)
+    no_postcode = con.sql(f"select record_id, uprn, match_reason from {ADDRESS_MATCHES} where postcode is null").pl().join(true_addresses(truth), on="record_id")
+    exact = no_postcode.filter(pl.col("match_reason") == "exact: address and postcode as in the gazetteer")
+    assert exact.height > 20
+    assert (exact["uprn"] == exact["address_uprn"]).all()
+
+    uprn = exact["uprn"][0]
+    con.execute(
+        "insert into staging.stg_gazetteer__properties by name "
+        "select * replace (uprn + 1000000000000 as uprn, 'ZZ9 9ZZ' as postcode) from staging.stg_gazetteer__properties where uprn = ?",
+        [uprn],
+    )
+    match_addresses(con)
+    again = con.execute(f"select uprn, match_reason from {ADDRESS_MATCHES} where record_id = ?", [exact["record_id"][0]]).fetchone()
+    assert again[1] != "exact: address and postcode as in the gazetteer" and again[0] != uprn

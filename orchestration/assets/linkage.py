@@ -2,6 +2,7 @@
 families, each with the quality figures a steward needs, and an evaluation against the synthetic
 ground truth where one exists (never in production)."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -141,21 +142,6 @@ def person_links(warehouse: DuckDBResource, linkage_settings: LinkageSettings) -
     return dg.MaterializeResult(metadata=metadata)
 
 
-@dg.asset(key=PERSON_EVALUATION_KEY, group_name="linkage", deps=[PERSON_LINKS_KEY], kinds={"duckdb"})
-def person_link_evaluation(context: dg.AssetExecutionContext, warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
-    """Person linkage scored against the ground truth (pairwise and cluster precision and recall)."""
-    truth_file = Path(linkage_settings.truth_dir) / "record_person.parquet"
-    if not truth_file.exists():
-        return dg.MaterializeResult(metadata={"evaluated": False, "reason": f"no ground truth at {truth_file.parent}"})
-    truth = true_persons(truth_file.parent)
-    with warehouse_connection(warehouse) as con:
-        figures = evaluate_person_links(con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl(), truth)
-        records = figures.pop("records")
-        rows = pl.DataFrame({"source": "all", "metric": list(figures), "value": list(figures.values()), "records": records})
-        append_evaluation(con, context.run.run_id, "record_to_person", rows)
-    return dg.MaterializeResult(metadata={"evaluated": True, "records_with_truth": records, **figures})
-
-
 @dg.asset_check(
     asset=PERSON_EVALUATION_KEY,
     description=f"Records to persons: cluster precision >= {TARGET_CLUSTER_PRECISION} and cluster recall >= {TARGET_CLUSTER_RECALL}.",
@@ -177,21 +163,6 @@ def households(warehouse: DuckDBResource) -> dg.MaterializeResult:
         counts = form_households(con)
         sizes = con.sql(f"select members, count(*) from {HOUSEHOLD_SPELLS} group by 1 order by 1").fetchall()
     return dg.MaterializeResult(metadata={**counts, "spells_by_members": dg.MetadataValue.json({str(m): n for m, n in sizes})})
-
-
-@dg.asset(key=HOUSEHOLD_EVALUATION_KEY, group_name="linkage", deps=[HOUSEHOLDS_KEY], kinds={"duckdb"})
-def household_spell_evaluation(context: dg.AssetExecutionContext, warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
-    """Household spells scored against the truth: the share of true spells the extracts saw that
-    are reproduced at the same UPRN with the same members."""
-    truth_dir = Path(linkage_settings.truth_dir)
-    if not (truth_dir / "household_spells.parquet").exists():
-        return dg.MaterializeResult(metadata={"evaluated": False, "reason": f"no ground truth at {truth_dir}"})
-    with warehouse_connection(warehouse) as con:
-        figures = evaluate_household_spells(con, truth_dir)
-        spells = figures.pop("true_household_spells")
-        rows = pl.DataFrame({"source": "all", "metric": list(figures), "value": [float(v) for v in figures.values()], "records": spells})
-        append_evaluation(con, context.run.run_id, "household_spells", rows)
-    return dg.MaterializeResult(metadata={"evaluated": True, "true_household_spells": spells, **figures})
 
 
 @dg.asset_check(
@@ -245,14 +216,38 @@ def _keyed_only(asset_key: dg.AssetKey, tables: list[str]) -> dg.AssetChecksDefi
 keyed_only_checks = [_keyed_only(asset_key, tables) for asset_key, tables in KEYED_TABLES.items()]
 
 
-@dg.asset(key=FAMILY_EVALUATION_KEY, group_name="linkage", deps=[FAMILIES_KEY], kinds={"duckdb"})
-def family_link_evaluation(context: dg.AssetExecutionContext, warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
-    """Parent-child and sibling links scored against the ground truth's relationships."""
-    truth_dir = Path(linkage_settings.truth_dir)
-    if not (truth_dir / "relationships.parquet").exists():
-        return dg.MaterializeResult(metadata={"evaluated": False, "reason": f"no ground truth at {truth_dir}"})
-    with warehouse_connection(warehouse) as con:
-        figures = evaluate_parent_links(con, truth_dir)
-        rows = pl.DataFrame({"source": "all", "metric": list(figures), "value": [float(v) for v in figures.values()], "records": figures["parent_links"]})
-        append_evaluation(con, context.run.run_id, "family_links", rows)
-    return dg.MaterializeResult(metadata={"evaluated": True, **figures})
+def _evaluation_asset(
+    key: dg.AssetKey, upstream: dg.AssetKey, stage: str, truth_file: str, count: str,
+    evaluate: Callable[[duckdb.DuckDBPyConnection, Path], dict[str, float]], description: str,
+) -> dg.AssetsDefinition:
+    """One linkage stage scored against the ground truth, appended to `audit.linkage_evaluation`
+    with run id and time; a no-op where there is no truth (production)."""
+
+    @dg.asset(key=key, group_name="linkage", deps=[upstream], kinds={"duckdb"}, description=description)
+    def _evaluation(context: dg.AssetExecutionContext, warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
+        truth_dir = Path(linkage_settings.truth_dir)
+        if not (truth_dir / truth_file).exists():
+            return dg.MaterializeResult(metadata={"evaluated": False, "reason": f"no ground truth at {truth_dir}"})
+        with warehouse_connection(warehouse) as con:
+            figures = evaluate(con, truth_dir)
+            rows = pl.DataFrame({"source": "all", "metric": list(figures), "value": [float(v) for v in figures.values()], "records": figures[count]})
+            append_evaluation(con, context.run.run_id, stage, rows)
+        return dg.MaterializeResult(metadata={"evaluated": True, **figures})
+
+    return _evaluation
+
+
+person_link_evaluation = _evaluation_asset(
+    PERSON_EVALUATION_KEY, PERSON_LINKS_KEY, "record_to_person", "record_person.parquet", "records",
+    lambda con, truth_dir: evaluate_person_links(con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl(), true_persons(truth_dir)),
+    "Person linkage scored against the ground truth (pairwise and cluster precision and recall).",
+)
+household_spell_evaluation = _evaluation_asset(
+    HOUSEHOLD_EVALUATION_KEY, HOUSEHOLDS_KEY, "household_spells", "household_spells.parquet", "true_household_spells",
+    evaluate_household_spells,
+    "Household spells scored against the truth: the share of true spells the extracts saw that are reproduced at the same UPRN with the same members.",
+)
+family_link_evaluation = _evaluation_asset(
+    FAMILY_EVALUATION_KEY, FAMILIES_KEY, "family_links", "relationships.parquet", "parent_links",
+    evaluate_parent_links, "Parent-child and sibling links scored against the ground truth's relationships.",
+)

@@ -10,7 +10,7 @@ LAST_YEAR ?= 2023
 export HEARTH_COLLECTION_YEARS ?= $(FIRST_YEAR)-$(LAST_YEAR)
 DAGSTER := $(UV) run dagster asset materialize -m orchestration.definitions
 
-.PHONY: demo test uv sync bench-generate
+.PHONY: demo test uv sync bench bench-generate
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -31,6 +31,9 @@ demo: sync
 
 test: sync
 	$(UV) run pytest
+
+bench: sync
+	$(UV) run hearth bench --persons 100000,1000000 --json data/bench/bench.json
 
 bench-generate: sync
 	$(UV) run hearth bench-generate --persons 100000,1000000 --json data/bench/generate.json

@@ -57,6 +57,7 @@ def _report(rows: list[dict], columns: dict[str, str], json_path: str | None) ->
     for row in rows:
         print("| " + " | ".join(f"{row[k]:,}" if isinstance(row[k], int) else str(row[k]) for k in columns) + " |")
     if json_path:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
         Path(json_path).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
 
 
@@ -138,6 +139,9 @@ def _link_persons(args: argparse.Namespace) -> int:
     return 0
 
 
+LINKAGE_STAGES = ("addresses to UPRN", "records to persons", "households + families")
+
+
 def _bench(args: argparse.Namespace) -> int:
     """End to end per size: generate, ingest + validate, harmonise (dbt build), match addresses,
     link persons, form households and families; wall time, peak memory so far and rows/s per
@@ -202,8 +206,8 @@ def _bench(args: argparse.Namespace) -> int:
                 return housed + link_families(con)["parent_links"]
 
         for name, run in (
-            ("generate", generate), ("ingest + validate", load), ("harmonise (dbt)", harmonise), ("addresses to UPRN", addresses),
-            ("records to persons", people), ("households + families", households_and_families),
+            ("generate", generate), ("ingest + validate", load), ("harmonise (dbt)", harmonise),
+            *zip(LINKAGE_STAGES, (addresses, people, households_and_families)),
         ):
             stage(name, run)
         with duckdb.connect(str(database)) as con:
@@ -212,9 +216,10 @@ def _bench(args: argparse.Namespace) -> int:
             housed = evaluate_household_spells(con, root / "truth")
             related = evaluate_parent_links(con, root / "truth")
         total = sum(r["seconds"] for r in rows if r["persons"] == persons)
+        linking = sum(r["seconds"] for r in rows if r["persons"] == persons and r["stage"] in LINKAGE_STAGES)
         rows.append({"persons": persons, "stage": "total", "seconds": round(total, 1), "rows": 0, "rows_per_s": 0, "peak_gib": rows[-1]["peak_gib"]})
         print(
-            f"{persons:,} persons: address precision {address['precision']:.4f} at match rate {address['match_rate']:.4f}; "
+            f"{persons:,} persons: linkage {linking:.0f} s; address precision {address['precision']:.4f} at match rate {address['match_rate']:.4f}; "
             f"person cluster precision {linked['cluster_precision']:.4f}, recall {linked['cluster_recall']:.4f}; "
             f"household spells reproduced {housed['household_spell_recall']:.4f} (precision {housed['household_spell_precision']:.4f}); "
             f"parent links precision {related['parent_link_precision']:.4f}, recall {related['parent_link_recall']:.4f}"

@@ -153,6 +153,55 @@ def test_stale_addresses_do_not_move_people_back(housed) -> None:
     assert not judged["placed_back"].any()
 
 
+def test_an_unmatched_census_address_is_placed_where_its_people_were_seen(housed) -> None:
+    """A census form whose address matched no UPRN still places everyone on it at the UPRN its
+    people were seen at on other records with that address; without those records, nowhere."""
+    con, _, _ = housed
+    # A form on which someone was seen at its UPRN on other records, and someone was not.
+    form, uprn = con.sql(
+        f"""
+        with on_forms as (
+            select a.record_id as form, a.uprn, l.person_key,
+                exists (
+                    select 1 from {PERSON_LINKS} as other join linkage.address_matches as seen on seen.record_id = other.record_id
+                    where other.person_key = l.person_key and seen.uprn = a.uprn
+                ) as seen_elsewhere_there
+            from linkage.address_matches as a
+            join staging.stg_census_2021__households as h on h.record_id = a.record_id
+            join staging.stg_census_2021__persons as p using (census_household_id)
+            join {PERSON_LINKS} as l on l.record_id = p.record_id
+            where a.uprn is not null
+        )
+        select form, uprn from on_forms group by all
+        having bool_or(seen_elsewhere_there) and not bool_and(seen_elsewhere_there)
+        order by form limit 1
+        """
+    ).fetchone()
+    people_on_form = f"""
+        select l.person_key from staging.stg_census_2021__households as h
+        join staging.stg_census_2021__persons as p using (census_household_id)
+        join {PERSON_LINKS} as l on l.record_id = p.record_id where h.record_id = '{form}'
+    """
+    placed_on_census_day = f"""
+        select count(distinct person_key) from {HOUSEHOLD_MEMBERS}
+        where uprn = {uprn} and date '2021-03-21' between resident_from and resident_to and person_key in ({people_on_form})
+    """
+    people = con.sql(f"select count(*) from ({people_on_form})").fetchone()[0]
+    con.execute("begin")
+    try:
+        con.execute("update linkage.address_matches set uprn = null where record_id = ?", [form])
+        form_households(con)
+        assert con.sql(placed_on_census_day).fetchone()[0] == people >= 2
+        con.execute(
+            f"update linkage.address_matches set uprn = null where uprn = {uprn} and record_id in "
+            f"(select record_id from {PERSON_LINKS} where person_key in ({people_on_form}))"
+        )
+        form_households(con)
+        assert con.sql(placed_on_census_day).fetchone()[0] == 0
+    finally:
+        con.execute("rollback")
+
+
 def test_parent_and_sibling_links_and_family_keys(housed) -> None:
     from linkage.evaluation import evaluate_parent_links
     from linkage.families import FAMILY_MEMBERS, link_families

@@ -24,6 +24,7 @@ demo: sync
 	$(DAGSTER) --select 'group:raw' --partition-range $(FIRST_YEAR)...$(LAST_YEAR)
 	$(DAGSTER) --select 'group:reference,group:staging,group:intermediate'
 	$(DAGSTER) --select 'group:linkage'
+	$(DAGSTER) --select 'group:linked,group:marts,group:publication'
 	@echo
 	@$(UV) run hearth status
 	@echo "Extracts: $(HEARTH_LANDING_DIR)/  ground truth: data/truth/  broken files for ingestion tests: data/malformed/"

@@ -188,7 +188,7 @@ def _bench(args: argparse.Namespace) -> int:
 
         def harmonise() -> int:
             env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(database)}
-            subprocess.run(["dbt", "build", "--profiles-dir", ".", "--target-path", str(root / "target")], cwd=REPO_ROOT / "dbt_project", env=env, check=True, capture_output=True)
+            subprocess.run(["dbt", "build", "--selector", "before_linkage", "--profiles-dir", ".", "--target-path", str(root / "target")], cwd=REPO_ROOT / "dbt_project", env=env, check=True, capture_output=True)
             with duckdb.connect(str(database)) as con:
                 return con.sql("select count(*) from intermediate.int_person_records").fetchone()[0]
 

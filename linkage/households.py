@@ -14,7 +14,7 @@ together), or could have lived with at least half of its members and the UPRN wa
 over a year before them; otherwise they begin the next spell. Before that, a sighting at an
 address someone had already left with the people they moved with is set aside as stale too. A
 household spell key is an HMAC of the UPRN and the spell's first sighting, so it is stable
-between runs on the same data.
+between runs on the same data; the property key, an HMAC of the UPRN, is what marts carry.
 """
 
 from __future__ import annotations
@@ -167,10 +167,11 @@ def form_households(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     )
     secret, _ = pseudonym_secret()
     keys = residences.select("uprn", "spell_from").unique().with_columns(
-        pseudonymise(pl.format("household|{}|{}", "uprn", "spell_from"), secret).alias("household_key")
+        pseudonymise(pl.format("household|{}|{}", "uprn", "spell_from"), secret).alias("household_key"),
+        pseudonymise(pl.format("property|{}", "uprn"), secret).alias("property_key"),
     )
     members = residences.join(keys, on=["uprn", "spell_from"]).select(
-        "household_key", "uprn", "person_key", pl.col("first_seen").alias("resident_from"), pl.col("last_seen").alias("resident_to")
+        "household_key", "property_key", "uprn", "person_key", pl.col("first_seen").alias("resident_from"), pl.col("last_seen").alias("resident_to")
     )
     con.execute("create schema if not exists linkage")
     con.register("_household_members", members.to_arrow())
@@ -179,7 +180,7 @@ def form_households(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     con.execute(
         f"""
         create or replace table {HOUSEHOLD_SPELLS} as
-        select household_key, any_value(uprn) as uprn, min(resident_from) as spell_from, max(resident_to) as spell_to,
+        select household_key, any_value(property_key) as property_key, any_value(uprn) as uprn, min(resident_from) as spell_from, max(resident_to) as spell_to,
             count(distinct person_key) as members
         from {HOUSEHOLD_MEMBERS} group by household_key
         """

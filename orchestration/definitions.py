@@ -11,7 +11,7 @@ from orchestration.assets.landing import (
     landing_file_inventory,
     no_unrecognised_files,
 )
-from orchestration.assets.dbt import dbt_project, harmonisation_dbt_assets
+from orchestration.assets.dbt import dbt_project, harmonisation_dbt_assets, marts_dbt_assets
 from orchestration.assets.linkage import (
     LinkageSettings,
     address_match_evaluation,
@@ -27,6 +27,7 @@ from orchestration.assets.linkage import (
     person_links,
     person_links_meet_targets,
 )
+from orchestration.assets.publication import DisclosureSettings, la_year_indicators, la_year_indicators_are_disclosure_safe
 from orchestration.assets.raw import IngestionGates, build_ingestion_assets
 from orchestration.resources import LandingZone
 from orchestration.settings import HearthPaths, collection_years, quarantine_thresholds
@@ -55,6 +56,12 @@ harmonisation_job = dg.define_asset_job(
     description="dbt build: code-list seeds, staging and intermediate models, their tests and unit tests.",
 )
 
+marts_job = dg.define_asset_job(
+    name="marts_job",
+    selection=dg.AssetSelection.assets(marts_dbt_assets) | dg.AssetSelection.groups("publication"),
+    description="dbt build of the linked models and the marts, with their tests and contracts, then the disclosure-controlled publication tables.",
+)
+
 linkage_job = dg.define_asset_job(
     name="linkage_job",
     selection=dg.AssetSelection.groups("linkage"),
@@ -62,17 +69,18 @@ linkage_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[landing_file_inventory, *ingestion_assets, harmonisation_dbt_assets, address_matches, address_match_evaluation,
-            person_links, person_link_evaluation, households, household_spell_evaluation, families, family_link_evaluation],
+    assets=[landing_file_inventory, *ingestion_assets, harmonisation_dbt_assets, marts_dbt_assets, address_matches, address_match_evaluation,
+            person_links, person_link_evaluation, households, household_spell_evaluation, families, family_link_evaluation, la_year_indicators],
     asset_checks=[every_source_has_files, no_unrecognised_files, address_match_meets_targets, person_links_meet_targets,
-                  household_spells_meet_target, *keyed_only_checks],
-    jobs=[landing_inventory_job, ingestion_job, harmonisation_job, linkage_job],
+                  household_spells_meet_target, *keyed_only_checks, la_year_indicators_are_disclosure_safe],
+    jobs=[landing_inventory_job, ingestion_job, harmonisation_job, linkage_job, marts_job],
     resources={
         "landing_zone": LandingZone(root=str(paths.landing_dir)),
         "warehouse": DuckDBResource(database=str(paths.warehouse_path)),
         "gates": IngestionGates(thresholds=quarantine_thresholds()),
         "dbt": DbtCliResource(project_dir=dbt_project),
         "linkage_settings": LinkageSettings(truth_dir=str(paths.truth_dir)),
+        "disclosure": DisclosureSettings(),
     },
     # DuckDB allows one writer at a time, so steps run one after another in a single process.
     executor=dg.in_process_executor,

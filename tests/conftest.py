@@ -30,7 +30,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             ingest(con, source, list(config.years), root / "landing", "test")
     env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(database)}
     build = subprocess.run(
-        ["dbt", "build", "--profiles-dir", ".", "--target-path", str(root / "target")],
+        ["dbt", "build", "--selector", "before_linkage", "--profiles-dir", ".", "--target-path", str(root / "target")],
         cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=600,
     )
     assert build.returncode == 0, build.stdout[-4000:]

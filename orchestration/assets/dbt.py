@@ -1,13 +1,15 @@
-"""Harmonisation: the dbt project as Dagster assets. Every seed and model is an asset (keyed by
-its layer: reference, staging, intermediate) and every dbt test an asset check; dbt sources are
-the raw ingestion assets, so the graph reads raw -> staging -> intermediate.
+"""The dbt project as Dagster assets, in two runs either side of linkage. Every seed and model is an
+asset keyed by its layer (reference, staging, intermediate, linked, marts) and every dbt test an
+asset check. dbt sources are the assets that fill them: raw ingestion, and the linkage assets
+(named in each source's `meta.dagster.asset_key`), so the graph reads raw -> staging ->
+intermediate -> linkage -> linked -> marts.
 """
 
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.settings import REPO_ROOT
 
@@ -21,7 +23,11 @@ else:
 
 
 class HearthDbtTranslator(DagsterDbtTranslator):
-    """Keys and groups by layer; sources keep their own keys, which are the raw assets'."""
+    """Keys and groups by layer; sources keep their own keys, which are the raw assets', or the
+    key their `meta` names (two linkage tables come from one asset, hence duplicates allowed)."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True))
 
     @staticmethod
     def layer(props: Mapping[str, Any]) -> str:
@@ -31,14 +37,28 @@ class HearthDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+            declared = dbt_resource_props.get("meta", {}).get("dagster", {}).get("asset_key")
+            return dg.AssetKey(declared or [dbt_resource_props["source_name"], dbt_resource_props["name"]])
         return dg.AssetKey([self.layer(dbt_resource_props), dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return self.layer(dbt_resource_props)
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(), name="harmonisation")
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(),
+    name="harmonisation", selector="before_linkage",
+)
 def harmonisation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build` for the selection: seeds, models, data tests and unit tests, in dependency order."""
+    """`dbt build` of seeds, staging and intermediate models with their tests, before linkage."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(),
+    name="marts", selector="after_linkage",
+)
+def marts_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """`dbt build` of the models joined to linkage and the marts analysts query, with their tests
+    and enforced contracts, after linkage."""
     yield from dbt.cli(["build"], context=context).stream()

@@ -18,8 +18,8 @@ select
     t.sessions_possible,
     t.sessions_missed,
     cast(t.sessions_missed as double) / nullif(t.sessions_possible, 0) as absence_rate,
-    t.sessions_missed >= 0.10 * t.sessions_possible as persistent_absence,
-    t.sessions_missed >= 0.50 * t.sessions_possible as severe_absence,
+    {{ is_persistently_absent('t.sessions_missed', 't.sessions_possible') }} as persistent_absence,
+    {{ is_severely_absent('t.sessions_missed', 't.sessions_possible') }} as severe_absence,
     t.suspensions,
     t.permanently_excluded
 from {{ ref('stg_school_census__pupil_terms') }} as t

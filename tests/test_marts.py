@@ -1,0 +1,140 @@
+"""Marts on a small linked world: each mart's grain and contract, no direct identifier in any mart
+(by column name or by value), and publication tables that give nothing away."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+import yaml
+
+from disclosure.control import DisclosureRules, disclosure_breaches, protect
+from linkage.addresses import match_addresses
+from linkage.families import link_families
+from linkage.households import form_households
+from linkage.persons import link_persons
+from orchestration.assets.publication import TABLE_BY
+from validations.direct_identifiers import direct_identifier_columns
+
+DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+GRAIN = {
+    "dim_child": ["person_key"],
+    "dim_household": ["household_key"],
+    "dim_family": ["family_key"],
+    "fct_child_service_pathway": ["person_key", "episode_number"],
+    "mart_household_hardship": ["household_key", "census_year"],
+    "mart_family_mental_health": ["family_key"],
+    "mart_send_outcomes": ["person_key", "census_year"],
+    "mart_education_engagement": ["person_key", "census_year"],
+    "mart_dual_system": ["person_key"],
+    "mart_harm_context": ["person_key", "assessment_number"],
+    "agg_la_year_indicators": ["la_code", "collection_year", "indicator"],
+}
+
+
+@pytest.fixture(scope="module")
+def marts(warehouse, tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    database, _ = warehouse
+    folder = tmp_path_factory.mktemp("marts")
+    shutil.copy(database, folder / "hearth.duckdb")
+    with duckdb.connect(str(folder / "hearth.duckdb")) as con:
+        match_addresses(con)
+        link_persons(con)
+        form_households(con)
+        link_families(con)
+    env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(folder / "hearth.duckdb")}
+    build = subprocess.run(
+        ["dbt", "build", "--selector", "after_linkage", "--profiles-dir", ".", "--target-path", str(folder / "target")],
+        cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert build.returncode == 0 and "ERROR=0" in build.stdout, build.stdout[-4000:]
+    con = duckdb.connect(str(folder / "hearth.duckdb"))
+    yield con
+    con.close()
+
+
+def test_every_mart_is_built_at_its_grain(marts) -> None:
+    built = {t for (t,) in marts.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+    assert built == set(GRAIN)
+    for table, key in GRAIN.items():
+        rows, keys = marts.sql(f"select count(*), count(distinct ({', '.join(key)})) from marts.{table}").fetchone()
+        assert rows > 0 and rows == keys, table
+
+
+def test_marts_match_their_documented_contracts(marts) -> None:
+    declared = yaml.safe_load((DBT_DIR / "models" / "marts" / "_marts.yml").read_text())["models"]
+    assert {m["name"] for m in declared} == set(GRAIN)
+    for model in declared:
+        assert model["config"]["contract"]["enforced"] is True
+        actual = marts.execute(
+            "select column_name, lower(data_type) from information_schema.columns where table_schema = 'marts' and table_name = ? order by ordinal_position",
+            [model["name"]],
+        ).fetchall()
+        assert actual == [(c["name"], c["data_type"]) for c in model["columns"]], model["name"]
+        assert all(c["description"].strip() for c in model["columns"]), model["name"]
+
+
+def test_no_direct_identifier_reaches_a_mart(marts) -> None:
+    tables = [f"marts.{t}" for t in GRAIN]
+    assert direct_identifier_columns(marts, tables) == []
+    # Nor by value: no text in any mart is a name, UPN, NHS number, LA child ID or postcode of a record.
+    marts.execute(
+        """
+        create or replace temp table _identifiers as
+        select first_name as value from intermediate.int_person_records union select last_name from intermediate.int_person_records
+        union select upn from intermediate.int_person_records union select nhs_number from intermediate.int_person_records
+        union select la_child_id from intermediate.int_person_records union select postcode from intermediate.int_person_records
+        """
+    )
+    text_columns = marts.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'marts' and data_type = 'VARCHAR'"
+    ).fetchall()
+    assert len(text_columns) > 20
+    for table, column in text_columns:
+        leaked = marts.sql(f"select count(*) from marts.{table} where {column} in (select value from _identifiers)").fetchone()[0]
+        assert leaked == 0, f"{table}.{column}"
+
+
+def test_pathways_are_ordered_and_re_entries_follow_an_ended_episode(marts) -> None:
+    pathway = marts.sql("select * from marts.fct_child_service_pathway order by person_key, episode_number").pl()
+    numbering = pathway.group_by("person_key").agg(pl.col("episode_number").sort(), pl.len())
+    assert all(list(n) == list(range(1, k + 1)) for n, k in numbering.select("episode_number", "len").iter_rows())
+    starts = pathway.group_by("person_key", maintain_order=True).agg(pl.col("start_date"))
+    assert all(s == sorted(s) for (s,) in starts.select("start_date").iter_rows())
+    reentries = pathway.filter(pl.col("is_reentry"))
+    assert reentries.height > 0
+    earlier = pathway.join(reentries.select("person_key", "service", pl.col("start_date").alias("reentered")), on=["person_key", "service"])
+    assert earlier.filter(pl.col("end_date") <= pl.col("reentered")).select("person_key").n_unique() == reentries["person_key"].n_unique()
+
+
+def test_publication_suppresses_small_counts_and_protects_totals(marts) -> None:
+    rules = DisclosureRules()
+    counts = marts.sql("select la_code, collection_year, indicator, children from marts.agg_la_year_indicators").pl()
+    published = protect(counts, TABLE_BY, "la_code", "children", rules)
+    assert disclosure_breaches(published, TABLE_BY, "la_code", "children", rules) == []
+    shown = published.filter(pl.col("children").is_not_null())
+    assert shown.height > 0 and (shown["children"] >= rules.threshold).all() and (shown["children"] % rules.rounding == 0).all()
+    # Every count under the threshold is hidden, and some cells are hidden only to protect a total.
+    small = counts.filter(pl.col("children") < rules.threshold).join(published, on=[*TABLE_BY, "la_code"])
+    assert small.height > 0 and small["children_right"].is_null().all()
+    assert (published["suppressed"] == "secondary").sum() > 0
+    # No table shows its total beside exactly one hidden cell.
+    tables = published.group_by(TABLE_BY).agg(
+        (pl.col("children").is_null() & (pl.col("la_code") != "all")).sum().alias("hidden"),
+        (pl.col("children").is_not_null() & (pl.col("la_code") == "all")).any().alias("total_shown"),
+    )
+    assert tables.filter((pl.col("hidden") == 1) & pl.col("total_shown")).height == 0
+
+
+def test_disclosure_breaches_catch_a_recoverable_cell() -> None:
+    leaky = pl.DataFrame({"year": [2020] * 4, "la": ["951", "952", "953", "all"], "n": [None, 40, 100, 145]})
+    assert disclosure_breaches(leaky, ["year"], "la", "n") == ["{'year': 2020}: one hidden cell beside a published total"]
+    small = pl.DataFrame({"year": [2020, 2020], "la": ["951", "all"], "n": [7, 15]})
+    assert len(disclosure_breaches(small, ["year"], "la", "n")) == 1
+    protected = protect(pl.DataFrame({"year": [2020] * 3, "la": ["951", "952", "953"], "n": [5, 40, 100]}), ["year"], "la", "n")
+    assert protected.filter(pl.col("la") == "952")["suppressed"].item() == "secondary"

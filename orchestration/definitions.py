@@ -11,6 +11,7 @@ from orchestration.assets.landing import (
     landing_file_inventory,
     no_unrecognised_files,
 )
+from orchestration.assets.gates import harmonisation_gates, marts_gates, publication_gates
 from orchestration.assets.dbt import dbt_project, harmonisation_dbt_assets, marts_dbt_assets
 from orchestration.assets.linkage import (
     LinkageSettings,
@@ -72,7 +73,8 @@ defs = dg.Definitions(
     assets=[landing_file_inventory, *ingestion_assets, harmonisation_dbt_assets, marts_dbt_assets, address_matches, address_match_evaluation,
             person_links, person_link_evaluation, households, household_spell_evaluation, families, family_link_evaluation, la_year_indicators],
     asset_checks=[every_source_has_files, no_unrecognised_files, address_match_meets_targets, person_links_meet_targets,
-                  household_spells_meet_target, *keyed_only_checks, la_year_indicators_are_disclosure_safe],
+                  household_spells_meet_target, *keyed_only_checks, la_year_indicators_are_disclosure_safe,
+                  harmonisation_gates, marts_gates, publication_gates],
     jobs=[landing_inventory_job, ingestion_job, harmonisation_job, linkage_job, marts_job],
     resources={
         "landing_zone": LandingZone(root=str(paths.landing_dir)),

@@ -34,10 +34,12 @@ REPO_ROOT = find_repo_root()
 LANDING_DIR_ENV = "HEARTH_LANDING_DIR"
 WAREHOUSE_PATH_ENV = "HEARTH_WAREHOUSE_PATH"
 TRUTH_DIR_ENV = "HEARTH_TRUTH_DIR"
+DOCS_DIR_ENV = "HEARTH_DOCS_DIR"
 
 DEFAULT_LANDING_DIR = "data/landing"
 DEFAULT_WAREHOUSE_PATH = "data/warehouse/hearth.duckdb"
 DEFAULT_TRUTH_DIR = "data/truth"
+DEFAULT_DOCS_DIR = "data/docs"
 
 
 def _resolve(value: str, root: Path) -> Path:
@@ -53,6 +55,12 @@ class HearthPaths(BaseModel):
     landing_dir: Path
     warehouse_path: Path
     truth_dir: Path
+    docs_dir: Path  # the stewards' site: GX Data Docs under gx/, the gate overview as index.html
+
+    @property
+    def gx_dir(self) -> Path:
+        """The GX project (suites, validation results) the Data Docs are built from."""
+        return self.warehouse_path.parent / "gx"
 
     @classmethod
     def from_env(
@@ -64,6 +72,7 @@ class HearthPaths(BaseModel):
             landing_dir=_resolve(env.get(LANDING_DIR_ENV) or DEFAULT_LANDING_DIR, root),
             warehouse_path=_resolve(env.get(WAREHOUSE_PATH_ENV) or DEFAULT_WAREHOUSE_PATH, root),
             truth_dir=_resolve(env.get(TRUTH_DIR_ENV) or DEFAULT_TRUTH_DIR, root),
+            docs_dir=_resolve(env.get(DOCS_DIR_ENV) or DEFAULT_DOCS_DIR, root),
         )
 
 

@@ -5,13 +5,18 @@ asset check. dbt sources are the assets that fill them: raw ingestion, and the l
 intermediate -> linkage -> linked -> marts.
 """
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
+from dagster_duckdb import DuckDBResource
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.resources import warehouse_connection
 from orchestration.settings import REPO_ROOT
+from validations.gates import record_gate_results
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
@@ -45,20 +50,43 @@ class HearthDbtTranslator(DagsterDbtTranslator):
         return self.layer(dbt_resource_props)
 
 
+def _build_and_record(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource) -> Iterator:
+    """`dbt build`, streaming events to Dagster, then every test's outcome into `audit.gate_results`
+    beside the pandera and Great Expectations results, so stewards see one history."""
+    invocation = dbt.cli(["build"], context=context)
+    yield from invocation.stream()
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    nodes = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    now, rows = datetime.now(UTC), []
+    for result in invocation.get_artifact("run_results.json")["results"]:
+        node = nodes.get(result["unique_id"], {})
+        if node.get("resource_type") not in ("test", "unit_test"):
+            continue
+        tested = nodes.get(node.get("attached_node") or "", {}) or nodes.get(next(iter(node.get("depends_on", {}).get("nodes", [])), ""), {})
+        table = f"{HearthDbtTranslator.layer(tested)}.{tested['name']}" if tested else node.get("model", "")
+        rows.append((
+            context.run.run_id, now, "dbt", table.split(".")[0], table, node["name"], result["unique_id"],
+            node.get("config", {}).get("severity", "ERROR").upper() == "ERROR", result["status"] == "pass",
+            None if result.get("failures") is None else str(result["failures"]),
+        ))
+    with warehouse_connection(warehouse) as con:
+        record_gate_results(con, rows)
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(),
     name="harmonisation", selector="before_linkage",
 )
-def harmonisation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def harmonisation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     """`dbt build` of seeds, staging and intermediate models with their tests, before linkage."""
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from _build_and_record(context, dbt, warehouse)
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(),
     name="marts", selector="after_linkage",
 )
-def marts_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def marts_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     """`dbt build` of the models joined to linkage and the marts analysts query, with their tests
     and enforced contracts, after linkage."""
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from _build_and_record(context, dbt, warehouse)

@@ -1,0 +1,47 @@
+"""Great Expectations gates as Dagster asset checks: one check per gate (suite), on the asset whose
+table it validates; critical gates block what depends on that asset. The gates of a stage run in
+one GX checkpoint, which also rebuilds the Data Docs for stewards."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from orchestration.settings import HearthPaths
+from validations.gates import GATES, Gate, run_gates
+
+
+def _asset_key(gate: Gate) -> dg.AssetKey:
+    return dg.AssetKey(gate.table.split("."))
+
+
+def _gates_check(name: str, gates: tuple[Gate, ...], description: str) -> dg.AssetChecksDefinition:
+    specs = [
+        dg.AssetCheckSpec(
+            name=f"gx_{'critical' if gate.critical else 'warning'}", asset=_asset_key(gate), blocking=gate.critical,
+            description=f"Great Expectations suite {gate.name}: {len(gate.expectations)} expectations ({'blocking' if gate.critical else 'warning'}).",
+        )
+        for gate in gates
+    ]
+
+    @dg.multi_asset_check(specs=specs, name=name, description=description)
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> Iterator[dg.AssetCheckResult]:
+        paths = HearthPaths.from_env()
+        for result, spec in zip(run_gates(Path(warehouse.database), paths.gx_dir, paths.docs_dir / "gx", name, gates, context.run.run_id), specs, strict=True):
+            yield dg.AssetCheckResult(
+                asset_key=spec.asset_key, check_name=spec.name, passed=result.passed,
+                severity=dg.AssetCheckSeverity.ERROR if result.gate.critical else dg.AssetCheckSeverity.WARN,
+                metadata={"suite": result.gate.name, "expectations": result.rules, "failed": dg.MetadataValue.json(list(result.failed_rules))},
+                description=f"{result.rules - len(result.failed_rules)} of {result.rules} expectations hold" + (f"; failed: {'; '.join(result.failed_rules)}" if result.failed_rules else "."),
+            )
+
+    return _check
+
+
+harmonisation_gates = _gates_check(
+    "harmonisation_gates", tuple(g for g in GATES if g.layer in ("staging", "intermediate")),
+    "Great Expectations gates on staging and intermediate models.",
+)
+marts_gates = _gates_check("marts_gates", tuple(g for g in GATES if g.layer == "marts"), "Great Expectations gates on the marts.")
+publication_gates = _gates_check("publication_gates", tuple(g for g in GATES if g.layer == "publication"), "Great Expectations gates on the publication tables.")

@@ -1,0 +1,251 @@
+"""Great Expectations gates on staging, intermediate, marts and publication, written as code and
+run inside DuckDB through GX's SQL datasource (duckdb-engine).
+
+Each gate is one suite on one table. A critical gate blocks the run when it fails (keys, referential
+integrity, reconciliation with the layer below, disclosure); the others warn (value sets, ranges,
+the distribution of key rates). Every run appends one row per expectation to `audit.gate_results`
+and rebuilds the GX Data Docs site under `data/docs/gx/`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import great_expectations as gx
+from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
+
+GATE_RESULTS_DDL = """
+create table if not exists audit.gate_results (
+    run_id varchar, checked_at timestamptz, tool varchar, layer varchar, table_name varchar, gate varchar,
+    rule varchar, critical boolean, passed boolean, observed varchar
+)
+"""
+DATASOURCE = "warehouse"
+DOCS_SITE = "hearth_data_docs"
+
+
+def _execute_query_buffered(self: SqlAlchemyExecutionEngine, query):  # noqa: ANN001, ANN202
+    # duckdb-engine's cursor is its connection, so rows fetched after GX returns the connection to
+    # the pool come back empty and every metric fails (great_expectations issue #11579). Buffer the
+    # rows before the connection goes back.
+    with self.get_connection() as connection:
+        return self._execute_query_with_recovery(connection, query).freeze()()
+
+
+SqlAlchemyExecutionEngine.execute_query = _execute_query_buffered
+
+
+@dataclass(frozen=True)
+class Gate:
+    table: str  # schema.table
+    critical: bool
+    expectations: tuple[gx.expectations.Expectation, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.table}.{'critical' if self.critical else 'warning'}"
+
+    @property
+    def layer(self) -> str:
+        return self.table.split(".")[0]
+
+
+def _unique(*columns: str) -> gx.expectations.Expectation:
+    if len(columns) == 1:
+        return gx.expectations.ExpectColumnValuesToBeUnique(column=columns[0])
+    return gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=list(columns))
+
+
+def _not_null(column: str) -> gx.expectations.Expectation:
+    return gx.expectations.ExpectColumnValuesToNotBeNull(column=column)
+
+
+def _in_set(column: str, *values: object) -> gx.expectations.Expectation:
+    return gx.expectations.ExpectColumnValuesToBeInSet(column=column, value_set=list(values))
+
+
+def _between(column: str, low: float, high: float) -> gx.expectations.Expectation:
+    return gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high)
+
+
+def _rate_between(column: str, low: float, high: float) -> gx.expectations.Expectation:
+    """The share of rows where a flag holds (a key rate) stays in a plausible band."""
+    return gx.expectations.UnexpectedRowsExpectation(
+        unexpected_rows_query=f"select avg(case when {column} then 1.0 else 0 end) as rate from {{batch}} having rate < {low} or rate > {high}",
+        description=f"share of rows with {column} between {low} and {high}",
+    )
+
+
+def _rows(description: str, query: str) -> gx.expectations.Expectation:
+    """Rows the query returns are failures; `{batch}` is the table under test."""
+    return gx.expectations.UnexpectedRowsExpectation(unexpected_rows_query=query, description=description)
+
+
+def _reconciles(description: str, expected_count_sql: str) -> gx.expectations.Expectation:
+    return _rows(description, f"select count(*) as rows from {{batch}} having count(*) != ({expected_count_sql})")
+
+
+GATES: tuple[Gate, ...] = (
+    Gate("staging.stg_school_census__pupil_terms", True, (
+        _unique("record_id"), _not_null("census_date"),
+        _reconciles("one staging row per raw row", "select count(*) from raw.school_census"),
+    )),
+    Gate("staging.stg_school_census__pupil_terms", False, (
+        _in_set("fsm_eligible", True, False), _rows("sessions missed within sessions possible", "select * from {batch} where sessions_missed > sessions_possible"),
+    )),
+    Gate("staging.stg_hes_apc__episodes", True, (
+        _unique("record_id"), _reconciles("one staging row per raw row", "select count(*) from raw.hes_apc"),
+    )),
+    Gate("intermediate.int_person_records", True, (
+        _unique("record_id"), _not_null("source"),
+        _reconciles(
+            "one person record per staging person row",
+            "select (select count(*) from staging.stg_census_2021__persons) + (select count(*) from staging.stg_school_census__pupil_terms)"
+            " + (select count(*) from staging.stg_cin_census__children) + (select count(*) from staging.stg_ssda903__children)"
+            " + (select count(*) from staging.stg_hes_apc__episodes) + (select count(*) from staging.stg_youth_justice__offences)",
+        ),
+    )),
+    Gate("intermediate.int_person_records", False, (
+        _in_set("sex", "female", "male", "unknown"), _rate_between("sex = 'unknown'", 0.0, 0.05),
+    )),
+    Gate("intermediate.int_service_episodes", True, (
+        _unique("service_episode_id"), _in_set("service", "child_in_need", "child_protection", "looked_after"),
+        _rows("episodes end on or after they start", "select * from {batch} where end_date < start_date"),
+    )),
+    Gate("marts.dim_child", True, (_unique("person_key"), _not_null("person_key"))),
+    Gate("marts.dim_child", False, (
+        _in_set("sex", "female", "male", "unknown"), _in_set("ethnicity_broad", "asian", "black", "mixed", "white", "other"),
+        _between("birth_month", 1, 12), _rate_between("family_key is not null", 0.3, 1.0),
+    )),
+    Gate("marts.dim_household", True, (
+        _unique("household_key"), _not_null("property_key"),
+        _reconciles("one row per linked household spell", "select count(*) from linkage.household_spells"),
+    )),
+    Gate("marts.dim_household", False, (
+        _between("imd_decile", 1, 10), _between("members", 1, 30),
+        _in_set("composition", "one adult with children", "two or more adults with children", "children without an adult seen", "one adult", "two or more adults"),
+    )),
+    Gate("marts.dim_family", True, (_unique("family_key"), _in_set("anchor_role", "mother", "father"))),
+    Gate("marts.fct_child_service_pathway", True, (
+        _unique("person_key", "episode_number"),
+        _rows("every pathway belongs to a child in dim_child", "select * from {batch} where person_key not in (select person_key from marts.dim_child)"),
+        _reconciles("one row per linked episode with a person", "select count(*) from linked.int_linked_service_episodes where person_key is not null"),
+    )),
+    Gate("marts.fct_child_service_pathway", False, (
+        _in_set("service", "child_in_need", "child_protection", "looked_after"), _rate_between("is_reentry", 0.0, 0.5),
+    )),
+    Gate("marts.mart_household_hardship", True, (
+        _unique("household_key", "census_year"),
+        _rows("every row's household is in dim_household", "select * from {batch} where household_key not in (select household_key from marts.dim_household)"),
+    )),
+    Gate("marts.mart_household_hardship", False, (
+        _rows("FSM-eligible pupils within pupils", "select * from {batch} where fsm_eligible_pupils > pupils"),
+        _between("census_deprivation_dimensions", 0, 4), _rate_between("any_pupil_fsm_eligible", 0.02, 0.7),
+    )),
+    Gate("marts.mart_family_mental_health", True, (_unique("family_key"),)),
+    Gate("marts.mart_send_outcomes", True, (_unique("person_key", "census_year"),)),
+    Gate("marts.mart_send_outcomes", False, (_in_set("sen_provision_code", "N", "K", "E"), _between("absence_rate", 0, 1))),
+    Gate("marts.mart_education_engagement", True, (
+        _unique("person_key", "census_year"),
+        _reconciles("one row per linked pupil year", "select count(*) from linked.int_linked_pupil_years"),
+    )),
+    Gate("marts.mart_education_engagement", False, (
+        _between("absence_rate", 0, 1), _rate_between("persistent_absence", 0.02, 0.5), _rate_between("severe_absence", 0.0, 0.1),
+    )),
+    Gate("marts.mart_dual_system", True, (_unique("person_key"),)),
+    Gate("marts.mart_harm_context", True, (_unique("person_key", "assessment_number"),)),
+    Gate("publication.la_year_indicators", True, (
+        _rows("no published count below 10 or off a multiple of 5", "select * from {batch} where children < 10 or children % 5 != 0"),
+        _rows(
+            "no single hidden cell beside a published total",
+            "select collection_year, indicator from {batch} group by all "
+            "having sum(case when children is null and la_code != 'all' then 1 else 0 end) = 1 "
+            "and bool_or(children is not null and la_code = 'all')",
+        ),
+    )),
+)
+
+
+@dataclass(frozen=True)
+class GateResult:
+    gate: Gate
+    passed: bool
+    failed_rules: tuple[str, ...]
+    rules: int
+
+
+def _context(gx_root: Path, docs_dir: Path):  # noqa: ANN202
+    gx_root.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(gx_root))
+    sites = context.list_data_docs_sites()
+    if DOCS_SITE not in sites:
+        context.add_data_docs_site(
+            site_name=DOCS_SITE,
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    return context
+
+
+def _rule(expectation: gx.expectations.Expectation) -> str:
+    kwargs = {k: v for k, v in expectation.configuration.kwargs.items() if k not in ("batch_id", "result_format")}
+    return expectation.description or f"{expectation.configuration.type}({', '.join(f'{k}={v}' for k, v in kwargs.items())})"
+
+
+def run_gates(database: Path, gx_root: Path, docs_dir: Path, stage: str, gates: tuple[Gate, ...], run_id: str) -> list[GateResult]:
+    """Validate each gate's table, append every expectation's outcome to `audit.gate_results` and
+    rebuild the Data Docs. Each `stage` keeps its own GX datasource and checkpoint. The warehouse
+    must not be open for writing elsewhere."""
+    context = _context(gx_root, docs_dir)
+    datasource = context.data_sources.add_or_update_sql(name=f"{DATASOURCE}_{stage}", connection_string=f"duckdb:///{database.resolve()}")
+    definitions = []
+    for gate in gates:
+        asset_name = gate.table
+        asset = next((a for a in datasource.assets if a.name == asset_name), None) or datasource.add_query_asset(
+            name=asset_name, query=f"select * from {gate.table}"
+        )
+        batch = next((b for b in asset.batch_definitions if b.name == "whole table"), None) or asset.add_batch_definition_whole_table("whole table")
+        suite = context.suites.add_or_update(gx.ExpectationSuite(name=gate.name, expectations=[e.copy() for e in gate.expectations]))
+        definitions.append(context.validation_definitions.add_or_update(gx.ValidationDefinition(name=gate.name, data=batch, suite=suite)))
+    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+        name=f"{stage}_gates", validation_definitions=definitions, actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])],
+        result_format={"result_format": "SUMMARY"},
+    ))
+    try:
+        outcome = checkpoint.run(run_id=gx.core.run_identifier.RunIdentifier(run_name=run_id))
+    finally:
+        # DuckDB: release the file before anyone else in this process opens it.
+        datasource.get_engine().dispose()
+        datasource.get_execution_engine().engine.dispose()
+    by_suite = {result.suite_name: result for result in outcome.run_results.values()}
+    now = datetime.now(UTC)
+    results, rows = [], []
+    for gate in gates:
+        validation = by_suite[gate.name]
+        failed = []
+        for expectation, result in zip(gate.expectations, validation.results, strict=True):
+            rule = _rule(expectation)
+            observed = result.result.get("observed_value", result.result.get("unexpected_count"))
+            if result.exception_info and result.exception_info.get("raised_exception"):
+                observed = result.exception_info.get("exception_message")
+            if not result.success:
+                failed.append(rule)
+            rows.append((run_id, now, "great_expectations", gate.layer, gate.table, gate.name, rule, gate.critical, bool(result.success), None if observed is None else str(observed)))
+        results.append(GateResult(gate, not failed, tuple(failed), len(gate.expectations)))
+    with duckdb.connect(str(database)) as con:
+        record_gate_results(con, rows)
+    return results
+
+
+def record_gate_results(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
+    """Append (run_id, checked_at, tool, layer, table, gate, rule, critical, passed, observed) rows."""
+    con.execute("create schema if not exists audit")
+    con.execute(GATE_RESULTS_DDL)
+    if rows:
+        con.executemany("insert into audit.gate_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

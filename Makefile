@@ -10,7 +10,7 @@ LAST_YEAR ?= 2023
 export HEARTH_COLLECTION_YEARS ?= $(FIRST_YEAR)-$(LAST_YEAR)
 DAGSTER := $(UV) run dagster asset materialize -m orchestration.definitions
 
-.PHONY: demo test uv sync bench bench-generate
+.PHONY: demo test uv sync docs-assets browser bench bench-generate
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -18,19 +18,28 @@ uv:
 sync: uv
 	$(UV) sync --frozen
 
-demo: sync
+# Data Docs scripts and styles, pinned, from the npm registry (the pages must work offline).
+docs-assets: sync
+	$(UV) run python -m validations.docs_assets
+
+# Debian's Chromium, for the test that opens the stewards' pages headless (no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+demo: sync docs-assets
 	$(UV) run hearth generate --persons $(DEMO_PERSONS) --years $(FIRST_YEAR)-$(LAST_YEAR) --out $(HEARTH_LANDING_DIR) --truth data/truth --malformed data/malformed
 	$(DAGSTER) --select 'group:landing'
 	$(DAGSTER) --select 'group:raw' --partition-range $(FIRST_YEAR)...$(LAST_YEAR)
 	$(DAGSTER) --select 'group:reference,group:staging,group:intermediate'
 	$(DAGSTER) --select 'group:linkage'
 	$(DAGSTER) --select 'group:linked,group:marts,group:publication'
+	$(UV) run hearth docs
 	@echo
 	@$(UV) run hearth status
 	@echo "Extracts: $(HEARTH_LANDING_DIR)/  ground truth: data/truth/  broken files for ingestion tests: data/malformed/"
-	@echo "Look around: uv run dagster dev -w workspace.yaml (Dagster UI); uv run hearth status (warehouse tables)"
+	@echo "Look around: uv run dagster dev -w workspace.yaml (Dagster UI); uv run hearth status (warehouse tables); uv run hearth docs --serve (stewards' pages)"
 
-test: sync
+test: sync docs-assets browser
 	$(UV) run pytest
 
 bench: sync

@@ -228,6 +228,33 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _docs(args: argparse.Namespace) -> int:
+    """Build data/docs (overview + GX Data Docs) from the warehouse; with --serve, serve it."""
+    import functools
+    import http.server
+
+    from orchestration.settings import HearthPaths
+    from validations.gates import build_data_docs
+    from validations.overview import write_overview
+
+    paths = HearthPaths.from_env()
+    if not paths.warehouse_path.exists():
+        raise ValueError(f"no warehouse at {paths.warehouse_path}: run `make demo` first")
+    data_docs = build_data_docs(paths.gx_dir, paths.docs_dir / "gx")
+    overview = write_overview(paths.warehouse_path, paths.docs_dir)
+    print(f"Overview: {overview}")
+    print(f"Data Docs: {data_docs}" if data_docs else "Data Docs: no Great Expectations results yet (materialise the marts first)")
+    if args.serve:
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(paths.docs_dir))
+        with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+            print(f"Serving {paths.docs_dir} at http://127.0.0.1:{args.port}/ (Ctrl-C stops)")
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     """What the warehouse holds: every table with its row count, for a quick look after a run."""
     import duckdb
@@ -305,6 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="list the warehouse's tables and row counts")
     status.add_argument("--warehouse", default=os.environ.get("HEARTH_WAREHOUSE_PATH", "data/warehouse/hearth.duckdb"))
     status.set_defaults(func=_status)
+
+    docs = sub.add_parser("docs", help="build the stewards' site: the gate overview and the Great Expectations Data Docs")
+    docs.add_argument("--serve", action="store_true", help="then serve the site on localhost until interrupted")
+    docs.add_argument("--port", type=int, default=8080)
+    docs.set_defaults(func=_docs)
     return parser
 
 

@@ -138,3 +138,80 @@ def test_disclosure_breaches_catch_a_recoverable_cell() -> None:
     assert len(disclosure_breaches(small, ["year"], "la", "n")) == 1
     protected = protect(pl.DataFrame({"year": [2020] * 3, "la": ["951", "952", "953"], "n": [5, 40, 100]}), ["year"], "la", "n")
     assert protected.filter(pl.col("la") == "952")["suppressed"].item() == "secondary"
+
+
+@pytest.fixture(scope="module")
+def gated(marts, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list]:
+    """A copy of the marts warehouse with its publication table, after every gate ran on it:
+    (warehouse, docs folder, gate results)."""
+    from validations.gates import GATES, run_gates
+    from validations.overview import write_overview
+
+    folder = tmp_path_factory.mktemp("gated")
+    database = folder / "hearth.duckdb"
+    shutil.copy(marts.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0], database)
+    with duckdb.connect(str(database)) as con:
+        counts = con.sql("select la_code, collection_year, indicator, children from marts.agg_la_year_indicators").pl()
+        con.register("_published", protect(counts, TABLE_BY, "la_code", "children").to_arrow())
+        con.execute("create schema if not exists publication")
+        con.execute("create table publication.la_year_indicators as select * from _published")
+    docs = folder / "docs"
+    results = run_gates(database, folder / "gx", docs / "gx", "all", GATES, "test-run")
+    write_overview(database, docs)
+    return database, docs, results
+
+
+def test_every_gate_holds_on_a_clean_world_and_is_recorded(gated) -> None:
+    database, _, results = gated
+    assert {r.gate.table for r in results} >= {f"marts.{t}" for t in GRAIN if t != "agg_la_year_indicators"}
+    assert all(r.passed for r in results), [(r.gate.name, r.failed_rules) for r in results if not r.passed]
+    with duckdb.connect(str(database), read_only=True) as con:
+        recorded = con.sql("select count(*), bool_and(passed), count(distinct gate) from audit.gate_results where run_id = 'test-run'").fetchone()
+    assert recorded == (sum(r.rules for r in results), True, len(results))
+
+
+def test_a_broken_key_fails_its_critical_gate(gated, tmp_path: Path) -> None:
+    from validations.gates import GATES, run_gates
+
+    database, _, _ = gated
+    broken = tmp_path / "broken.duckdb"
+    shutil.copy(database, broken)
+    with duckdb.connect(str(broken)) as con:
+        con.execute("insert into marts.dim_family select * from marts.dim_family limit 1")
+    gate = next(g for g in GATES if g.table == "marts.dim_family" and g.critical)
+    (result,) = run_gates(broken, tmp_path / "gx", tmp_path / "docs", "broken", (gate,), "broken-run")
+    assert not result.passed and result.failed_rules == ("expect_column_values_to_be_unique(column=family_key)",)
+
+
+def test_stewards_pages_render_in_headless_chromium_without_console_errors(gated) -> None:
+    """The overview and the GX Data Docs, served over HTTP as `hearth docs --serve` does, open in
+    Debian's Chromium with every suite listed and nothing in the console."""
+    import functools
+    import http.server
+    import threading
+
+    _, docs, results = gated
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is not installed: `make test` installs it (make browser)"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(docs))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    validation_page = next((docs / "gx" / "validations").rglob("*dim_child*.html")).relative_to(docs)
+    try:
+        for page, expected in (
+            ("index.html", ["Gates: latest result and trend", "marts.dim_household", "great_expectations"]),
+            ("gx/index.html", sorted({r.gate.name for r in results})),
+            (str(validation_page), ["person_key", "values must be unique", "Successful Expectations"]),
+        ):
+            rendered = subprocess.run(
+                [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                 "--virtual-time-budget=5000", "--dump-dom", f"http://127.0.0.1:{server.server_address[1]}/{page}"],
+                capture_output=True, text=True, timeout=120,
+            )
+            assert rendered.returncode == 0, rendered.stderr[-2000:]
+            console = [line for line in rendered.stderr.splitlines() if ":CONSOLE" in line]
+            assert console == [], f"{page}: {console}"
+            missing = [text for text in expected if text not in rendered.stdout]
+            assert missing == [], f"{page} does not show {missing}"
+    finally:
+        server.shutdown()

@@ -17,6 +17,8 @@ import duckdb
 import great_expectations as gx
 from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
 
+from .docs_assets import localise
+
 GATE_RESULTS_DDL = """
 create table if not exists audit.gate_results (
     run_id varchar, checked_at timestamptz, tool varchar, layer varchar, table_name varchar, gate varchar,
@@ -223,6 +225,7 @@ def run_gates(database: Path, gx_root: Path, docs_dir: Path, stage: str, gates: 
         # DuckDB: release the file before anyone else in this process opens it.
         datasource.get_engine().dispose()
         datasource.get_execution_engine().engine.dispose()
+    localise(docs_dir)
     by_suite = {result.suite_name: result for result in outcome.run_results.values()}
     now = datetime.now(UTC)
     results, rows = [], []
@@ -249,3 +252,12 @@ def record_gate_results(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> No
     con.execute(GATE_RESULTS_DDL)
     if rows:
         con.executemany("insert into audit.gate_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def build_data_docs(gx_root: Path, docs_dir: Path) -> Path | None:
+    """Rebuild the Data Docs site from the stored validation results; None where GX never ran."""
+    if not (gx_root / "gx" / "great_expectations.yml").exists():
+        return None
+    _context(gx_root, docs_dir).build_data_docs(site_names=[DOCS_SITE])
+    localise(docs_dir)
+    return docs_dir / "index.html"

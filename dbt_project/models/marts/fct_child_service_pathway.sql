@@ -27,5 +27,6 @@ select
     end_reason_code,
     previous_service,
     {{ dbt.datediff('previous_end_date', 'start_date', 'day') }} as days_since_previous_episode,
-    same_service_ended is not null and same_service_ended <= start_date as is_reentry
+    same_service_ended is not null and same_service_ended <= start_date as is_reentry,
+    case when same_service_ended <= start_date then {{ dbt.datediff('same_service_ended', 'start_date', 'day') }} end as days_since_service_last_ended
 from episodes

@@ -232,8 +232,9 @@ def _docs(args: argparse.Namespace) -> int:
     """Build data/docs (overview + GX Data Docs) from the warehouse; with --serve, serve it."""
     import functools
     import http.server
+    import subprocess
 
-    from orchestration.settings import HearthPaths
+    from orchestration.settings import REPO_ROOT, HearthPaths
     from validations.gates import build_data_docs
     from validations.overview import write_overview
 
@@ -241,8 +242,15 @@ def _docs(args: argparse.Namespace) -> int:
     if not paths.warehouse_path.exists():
         raise ValueError(f"no warehouse at {paths.warehouse_path}: run `make demo` first")
     data_docs = build_data_docs(paths.gx_dir, paths.docs_dir / "gx")
+    # dbt's own site: every model and column with its description, for analysts.
+    env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(paths.warehouse_path)}
+    subprocess.run(
+        ["dbt", "docs", "generate", "--profiles-dir", ".", "--target-path", str(paths.docs_dir / "dbt")],
+        cwd=REPO_ROOT / "dbt_project", env=env, check=True, capture_output=True,
+    )
     overview = write_overview(paths.warehouse_path, paths.docs_dir)
     print(f"Overview: {overview}")
+    print(f"dbt docs: {paths.docs_dir / 'dbt' / 'index.html'} (serve them: `hearth docs --serve`)")
     print(f"Data Docs: {data_docs}" if data_docs else "Data Docs: no Great Expectations results yet (materialise the marts first)")
     if args.serve:
         handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(paths.docs_dir))

@@ -116,7 +116,8 @@ def write_overview(database: Path, docs_dir: Path) -> Path:
 <html lang="en"><head><meta charset="utf-8"><title>Hearth data quality overview</title><style>{STYLE}</style></head>
 <body>
 <h1>Hearth data quality overview</h1>
-<p>Built {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")} from <code>{html.escape(database.name)}</code>. Suite detail: {docs_link}.</p>
+<p>Built {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")} from <code>{html.escape(database.name)}</code>. Suite detail: {docs_link}.
+Model and column meanings: {'<a href="dbt/index.html">dbt docs</a>' if (docs_dir / "dbt" / "index.html").exists() else "dbt docs (not built yet)"}.</p>
 <p class="summary"><span>{len(gates)} gates</span><span class="{"fail" if blocking else "pass"}">{len(blocking)} blocking failures</span>
 <span class="{"warn" if failing else "pass"}">{len(failing)} failing in all</span></p>
 <h2>Gates: latest result and trend</h2>

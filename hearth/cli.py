@@ -159,8 +159,11 @@ def _bench(args: argparse.Namespace) -> int:
     from linkage.evaluation import evaluate_address_matches, evaluate_household_spells, evaluate_parent_links, evaluate_person_links, true_persons
     from linkage.families import link_families
     from linkage.households import form_households
+    from disclosure.control import protect
     from linkage.persons import link_persons
+    from orchestration.assets.publication import TABLE_BY
     from orchestration.settings import REPO_ROOT
+    from validations.gates import GATES, run_gates
 
     logging.getLogger("splink").setLevel(logging.WARNING)
     rows = []
@@ -186,11 +189,29 @@ def _bench(args: argparse.Namespace) -> int:
             with duckdb.connect(str(database)) as con:
                 return sum(f.rows_read for source in SOURCES for f in ingest(con, source, list(config.years), root / "landing", "bench").files)
 
-        def harmonise() -> int:
+        def dbt_build(selector: str) -> None:
             env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(database)}
-            subprocess.run(["dbt", "build", "--selector", "before_linkage", "--profiles-dir", ".", "--target-path", str(root / "target")], cwd=REPO_ROOT / "dbt_project", env=env, check=True, capture_output=True)
+            command = ["dbt", "build", "--selector", selector, "--profiles-dir", ".", "--target-path", str(root / "target")]
+            subprocess.run(command, cwd=REPO_ROOT / "dbt_project", env=env, check=True, capture_output=True)
+
+        def harmonise() -> int:
+            dbt_build("before_linkage")
             with duckdb.connect(str(database)) as con:
                 return con.sql("select count(*) from intermediate.int_person_records").fetchone()[0]
+
+        def marts_and_publication() -> int:
+            dbt_build("after_linkage")
+            with duckdb.connect(str(database)) as con:
+                counts = con.sql("select la_code, collection_year, indicator, children from marts.agg_la_year_indicators").pl()
+                published = protect(counts, TABLE_BY, "la_code", "children")
+                con.execute("create schema if not exists publication")
+                con.register("_published", published.to_arrow())
+                con.execute("create or replace table publication.la_year_indicators as select * from _published")
+                return sum(con.sql(f"select count(*) from marts.{t}").fetchone()[0] for (t,) in con.sql(
+                    "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()) + published.height
+
+        def gates() -> int:
+            return sum(result.rules for result in run_gates(database, root / "gx", root / "docs" / "gx", "bench", GATES, "bench"))
 
         def addresses() -> int:
             with duckdb.connect(str(database)) as con:
@@ -207,7 +228,8 @@ def _bench(args: argparse.Namespace) -> int:
 
         for name, run in (
             ("generate", generate), ("ingest + validate", load), ("harmonise (dbt)", harmonise),
-            *zip(LINKAGE_STAGES, (addresses, people, households_and_families)),
+            *zip(LINKAGE_STAGES, (addresses, people, households_and_families)), ("marts (dbt) + publication", marts_and_publication),
+            ("gates (Great Expectations)", gates),
         ):
             stage(name, run)
         with duckdb.connect(str(database)) as con:

@@ -9,15 +9,18 @@ and rebuilds the GX Data Docs site under `data/docs/gx/`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import great_expectations as gx
-from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
 
-from .docs_assets import localise
+os.environ.setdefault("TQDM_DISABLE", "1")  # GX draws a progress bar per metric batch in the run logs
+import great_expectations as gx  # noqa: E402
+from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine  # noqa: E402
+
+from .docs_assets import localise  # noqa: E402
 
 GATE_RESULTS_DDL = """
 create table if not exists audit.gate_results (

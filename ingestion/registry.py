@@ -36,6 +36,9 @@ class Source:
     collected_every_year: bool
     period_end: Callable[[int], date]
     failure_threshold: float = 0.05  # share of rows quarantined above which the gate blocks
+    # When a collection's extracts are due (cron, UTC): the partition is the year of the tick. None
+    # for one-off extracts (a census, a gazetteer snapshot), which the landing sensor picks up.
+    schedule: str | None = None
     return_of: Callable[[str], str] = lambda file_name: file_name  # files of one return validate together
 
     @property
@@ -44,6 +47,12 @@ class Source:
 
     def kind_of(self, file_name: str) -> FileKind | None:
         return next((k for k in self.files if fnmatch.fnmatch(file_name, k.pattern)), None)
+
+
+# Termly: the first of the month after each school census day (January, May, October).
+TERMLY = "0 6 1 2,6,11 *"
+# Annual returns for the year to 31 March are due by July: run on 1 August.
+ANNUAL = "0 6 1 8 *"
 
 
 def _financial_year_end(year: int) -> date:
@@ -67,24 +76,28 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "school_census", "Termly school census pupil records (spring, summer, autumn).",
         (FileKind("school_census_*.csv", ("school_census",)),), collected_every_year=True, period_end=_calendar_year_end,
+        schedule=TERMLY,
     ),
     Source(
         "cin_census", "Children in need census returns (DfE XML), one per local authority and year.",
         (FileKind("cin_*.xml", tuple(CIN_TABLE_COLUMNS), reader="cin_xml"),), collected_every_year=True, period_end=_financial_year_end,
+        schedule=ANNUAL,
     ),
     Source(
         "ssda903", "SSDA903 looked-after children returns: header and episodes, one pair per local authority and year.",
         (FileKind("ssda903_*_header.csv", ("ssda903_header",)), FileKind("ssda903_*_episodes.csv", ("ssda903_episodes",))),
-        collected_every_year=True, period_end=_financial_year_end,
+        collected_every_year=True, period_end=_financial_year_end, schedule=ANNUAL,
         return_of=lambda file_name: re.sub(r"_(header|episodes)\.csv$", "", file_name),
     ),
     Source(
         "hes_apc", "Hospital Episode Statistics admitted patient care, by financial year.",
         (FileKind("hes_apc_*.csv", ("hes_apc",)),), collected_every_year=True, period_end=_financial_year_end,
+        schedule=ANNUAL,
     ),
     Source(
         "youth_justice", "Youth offending team case lists: offences and outcomes, by financial year.",
         (FileKind("youth_offences_*.csv", ("youth_justice",)),), collected_every_year=True, period_end=_financial_year_end,
+        schedule=ANNUAL,
     ),
 )
 

@@ -28,9 +28,12 @@ from orchestration.assets.linkage import (
     person_links,
     person_links_meet_targets,
 )
-from orchestration.assets.publication import DisclosureSettings, la_year_indicators, la_year_indicators_are_disclosure_safe
+from orchestration.assets.publication import DisclosureSettings, la_year_indicators, la_year_indicators_are_disclosure_safe, warehouse_snapshot
 from orchestration.assets.raw import IngestionGates, build_ingestion_assets
 from orchestration.resources import LandingZone
+from orchestration.jobs import build_ingestion_jobs, harmonisation_job, ingestion_job, landing_inventory_job, linkage_job, marts_job
+from orchestration.schedules import build_collection_schedules
+from orchestration.sensors import FailureNotifier, build_landing_sensor, run_failure_sensor
 from orchestration.settings import HearthPaths, collection_years, quarantine_thresholds
 
 paths = HearthPaths.from_env()
@@ -39,43 +42,17 @@ os.environ["HEARTH_WAREHOUSE_PATH"] = str(paths.warehouse_path)
 collection_year_partitions = dg.StaticPartitionsDefinition([str(year) for year in collection_years()])
 ingestion_assets = build_ingestion_assets(collection_year_partitions)
 
-landing_inventory_job = dg.define_asset_job(
-    name="landing_inventory_job",
-    selection=dg.AssetSelection.groups("landing"),
-    description="Inventory every landed extract into landing.file_inventory and run its checks.",
-)
-
-ingestion_job = dg.define_asset_job(
-    name="ingestion_job",
-    selection=dg.AssetSelection.groups("raw"),
-    description="Validate and load every source's extracts for a collection year into raw, quarantining bad rows.",
-)
-
-harmonisation_job = dg.define_asset_job(
-    name="harmonisation_job",
-    selection=dg.AssetSelection.assets(harmonisation_dbt_assets),
-    description="dbt build: code-list seeds, staging and intermediate models, their tests and unit tests.",
-)
-
-marts_job = dg.define_asset_job(
-    name="marts_job",
-    selection=dg.AssetSelection.assets(marts_dbt_assets) | dg.AssetSelection.groups("publication"),
-    description="dbt build of the linked models and the marts, with their tests and contracts, then the disclosure-controlled publication tables.",
-)
-
-linkage_job = dg.define_asset_job(
-    name="linkage_job",
-    selection=dg.AssetSelection.groups("linkage"),
-    description="Addresses to UPRNs, records to persons, household spells and families, and their evaluation where a truth exists.",
-)
+ingestion_jobs = build_ingestion_jobs(collection_year_partitions)
 
 defs = dg.Definitions(
     assets=[landing_file_inventory, *ingestion_assets, harmonisation_dbt_assets, marts_dbt_assets, address_matches, address_match_evaluation,
-            person_links, person_link_evaluation, households, household_spell_evaluation, families, family_link_evaluation, la_year_indicators],
+            person_links, person_link_evaluation, households, household_spell_evaluation, families, family_link_evaluation, la_year_indicators, warehouse_snapshot],
     asset_checks=[every_source_has_files, no_unrecognised_files, address_match_meets_targets, person_links_meet_targets,
                   household_spells_meet_target, *keyed_only_checks, la_year_indicators_are_disclosure_safe,
                   harmonisation_gates, marts_gates, publication_gates],
-    jobs=[landing_inventory_job, ingestion_job, harmonisation_job, linkage_job, marts_job],
+    jobs=[landing_inventory_job, ingestion_job, *ingestion_jobs.values(), harmonisation_job, linkage_job, marts_job],
+    schedules=build_collection_schedules(ingestion_jobs, collection_year_partitions),
+    sensors=[build_landing_sensor(ingestion_jobs, collection_year_partitions), run_failure_sensor],
     resources={
         "landing_zone": LandingZone(root=str(paths.landing_dir)),
         "warehouse": DuckDBResource(database=str(paths.warehouse_path)),
@@ -83,6 +60,7 @@ defs = dg.Definitions(
         "dbt": DbtCliResource(project_dir=dbt_project),
         "linkage_settings": LinkageSettings(truth_dir=str(paths.truth_dir)),
         "disclosure": DisclosureSettings(),
+        "failure_notifier": FailureNotifier(webhook_url=os.environ.get("HEARTH_FAILURE_WEBHOOK", "")),
     },
     # DuckDB allows one writer at a time, so steps run one after another in a single process.
     executor=dg.in_process_executor,

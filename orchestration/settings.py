@@ -58,6 +58,11 @@ class HearthPaths(BaseModel):
     docs_dir: Path  # the stewards' site: GX Data Docs under gx/, the gate overview as index.html
 
     @property
+    def analysts_snapshot(self) -> Path:
+        """The read-only copy of the marts and publication tables analysts open."""
+        return self.warehouse_path.with_name(self.warehouse_path.stem + "_analysts.duckdb")
+
+    @property
     def gx_dir(self) -> Path:
         """The GX project (suites, validation results) the Data Docs are built from."""
         return self.warehouse_path.parent / "gx"

@@ -215,3 +215,31 @@ def test_stewards_pages_render_in_headless_chromium_without_console_errors(gated
             assert missing == [], f"{page} does not show {missing}"
     finally:
         server.shutdown()
+
+
+def test_analysts_snapshot_holds_only_marts_and_publication_and_never_blocks_a_run(gated, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dagster as dg
+    from dagster_duckdb import DuckDBResource
+
+    from orchestration.assets.publication import warehouse_snapshot
+
+    database, _, _ = gated
+    monkeypatch.setenv("HEARTH_WAREHOUSE_PATH", str(database))
+    resources = {"warehouse": DuckDBResource(database=str(database))}
+    assert dg.materialize([warehouse_snapshot], resources=resources).success
+    snapshot = database.with_name("hearth_analysts.duckdb")
+    reader = duckdb.connect(str(snapshot), read_only=True)  # an analyst with the file open
+    try:
+        schemas = {s for (s,) in reader.sql("select distinct table_schema from information_schema.tables").fetchall()}
+        assert schemas == {"marts", "publication"}
+        tables = [f"{s}.{t}" for s, t in reader.sql("select table_schema, table_name from information_schema.tables").fetchall()]
+        assert len(tables) == len(GRAIN) + 1 and direct_identifier_columns(reader, tables) == []
+        with duckdb.connect(str(database), read_only=True) as source:
+            assert reader.sql("select count(*) from marts.dim_child").fetchone() == source.sql("select count(*) from marts.dim_child").fetchone()
+        # The next run replaces the snapshot while the analyst still reads the old one.
+        assert dg.materialize([warehouse_snapshot], resources=resources).success
+        assert reader.sql("select count(*) from marts.dim_household").fetchone()[0] > 0
+    finally:
+        reader.close()
+    with duckdb.connect(str(snapshot), read_only=True) as fresh:
+        assert fresh.sql("select count(*) from publication.la_year_indicators").fetchone()[0] > 0

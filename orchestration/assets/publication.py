@@ -54,3 +54,39 @@ def la_year_indicators_are_disclosure_safe(warehouse: DuckDBResource, disclosure
         passed=not breaches, metadata={"cells": published.height, "breaches": len(breaches)},
         description="; ".join(breaches[:10]) if breaches else f"{published.height} cells checked; nothing recoverable.",
     )
+
+
+SNAPSHOT_KEY = dg.AssetKey(["analysts", "warehouse_snapshot"])
+PUBLISHED_SCHEMAS = ("marts", "publication")
+
+
+@dg.asset(
+    key=SNAPSHOT_KEY, group_name="analysts", kinds={"duckdb"},
+    deps=[LA_YEAR_INDICATORS_KEY, dg.AssetKey(["marts", "dim_child"]), dg.AssetKey(["marts", "dim_household"]), dg.AssetKey(["marts", "dim_family"]),
+          dg.AssetKey(["marts", "fct_child_service_pathway"]), dg.AssetKey(["marts", "mart_household_hardship"]),
+          dg.AssetKey(["marts", "mart_family_mental_health"]), dg.AssetKey(["marts", "mart_send_outcomes"]),
+          dg.AssetKey(["marts", "mart_education_engagement"]), dg.AssetKey(["marts", "mart_dual_system"]),
+          dg.AssetKey(["marts", "mart_harm_context"]), dg.AssetKey(["marts", "agg_la_year_indicators"])],
+)
+def warehouse_snapshot(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """The marts and publication tables, and nothing else, copied to a separate DuckDB file that
+    analysts open read-only. It is written beside the old one and swapped in at the end, so a
+    reader never sees a half-written file and never holds a lock the pipeline needs."""
+    from orchestration.settings import HearthPaths
+
+    target = HearthPaths.from_env().analysts_snapshot
+    scratch = target.with_suffix(".duckdb.tmp")
+    scratch.unlink(missing_ok=True)
+    with warehouse_connection(warehouse) as con:
+        con.execute(f"attach '{scratch}' as snapshot")
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables where table_catalog = current_database() "
+            f"and table_schema in {PUBLISHED_SCHEMAS} and table_type = 'BASE TABLE' order by 1, 2"
+        ).fetchall()
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f"create schema snapshot.{schema}")
+        for schema, table in tables:
+            con.execute(f"create table snapshot.{schema}.{table} as select * from {schema}.{table}")
+        con.execute("detach snapshot")
+    scratch.replace(target)
+    return dg.MaterializeResult(metadata={"path": str(target), "tables": len(tables), "bytes": target.stat().st_size})

@@ -87,7 +87,7 @@ def build_ingestion_asset(source: Source, partitions: dg.PartitionsDefinition) -
             except FileRejected as exc:
                 raise dg.Failure(
                     description=f"{source.name} {', '.join(map(str, years))}: file rejected, nothing loaded by this run. {exc.path}: {exc.problem}",
-                    metadata={"file": exc.path, "problem": exc.problem},
+                    metadata={"file": exc.path, "problem": exc.problem}, allow_retries=False,
                 ) from exc
             ensure_schemas(con)
             for table in source.tables:

@@ -32,7 +32,7 @@ demo: sync docs-assets
 	$(DAGSTER) --select 'group:raw' --partition-range $(FIRST_YEAR)...$(LAST_YEAR)
 	$(DAGSTER) --select 'group:reference,group:staging,group:intermediate'
 	$(DAGSTER) --select 'group:linkage'
-	$(DAGSTER) --select 'group:linked,group:marts,group:publication'
+	$(DAGSTER) --select 'group:linked,group:marts,group:publication,group:analysts'
 	$(UV) run hearth docs
 	@echo
 	@$(UV) run hearth status

@@ -285,6 +285,22 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ui(args: argparse.Namespace) -> int:
+    """The Dagster webserver and daemon on workspace.yaml, with a local instance in data/dagster_home."""
+    import shutil
+    import subprocess
+
+    from orchestration.settings import REPO_ROOT
+
+    home = Path(args.home).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO_ROOT / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    command = ["dagster", "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
+    print(f"Dagster UI at http://{args.host}:{args.port}/ (instance: {home}); Ctrl-C stops it.")
+    return subprocess.run(command, cwd=REPO_ROOT, env=env).returncode
+
+
 def _status(args: argparse.Namespace) -> int:
     """What the warehouse holds: every table with its row count, for a quick look after a run."""
     import duckdb
@@ -362,6 +378,12 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="list the warehouse's tables and row counts")
     status.add_argument("--warehouse", default=os.environ.get("HEARTH_WAREHOUSE_PATH", "data/warehouse/hearth.duckdb"))
     status.set_defaults(func=_status)
+
+    ui = sub.add_parser("ui", help="start the Dagster webserver and daemon on workspace.yaml with local storage")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--home", default=os.environ.get("DAGSTER_HOME", "data/dagster_home"), help="the Dagster instance folder (DAGSTER_HOME)")
+    ui.set_defaults(func=_ui)
 
     docs = sub.add_parser("docs", help="build the stewards' site: the gate overview and the Great Expectations Data Docs")
     docs.add_argument("--serve", action="store_true", help="then serve the site on localhost until interrupted")

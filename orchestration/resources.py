@@ -21,6 +21,12 @@ LANDING_FILE_SUFFIXES: frozenset[str] = frozenset({".csv", ".xml"})
 _YEAR = re.compile(r"\d{4}")
 
 
+# DuckDB allows one writer, and a reader cannot open the file while another process writes: every
+# step that touches the warehouse takes a slot in this concurrency pool, whose limit the instance's
+# dagster.yaml sets to 1, so runs started together by schedules and sensors take turns.
+WAREHOUSE_POOL = "warehouse"
+
+
 class LandingDirectoryNotFoundError(FileNotFoundError):
     """The configured landing directory does not exist (or is not a directory)."""
 

@@ -14,7 +14,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.resources import warehouse_connection
+from orchestration.resources import WAREHOUSE_POOL, warehouse_connection
 from orchestration.settings import REPO_ROOT
 from validations.gates import record_gate_results
 
@@ -73,7 +73,7 @@ def _build_and_record(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
         record_gate_results(con, rows)
 
 
-@dbt_assets(
+@dbt_assets(pool=WAREHOUSE_POOL, 
     manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(),
     name="harmonisation", selector="before_linkage",
 )
@@ -82,7 +82,7 @@ def harmonisation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResou
     yield from _build_and_record(context, dbt, warehouse)
 
 
-@dbt_assets(
+@dbt_assets(pool=WAREHOUSE_POOL, 
     manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(),
     name="marts", selector="after_linkage",
 )

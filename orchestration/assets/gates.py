@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import HearthPaths
 from validations.gates import GATES, Gate, run_gates
 
@@ -25,7 +26,7 @@ def _gates_check(name: str, gates: tuple[Gate, ...], description: str) -> dg.Ass
         for gate in gates
     ]
 
-    @dg.multi_asset_check(specs=specs, name=name, description=description)
+    @dg.multi_asset_check(pool=WAREHOUSE_POOL, specs=specs, name=name, description=description)
     def _check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> Iterator[dg.AssetCheckResult]:
         paths = HearthPaths.from_env()
         for result, spec in zip(run_gates(Path(warehouse.database), paths.gx_dir, paths.docs_dir / "gx", name, gates, context.run.run_id), specs, strict=True):

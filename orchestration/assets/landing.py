@@ -11,6 +11,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from orchestration.resources import (
+    WAREHOUSE_POOL,
     LandingDirectoryNotFoundError,
     LandingFile,
     LandingZone,
@@ -67,7 +68,7 @@ def _landing_failure(err: LandingDirectoryNotFoundError, landing_zone: LandingZo
     )
 
 
-@dg.asset(group_name="landing", kinds={"duckdb"})
+@dg.asset(pool=WAREHOUSE_POOL, group_name="landing", kinds={"duckdb"})
 def landing_file_inventory(
     landing_zone: LandingZone, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
@@ -105,7 +106,7 @@ def landing_file_inventory(
     )
 
 
-@dg.asset_check(asset=landing_file_inventory)
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=landing_file_inventory)
 def every_source_has_files(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     """Every one of the seven landing sources has at least one file in the inventory."""
     try:
@@ -136,7 +137,7 @@ def every_source_has_files(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=landing_file_inventory)
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=landing_file_inventory)
 def no_unrecognised_files(landing_zone: LandingZone) -> dg.AssetCheckResult:
     """Warns about files in the landing directory that do not fit
     ``<source>/<collection_year>/<file>.{csv,xml}`` and so are not inventoried."""

@@ -17,7 +17,7 @@ from linkage.families import link_families
 from linkage.families import FAMILY_MEMBERS, PARENT_LINKS, SIBLING_LINKS
 from linkage.households import HOUSEHOLD_MEMBERS, HOUSEHOLD_SPELLS, form_households
 from linkage.persons import PERSON_LINKS, PersonLinkageSettings, link_persons
-from orchestration.resources import warehouse_connection
+from orchestration.resources import WAREHOUSE_POOL, warehouse_connection
 from validations.direct_identifiers import direct_identifier_columns
 
 ADDRESS_MATCHES_KEY = dg.AssetKey(["linkage", "address_matches"])
@@ -51,7 +51,7 @@ class LinkageSettings(dg.ConfigurableResource):
         return AddressMatchThresholds(self.min_address_match_weight, self.min_address_distinguishability)
 
 
-@dg.asset(
+@dg.asset(pool=WAREHOUSE_POOL, 
     key=ADDRESS_MATCHES_KEY, group_name="linkage", kinds={"duckdb", "splink"},
     deps=[
         dg.AssetKey(["intermediate", "int_person_records"]), dg.AssetKey(["staging", "stg_census_2021__households"]),
@@ -72,7 +72,7 @@ def address_matches(warehouse: DuckDBResource, linkage_settings: LinkageSettings
     })
 
 
-@dg.asset(key=ADDRESS_EVALUATION_KEY, group_name="linkage", deps=[ADDRESS_MATCHES_KEY], kinds={"duckdb"})
+@dg.asset(pool=WAREHOUSE_POOL, key=ADDRESS_EVALUATION_KEY, group_name="linkage", deps=[ADDRESS_MATCHES_KEY], kinds={"duckdb"})
 def address_match_evaluation(context: dg.AssetExecutionContext, warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
     """Address matching scored against the synthetic ground truth, kept in `audit.linkage_evaluation`
     with run id and time so the trend is visible; a no-op where there is no truth."""
@@ -122,12 +122,12 @@ def _targets_result(figures: dict[str, float], targets: dict[str, float]) -> dg.
     )
 
 
-@dg.asset_check(asset=ADDRESS_EVALUATION_KEY, description=f"Address to UPRN: precision >= {TARGET_PRECISION} at match rate >= {TARGET_MATCH_RATE}.")
+@dg.asset_check(pool=WAREHOUSE_POOL, asset=ADDRESS_EVALUATION_KEY, description=f"Address to UPRN: precision >= {TARGET_PRECISION} at match rate >= {TARGET_MATCH_RATE}.")
 def address_match_meets_targets(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     return _targets_result(latest_evaluation(warehouse, "address_to_uprn"), {"precision": TARGET_PRECISION, "match_rate": TARGET_MATCH_RATE})
 
 
-@dg.asset(key=PERSON_LINKS_KEY, group_name="linkage", kinds={"duckdb", "splink"}, deps=[ADDRESS_MATCHES_KEY, dg.AssetKey(["intermediate", "int_person_records"])])
+@dg.asset(pool=WAREHOUSE_POOL, key=PERSON_LINKS_KEY, group_name="linkage", kinds={"duckdb", "splink"}, deps=[ADDRESS_MATCHES_KEY, dg.AssetKey(["intermediate", "int_person_records"])])
 def person_links(warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
     """Every person record clustered to one pseudonymous person key: identifiers first, Splink for the rest."""
     with warehouse_connection(warehouse) as con:
@@ -142,7 +142,7 @@ def person_links(warehouse: DuckDBResource, linkage_settings: LinkageSettings) -
     return dg.MaterializeResult(metadata=metadata)
 
 
-@dg.asset_check(
+@dg.asset_check(pool=WAREHOUSE_POOL, 
     asset=PERSON_EVALUATION_KEY,
     description=f"Records to persons: cluster precision >= {TARGET_CLUSTER_PRECISION} and cluster recall >= {TARGET_CLUSTER_RECALL}.",
 )
@@ -152,7 +152,7 @@ def person_links_meet_targets(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset(
+@dg.asset(pool=WAREHOUSE_POOL, 
     key=HOUSEHOLDS_KEY, group_name="linkage", kinds={"duckdb"},
     deps=[PERSON_LINKS_KEY, ADDRESS_MATCHES_KEY, dg.AssetKey(["intermediate", "int_person_records"])],
 )
@@ -165,7 +165,7 @@ def households(warehouse: DuckDBResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={**counts, "spells_by_members": dg.MetadataValue.json({str(m): n for m, n in sizes})})
 
 
-@dg.asset_check(
+@dg.asset_check(pool=WAREHOUSE_POOL, 
     asset=HOUSEHOLD_EVALUATION_KEY,
     description=f"Household spells: at least {TARGET_HOUSEHOLD_SPELL_RECALL} of the observable true spells reproduced with the same members.",
 )
@@ -173,7 +173,7 @@ def household_spells_meet_target(warehouse: DuckDBResource) -> dg.AssetCheckResu
     return _targets_result(latest_evaluation(warehouse, "household_spells"), {"household_spell_recall": TARGET_HOUSEHOLD_SPELL_RECALL})
 
 
-@dg.asset(
+@dg.asset(pool=WAREHOUSE_POOL, 
     key=FAMILIES_KEY, group_name="linkage", kinds={"duckdb"},
     deps=[
         PERSON_LINKS_KEY, HOUSEHOLDS_KEY, dg.AssetKey(["intermediate", "int_hospital_episodes"]),
@@ -198,7 +198,7 @@ KEYED_TABLES = {
 
 
 def _keyed_only(asset_key: dg.AssetKey, tables: list[str]) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
+    @dg.asset_check(pool=WAREHOUSE_POOL, 
         asset=asset_key, name="keyed_without_direct_identifiers", blocking=True,
         description="The tables marts are built from carry pseudonymous keys only: no names, dates of birth, addresses, NHS numbers or UPNs.",
     )
@@ -223,7 +223,7 @@ def _evaluation_asset(
     """One linkage stage scored against the ground truth, appended to `audit.linkage_evaluation`
     with run id and time; a no-op where there is no truth (production)."""
 
-    @dg.asset(key=key, group_name="linkage", deps=[upstream], kinds={"duckdb"}, description=description)
+    @dg.asset(pool=WAREHOUSE_POOL, key=key, group_name="linkage", deps=[upstream], kinds={"duckdb"}, description=description)
     def _evaluation(context: dg.AssetExecutionContext, warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
         truth_dir = Path(linkage_settings.truth_dir)
         if not (truth_dir / truth_file).exists():

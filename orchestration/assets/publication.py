@@ -7,7 +7,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from disclosure.control import DisclosureRules, disclosure_breaches, protect
-from orchestration.resources import warehouse_connection
+from orchestration.resources import WAREHOUSE_POOL, warehouse_connection
 
 LA_YEAR_INDICATORS_KEY = dg.AssetKey(["publication", "la_year_indicators"])
 TABLE_BY = ["collection_year", "indicator"]
@@ -23,7 +23,7 @@ class DisclosureSettings(dg.ConfigurableResource):
         return DisclosureRules(self.threshold, self.rounding)
 
 
-@dg.asset(key=LA_YEAR_INDICATORS_KEY, group_name="publication", deps=[dg.AssetKey(["marts", "agg_la_year_indicators"])], kinds={"duckdb", "polars"})
+@dg.asset(pool=WAREHOUSE_POOL, key=LA_YEAR_INDICATORS_KEY, group_name="publication", deps=[dg.AssetKey(["marts", "agg_la_year_indicators"])], kinds={"duckdb", "polars"})
 def la_year_indicators(warehouse: DuckDBResource, disclosure: DisclosureSettings) -> dg.MaterializeResult:
     """`marts.agg_la_year_indicators` made safe to publish: a total per indicator and year, small
     counts suppressed, totals protected from subtraction by secondary suppression, counts rounded."""
@@ -42,7 +42,7 @@ def la_year_indicators(warehouse: DuckDBResource, disclosure: DisclosureSettings
     })
 
 
-@dg.asset_check(
+@dg.asset_check(pool=WAREHOUSE_POOL, 
     asset=LA_YEAR_INDICATORS_KEY, blocking=True,
     description="No published count is under the threshold or off the rounding base, and no hidden cell can be recovered from a total.",
 )
@@ -60,7 +60,7 @@ SNAPSHOT_KEY = dg.AssetKey(["analysts", "warehouse_snapshot"])
 PUBLISHED_SCHEMAS = ("marts", "publication")
 
 
-@dg.asset(
+@dg.asset(pool=WAREHOUSE_POOL, 
     key=SNAPSHOT_KEY, group_name="analysts", kinds={"duckdb"},
     deps=[LA_YEAR_INDICATORS_KEY, dg.AssetKey(["marts", "dim_child"]), dg.AssetKey(["marts", "dim_household"]), dg.AssetKey(["marts", "dim_family"]),
           dg.AssetKey(["marts", "fct_child_service_pathway"]), dg.AssetKey(["marts", "mart_household_hardship"]),

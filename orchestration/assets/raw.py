@@ -17,7 +17,7 @@ from dagster_duckdb import DuckDBResource
 from ingestion.files import FileRejected
 from ingestion.load import IngestionRun, ensure_schemas, ingest
 from ingestion.registry import SOURCES, Source
-from orchestration.resources import LandingZone, warehouse_connection
+from orchestration.resources import WAREHOUSE_POOL, LandingZone, warehouse_connection
 from validations.raw_schemas import RAW_TABLES
 
 RECONCILE_CHECK = "rows_reconcile"
@@ -75,7 +75,7 @@ def build_ingestion_asset(source: Source, partitions: dg.PartitionsDefinition) -
         )
     ]
 
-    @dg.multi_asset(
+    @dg.multi_asset(pool=WAREHOUSE_POOL, 
         name=f"ingest_{source.name}", specs=specs, check_specs=checks, partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(), description=source.description,
     )

@@ -37,7 +37,7 @@ demo: sync docs-assets
 	@echo
 	@$(UV) run hearth status
 	@echo "Extracts: $(HEARTH_LANDING_DIR)/  ground truth: data/truth/  broken files for ingestion tests: data/malformed/"
-	@echo "Look around: uv run dagster dev -w workspace.yaml (Dagster UI); uv run hearth status (warehouse tables); uv run hearth docs --serve (stewards' pages)"
+	@echo "Look around: uv run hearth ui (Dagster UI); uv run hearth status (warehouse tables); uv run hearth docs --serve (stewards' pages)"
 
 test: sync docs-assets browser
 	$(UV) run pytest

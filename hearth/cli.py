@@ -187,12 +187,18 @@ def _bench(args: argparse.Namespace) -> int:
         def load() -> int:
             database.unlink(missing_ok=True)
             with duckdb.connect(str(database)) as con:
-                return sum(f.rows_read for source in SOURCES for f in ingest(con, source, list(config.years), root / "landing", "bench").files)
+                runs = [ingest(con, source, list(config.years), root / "landing", "bench") for source in SOURCES]
+            validation["pandera"] += sum(run.seconds_validate for run in runs)
+            return sum(f.rows_read for run in runs for f in run.files)
+
+        validation = {"pandera": 0.0, "dbt tests": 0.0, "great expectations": 0.0}
 
         def dbt_build(selector: str) -> None:
             env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(database)}
             command = ["dbt", "build", "--selector", selector, "--profiles-dir", ".", "--target-path", str(root / "target")]
             subprocess.run(command, cwd=REPO_ROOT / "dbt_project", env=env, check=True, capture_output=True)
+            results = json.loads((root / "target" / "run_results.json").read_text())["results"]
+            validation["dbt tests"] += sum(r["execution_time"] for r in results if r["unique_id"].startswith(("test.", "unit_test.")))
 
         def harmonise() -> int:
             dbt_build("before_linkage")
@@ -211,7 +217,10 @@ def _bench(args: argparse.Namespace) -> int:
                     "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()) + published.height
 
         def gates() -> int:
-            return sum(result.rules for result in run_gates(database, root / "gx", root / "docs" / "gx", "bench", GATES, "bench"))
+            started = time.perf_counter()
+            rules = sum(result.rules for result in run_gates(database, root / "gx", root / "docs" / "gx", "bench", GATES, "bench"))
+            validation["great expectations"] += time.perf_counter() - started
+            return rules
 
         def addresses() -> int:
             with duckdb.connect(str(database)) as con:
@@ -245,6 +254,11 @@ def _bench(args: argparse.Namespace) -> int:
             f"person cluster precision {linked['cluster_precision']:.4f}, recall {linked['cluster_recall']:.4f}; "
             f"household spells reproduced {housed['household_spell_recall']:.4f} (precision {housed['household_spell_precision']:.4f}); "
             f"parent links precision {related['parent_link_precision']:.4f}, recall {related['parent_link_recall']:.4f}"
+        )
+        gated = sum(validation.values())
+        print(
+            f"{persons:,} persons: validation gates {gated:.0f} s = {gated / total:.0%} of the total "
+            f"({', '.join(f'{tool} {seconds:.0f} s' for tool, seconds in validation.items())})"
         )
     _report(rows, {"persons": "persons", "stage": "stage", "seconds": "wall time (s)", "rows": "rows", "rows_per_s": "rows/s", "peak_gib": "peak memory so far (GiB)"}, args.json)
     return 0

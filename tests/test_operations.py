@@ -95,25 +95,30 @@ class _Hook(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_a_failed_run_is_recorded_and_reported(tmp_path: Path) -> None:
+def _report_failure(database: Path, webhook_url: str, error: str) -> dg.ExecuteInProcessResult:
+    """Fail a run on an ephemeral instance and hand its failure to the sensor."""
+
     @dg.asset
     def unreadable_extract() -> None:
-        raise OSError("the landing share went away")
+        raise OSError(error)
 
     instance = dg.DagsterInstance.ephemeral()
     failed = dg.materialize([unreadable_extract], instance=instance, raise_on_error=False)
     assert not failed.success
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_failure_sensor", dagster_instance=instance, dagster_run=failed.dagster_run, dagster_event=failed.get_run_failure_event(),
+        resources={"warehouse": DuckDBResource(database=str(database)), "failure_notifier": FailureNotifier(webhook_url=webhook_url)},
+    ).for_run_failure()
+    run_failure_sensor(context)
+    return failed
+
+
+def test_a_failed_run_is_recorded_and_reported(tmp_path: Path) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     database = tmp_path / "hearth.duckdb"
     try:
-        context = dg.build_run_status_sensor_context(
-            sensor_name="run_failure_sensor", dagster_instance=instance, dagster_run=failed.dagster_run,
-            dagster_event=failed.get_run_failure_event(),
-            resources={"warehouse": DuckDBResource(database=str(database)),
-                       "failure_notifier": FailureNotifier(webhook_url=f"http://127.0.0.1:{server.server_address[1]}/hook")},
-        ).for_run_failure()
-        run_failure_sensor(context)
+        failed = _report_failure(database, f"http://127.0.0.1:{server.server_address[1]}/hook", "the landing share went away")
     finally:
         server.shutdown()
     assert [(h["run_id"], h["job_name"]) for h in _Hook.received] == [(failed.run_id, failed.dagster_run.job_name)]
@@ -123,17 +128,7 @@ def test_a_failed_run_is_recorded_and_reported(tmp_path: Path) -> None:
 
 
 def test_failures_are_recorded_even_when_the_hook_is_down(tmp_path: Path) -> None:
-    @dg.asset
-    def another_failure() -> None:
-        raise OSError("disk full")
-
-    instance = dg.DagsterInstance.ephemeral()
-    failed = dg.materialize([another_failure], instance=instance, raise_on_error=False)
-    context = dg.build_run_status_sensor_context(
-        sensor_name="run_failure_sensor", dagster_instance=instance, dagster_run=failed.dagster_run, dagster_event=failed.get_run_failure_event(),
-        resources={"warehouse": DuckDBResource(database=str(tmp_path / "w.duckdb")), "failure_notifier": FailureNotifier(webhook_url="http://127.0.0.1:9/nowhere")},
-    ).for_run_failure()
-    run_failure_sensor(context)
+    _report_failure(tmp_path / "w.duckdb", "http://127.0.0.1:9/nowhere", "disk full")
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
         assert con.sql("select count(*), bool_and(not notified) from audit.run_failures").fetchone() == (1, True)
 

@@ -14,24 +14,18 @@ social_care as (
     group by e.la_code, y.collection_year, e.service
 ),
 
+{%- set school_indicators = {
+    'pupils': 'true', 'fsm_eligible': 'fsm_eligible_any_term', 'persistent_absence': 'persistent_absence',
+    'severe_absence': 'severe_absence', 'permanent_exclusion': 'permanently_excluded', 'ehc_plan': 'ehc_plan',
+    'left_roll_unexplained': 'left_roll_unexplained',
+} %}
+
 school as (
-    select la_code, census_year as collection_year, indicator, count(distinct person_key) as children
-    from (
-        select la_code, census_year, person_key, 'pupils' as indicator from {{ ref('int_linked_pupil_years') }}
-        union all
-        select la_code, census_year, person_key, 'fsm_eligible' from {{ ref('int_linked_pupil_years') }} where fsm_eligible_any_term
-        union all
-        select la_code, census_year, person_key, 'persistent_absence' from {{ ref('int_linked_pupil_years') }} where persistent_absence
-        union all
-        select la_code, census_year, person_key, 'severe_absence' from {{ ref('int_linked_pupil_years') }} where severe_absence
-        union all
-        select la_code, census_year, person_key, 'permanent_exclusion' from {{ ref('int_linked_pupil_years') }} where permanently_excluded
-        union all
-        select la_code, census_year, person_key, 'ehc_plan' from {{ ref('int_linked_pupil_years') }} where ehc_plan
-        union all
-        select la_code, census_year, person_key, 'left_roll_unexplained' from {{ ref('int_linked_pupil_years') }} where left_roll_unexplained
-    ) as flagged
-    group by la_code, census_year, indicator
+    {% for indicator, condition in school_indicators.items() %}
+    select la_code, census_year as collection_year, '{{ indicator }}' as indicator, count(distinct person_key) as children
+    from {{ ref('int_linked_pupil_years') }} where {{ condition }} group by la_code, census_year
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 )
 
 select la_code, collection_year, indicator, children from social_care

@@ -198,9 +198,10 @@ def _context(gx_root: Path, docs_dir: Path):  # noqa: ANN202
     return context
 
 
-def _rule(expectation: gx.expectations.Expectation) -> str:
-    kwargs = {k: v for k, v in expectation.configuration.kwargs.items() if k not in ("batch_id", "result_format")}
-    return expectation.description or f"{expectation.configuration.type}({', '.join(f'{k}={v}' for k, v in kwargs.items())})"
+def _rule(config) -> str:  # noqa: ANN001 (a GX ExpectationConfiguration)
+    """The expectation as a steward reads it: its description, or its type and arguments."""
+    kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "result_format", "unexpected_rows_query")}
+    return config.description or f"{config.type}({', '.join(f'{k}={v}' for k, v in kwargs.items())})"
 
 
 def run_gates(database: Path, gx_root: Path, docs_dir: Path, stage: str, gates: tuple[Gate, ...], run_id: str) -> list[GateResult]:
@@ -235,8 +236,9 @@ def run_gates(database: Path, gx_root: Path, docs_dir: Path, stage: str, gates: 
     for gate in gates:
         validation = by_suite[gate.name]
         failed = []
-        for expectation, result in zip(gate.expectations, validation.results, strict=True):
-            rule = _rule(expectation)
+        # Each result names its own expectation: GX need not return them in the suite's order.
+        for result in validation.results:
+            rule = _rule(result.expectation_config)
             observed = result.result.get("observed_value", result.result.get("unexpected_count"))
             if result.exception_info and result.exception_info.get("raised_exception"):
                 observed = result.exception_info.get("exception_message")

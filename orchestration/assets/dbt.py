@@ -73,8 +73,8 @@ def _build_and_record(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
         record_gate_results(con, rows)
 
 
-@dbt_assets(pool=WAREHOUSE_POOL, 
-    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(),
+@dbt_assets(
+    pool=WAREHOUSE_POOL, manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(),
     name="harmonisation", selector="before_linkage",
 )
 def harmonisation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
@@ -82,8 +82,8 @@ def harmonisation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResou
     yield from _build_and_record(context, dbt, warehouse)
 
 
-@dbt_assets(pool=WAREHOUSE_POOL, 
-    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(),
+@dbt_assets(
+    pool=WAREHOUSE_POOL, manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(),
     name="marts", selector="after_linkage",
 )
 def marts_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):

@@ -51,8 +51,8 @@ class LinkageSettings(dg.ConfigurableResource):
         return AddressMatchThresholds(self.min_address_match_weight, self.min_address_distinguishability)
 
 
-@dg.asset(pool=WAREHOUSE_POOL, 
-    key=ADDRESS_MATCHES_KEY, group_name="linkage", kinds={"duckdb", "splink"},
+@dg.asset(
+    pool=WAREHOUSE_POOL, key=ADDRESS_MATCHES_KEY, group_name="linkage", kinds={"duckdb", "splink"},
     deps=[
         dg.AssetKey(["intermediate", "int_person_records"]), dg.AssetKey(["staging", "stg_census_2021__households"]),
         dg.AssetKey(["staging", "stg_gazetteer__properties"]),
@@ -142,8 +142,8 @@ def person_links(warehouse: DuckDBResource, linkage_settings: LinkageSettings) -
     return dg.MaterializeResult(metadata=metadata)
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, 
-    asset=PERSON_EVALUATION_KEY,
+@dg.asset_check(
+    pool=WAREHOUSE_POOL, asset=PERSON_EVALUATION_KEY,
     description=f"Records to persons: cluster precision >= {TARGET_CLUSTER_PRECISION} and cluster recall >= {TARGET_CLUSTER_RECALL}.",
 )
 def person_links_meet_targets(warehouse: DuckDBResource) -> dg.AssetCheckResult:
@@ -152,8 +152,8 @@ def person_links_meet_targets(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset(pool=WAREHOUSE_POOL, 
-    key=HOUSEHOLDS_KEY, group_name="linkage", kinds={"duckdb"},
+@dg.asset(
+    pool=WAREHOUSE_POOL, key=HOUSEHOLDS_KEY, group_name="linkage", kinds={"duckdb"},
     deps=[PERSON_LINKS_KEY, ADDRESS_MATCHES_KEY, dg.AssetKey(["intermediate", "int_person_records"])],
 )
 def households(warehouse: DuckDBResource) -> dg.MaterializeResult:
@@ -165,16 +165,16 @@ def households(warehouse: DuckDBResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={**counts, "spells_by_members": dg.MetadataValue.json({str(m): n for m, n in sizes})})
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, 
-    asset=HOUSEHOLD_EVALUATION_KEY,
+@dg.asset_check(
+    pool=WAREHOUSE_POOL, asset=HOUSEHOLD_EVALUATION_KEY,
     description=f"Household spells: at least {TARGET_HOUSEHOLD_SPELL_RECALL} of the observable true spells reproduced with the same members.",
 )
 def household_spells_meet_target(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     return _targets_result(latest_evaluation(warehouse, "household_spells"), {"household_spell_recall": TARGET_HOUSEHOLD_SPELL_RECALL})
 
 
-@dg.asset(pool=WAREHOUSE_POOL, 
-    key=FAMILIES_KEY, group_name="linkage", kinds={"duckdb"},
+@dg.asset(
+    pool=WAREHOUSE_POOL, key=FAMILIES_KEY, group_name="linkage", kinds={"duckdb"},
     deps=[
         PERSON_LINKS_KEY, HOUSEHOLDS_KEY, dg.AssetKey(["intermediate", "int_hospital_episodes"]),
         dg.AssetKey(["staging", "stg_census_2021__persons"]), dg.AssetKey(["staging", "stg_ssda903__children"]),
@@ -198,8 +198,8 @@ KEYED_TABLES = {
 
 
 def _keyed_only(asset_key: dg.AssetKey, tables: list[str]) -> dg.AssetChecksDefinition:
-    @dg.asset_check(pool=WAREHOUSE_POOL, 
-        asset=asset_key, name="keyed_without_direct_identifiers", blocking=True,
+    @dg.asset_check(
+        pool=WAREHOUSE_POOL, asset=asset_key, name="keyed_without_direct_identifiers", blocking=True,
         description="The tables marts are built from carry pseudonymous keys only: no names, dates of birth, addresses, NHS numbers or UPNs.",
     )
     def _check(warehouse: DuckDBResource) -> dg.AssetCheckResult:

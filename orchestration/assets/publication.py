@@ -7,6 +7,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from disclosure.control import DisclosureRules, disclosure_breaches, protect
+from orchestration.assets.dbt import marts_dbt_assets
 from orchestration.resources import WAREHOUSE_POOL, warehouse_connection
 
 LA_YEAR_INDICATORS_KEY = dg.AssetKey(["publication", "la_year_indicators"])
@@ -42,8 +43,8 @@ def la_year_indicators(warehouse: DuckDBResource, disclosure: DisclosureSettings
     })
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, 
-    asset=LA_YEAR_INDICATORS_KEY, blocking=True,
+@dg.asset_check(
+    pool=WAREHOUSE_POOL, asset=LA_YEAR_INDICATORS_KEY, blocking=True,
     description="No published count is under the threshold or off the rounding base, and no hidden cell can be recovered from a total.",
 )
 def la_year_indicators_are_disclosure_safe(warehouse: DuckDBResource, disclosure: DisclosureSettings) -> dg.AssetCheckResult:
@@ -60,13 +61,10 @@ SNAPSHOT_KEY = dg.AssetKey(["analysts", "warehouse_snapshot"])
 PUBLISHED_SCHEMAS = ("marts", "publication")
 
 
-@dg.asset(pool=WAREHOUSE_POOL, 
-    key=SNAPSHOT_KEY, group_name="analysts", kinds={"duckdb"},
-    deps=[LA_YEAR_INDICATORS_KEY, dg.AssetKey(["marts", "dim_child"]), dg.AssetKey(["marts", "dim_household"]), dg.AssetKey(["marts", "dim_family"]),
-          dg.AssetKey(["marts", "fct_child_service_pathway"]), dg.AssetKey(["marts", "mart_household_hardship"]),
-          dg.AssetKey(["marts", "mart_family_mental_health"]), dg.AssetKey(["marts", "mart_send_outcomes"]),
-          dg.AssetKey(["marts", "mart_education_engagement"]), dg.AssetKey(["marts", "mart_dual_system"]),
-          dg.AssetKey(["marts", "mart_harm_context"]), dg.AssetKey(["marts", "agg_la_year_indicators"])],
+@dg.asset(
+    pool=WAREHOUSE_POOL, key=SNAPSHOT_KEY, group_name="analysts", kinds={"duckdb"},
+    # Every mart dbt builds (read from its manifest, so a new mart is copied too) and the publication.
+    deps=[LA_YEAR_INDICATORS_KEY, *(key for key in marts_dbt_assets.keys if key.path[0] == "marts")],
 )
 def warehouse_snapshot(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """The marts and publication tables, and nothing else, copied to a separate DuckDB file that

@@ -75,8 +75,8 @@ def build_ingestion_asset(source: Source, partitions: dg.PartitionsDefinition) -
         )
     ]
 
-    @dg.multi_asset(pool=WAREHOUSE_POOL, 
-        name=f"ingest_{source.name}", specs=specs, check_specs=checks, partitions_def=partitions,
+    @dg.multi_asset(
+        pool=WAREHOUSE_POOL, name=f"ingest_{source.name}", specs=specs, check_specs=checks, partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(), description=source.description,
     )
     def ingest_source(context: dg.AssetExecutionContext, warehouse: DuckDBResource, landing_zone: LandingZone, gates: IngestionGates):

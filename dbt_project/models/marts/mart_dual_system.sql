@@ -1,13 +1,13 @@
 -- Children in both systems: social care involvement (in need, protection, looked after) crossed
 -- with youth offending, one row per child known to either, with the order things happened in.
+-- Which services saw the child comes from dim_child; only the date care began is worked out here.
 with care as (
-    select
-        person_key,
-        min(start_date) as first_social_care_date,
-        max(case when service = 'child_in_need' then 1 else 0 end) = 1 as ever_child_in_need,
-        max(case when service = 'child_protection' then 1 else 0 end) = 1 as ever_child_protection,
-        max(case when service = 'looked_after' then 1 else 0 end) = 1 as ever_looked_after
-    from {{ ref('int_linked_service_episodes') }} where person_key is not null group by person_key
+    select c.person_key, e.first_social_care_date, c.ever_child_in_need, c.ever_child_protection, c.ever_looked_after
+    from {{ ref('dim_child') }} as c
+    join (
+        select person_key, min(start_date) as first_social_care_date
+        from {{ ref('int_linked_service_episodes') }} where person_key is not null group by person_key
+    ) as e on e.person_key = c.person_key
 ),
 
 offences as (

@@ -1,18 +1,60 @@
-"""`hearth ui` serves the Dagster UI on workspace.yaml with a local instance; Debian's headless
-Chromium opens the linkage asset graph and an asset's checks and sees them."""
+"""`hearth ui` serves the Dagster UI and runs the daemon on workspace.yaml with a local instance.
+Against one running instance: Debian's headless Chromium sees the asset graph and an asset's
+checks; a backfill across two years, launched through the UI's own GraphQL API, is run by the
+daemon and shown as succeeded; and runs launched while the `warehouse` pool's one slot is taken wait, then take turns."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.jobs import ingestion_job_name
+from orchestration.resources import WAREHOUSE_POOL
+from synthetic_population.config import WorldConfig
+from synthetic_population.world import generate_world
+
 REPO = Path(__file__).resolve().parent.parent
+YEARS = ("2019", "2020")
+BACKFILLED_SOURCES = ("hes_apc", "youth_justice")  # collected every year
+LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
+  __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+BACKFILL_STATUS = """query($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } } }"""
+LAUNCH_RUN = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+
+
+@dataclass(frozen=True)
+class RunningUI:
+    url: str
+    home: Path
+    warehouse: Path
+
+    def graphql(self, query: str, variables: dict) -> dict:
+        request = urllib.request.Request(
+            f"{self.url}/graphql", data=json.dumps({"query": query, "variables": variables}).encode(), headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = json.load(response)
+        assert "errors" not in body, body
+        return body["data"]
+
+    def instance(self) -> dg.DagsterInstance:
+        return dg.DagsterInstance.from_config(str(self.home))
 
 
 def _free_port() -> int:
@@ -21,39 +63,113 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _render(chromium: str, url: str) -> str:
+def _render(url: str) -> str:
+    """The page's visible text once Chromium has run its scripts."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is not installed: `make test` installs it (make browser)"
     page = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000", "--dump-dom", url],
         capture_output=True, text=True, timeout=180,
     )
     assert page.returncode == 0, page.stderr[-2000:]
-    return page.stdout
+    text = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page.stdout, flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", text)))
 
 
-def test_hearth_ui_shows_the_asset_graph_and_checks(tmp_path: Path) -> None:
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is not installed: `make test` installs it (make browser)"
+def _wait(what: str, ready, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout:.0f} s"
+        time.sleep(2)
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUI]:
+    root = tmp_path_factory.mktemp("ui")
+    generate_world(WorldConfig(persons=3000, seed=11, first_year=int(YEARS[0]), last_year=int(YEARS[-1])), root / "landing", root / "truth")
     port = _free_port()
-    ui = subprocess.Popen(
-        ["hearth", "ui", "--port", str(port), "--home", str(tmp_path / "dagster_home")], cwd=REPO,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env={**os.environ},
+    running = RunningUI(url=f"http://127.0.0.1:{port}", home=root / "dagster_home", warehouse=root / "hearth.duckdb")
+    env = {
+        **os.environ, "HEARTH_LANDING_DIR": str(root / "landing"), "HEARTH_WAREHOUSE_PATH": str(running.warehouse),
+        "HEARTH_TRUTH_DIR": str(root / "truth"), "HEARTH_DOCS_DIR": str(root / "docs"), "HEARTH_COLLECTION_YEARS": "-".join((YEARS[0], YEARS[-1])),
+    }
+    process = subprocess.Popen(
+        ["hearth", "ui", "--port", str(port), "--home", str(running.home)], cwd=REPO, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
+
+    def serving() -> bool:
+        assert process.poll() is None, "hearth ui exited before serving"
+        try:
+            with urllib.request.urlopen(f"{running.url}/server_info", timeout=5) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
     try:
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                assert ui.poll() is None, "hearth ui exited before serving"
-                assert time.monotonic() < deadline, "the Dagster UI did not start within 4 minutes"
-                time.sleep(2)
-        assert (tmp_path / "dagster_home" / "dagster.yaml").exists()
-        graph = _render(chromium, f"http://127.0.0.1:{port}/locations/hearth/asset-groups/linkage")
-        assert all(name in graph for name in ("address_matches", "person_links", "households", "families")), "linkage assets missing"
-        checks = _render(chromium, f"http://127.0.0.1:{port}/assets/linkage/households?view=checks")
-        assert "keyed_without_direct_identifiers" in checks
+        _wait("the Dagster UI starting", serving, timeout=240)
+        yield running
     finally:
-        os.killpg(ui.pid, signal.SIGTERM)
-        ui.wait(timeout=60)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def test_hearth_ui_shows_the_asset_graph_and_checks(ui: RunningUI) -> None:
+    assert (ui.home / "dagster.yaml").read_text() == (REPO / "deploy" / "local" / "dagster.yaml").read_text()
+    graph = _render(f"{ui.url}/locations/hearth/asset-groups/linkage")
+    assert all(name in graph for name in ("address_matches", "person_links", "households", "families")), "linkage assets missing"
+    checks = _render(f"{ui.url}/assets/linkage/households?view=checks")
+    assert "keyed_without_direct_identifiers" in checks
+
+
+def test_a_backfill_across_years_from_the_ui_is_run_by_the_daemon(ui: RunningUI) -> None:
+    launched = ui.graphql(LAUNCH_BACKFILL, {"params": {
+        "assetSelection": [{"path": ["raw", source]} for source in BACKFILLED_SOURCES], "partitionNames": list(YEARS), "title": "Reload two years",
+    }})["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    backfill = launched["backfillId"]
+
+    def status() -> str:
+        return ui.graphql(BACKFILL_STATUS, {"id": backfill})["partitionBackfillOrError"]["status"]
+
+    _wait("the backfill finishing", lambda: status() != "REQUESTED")
+    assert status() == "COMPLETED_SUCCESS"
+    page = _render(f"{ui.url}/runs/b/{backfill}")
+    assert "Succeeded" in page and all(year in page for year in YEARS)
+    with duckdb.connect(str(ui.warehouse), read_only=True) as con:
+        loaded = set(con.sql("select source, collection_year::varchar from audit.ingested_files").fetchall())
+    assert {(source, year) for source in BACKFILLED_SOURCES for year in YEARS} <= loaded
+
+
+def test_runs_wait_while_the_warehouse_is_busy_then_take_turns(ui: RunningUI) -> None:
+    """Another step holds the one `warehouse` slot: two runs launched meanwhile stay queued. Once
+    it is free both run, and their warehouse steps never overlap."""
+    launches = [("cin_census", YEARS[0]), ("school_census", YEARS[1])]
+    with ui.instance() as instance:
+        storage = instance.event_log_storage
+        storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)  # as a step does before its first claim
+        assert storage.get_concurrency_info(WAREHOUSE_POOL).slot_count == 1
+        assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "another-run", "long-step").is_claimed
+        run_ids = []
+        for source, year in launches:
+            launched = ui.graphql(LAUNCH_RUN, {"params": {
+                "selector": {"repositoryLocationName": "hearth", "repositoryName": "__repository__", "jobName": ingestion_job_name(source)},
+                "executionMetadata": {"tags": [{"key": "dagster/partition", "value": year}]},
+            }})["launchRun"]
+            assert launched["__typename"] == "LaunchRunSuccess", launched
+            run_ids.append(launched["run"]["runId"])
+        # The run queue launches a free run within seconds; these stay queued for as long as the slot is held.
+        for _ in range(10):
+            assert {instance.get_run_by_id(r).status for r in run_ids} == {dg.DagsterRunStatus.QUEUED}
+            time.sleep(2)
+        storage.free_concurrency_slot_for_step("another-run", "long-step")
+        _wait("both runs finishing", lambda: all(instance.get_run_by_id(r).is_finished for r in run_ids))
+        assert [instance.get_run_by_id(r).status for r in run_ids] == [dg.DagsterRunStatus.SUCCESS] * 2
+        steps: dict[tuple[str, str], list[float]] = {}
+        for event in (e for r in run_ids for e in instance.all_logs(r, of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS})):
+            steps.setdefault((event.run_id, event.step_key), []).append(event.timestamp)
+    (_, first_end), (second_start, _) = sorted(tuple(times) for times in steps.values())
+    assert first_end <= second_start, f"warehouse steps overlapped: {steps}"
+    with duckdb.connect(str(ui.warehouse), read_only=True) as con:
+        loaded = set(con.sql("select source, collection_year::varchar from audit.ingested_files").fetchall())
+    assert set(launches) <= loaded

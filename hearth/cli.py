@@ -315,6 +315,24 @@ def _ui(args: argparse.Namespace) -> int:
     return subprocess.run(command, cwd=REPO_ROOT, env=env).returncode
 
 
+def _recover(args: argparse.Namespace) -> int:
+    """Fail the runs whose worker process died and free their warehouse slots, so re-runs can start."""
+    import dagster as dg
+
+    from orchestration.recovery import recover_dead_runs
+
+    home = Path(args.home).resolve()
+    if not (home / "dagster.yaml").exists():
+        print(f"hearth: no Dagster instance at {home} (give --home, or set DAGSTER_HOME)", file=sys.stderr)
+        return 1
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        recovered = recover_dead_runs(instance)
+    for run in recovered:
+        print(f"{run.run_id} ({run.job_name}): worker process {run.worker_pid} is gone; marked failed, warehouse slots freed")
+    print(f"{len(recovered)} dead run(s) recovered; re-run them from the UI or the CLI." if recovered else "No dead runs: every unfinished run's worker is alive.")
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     """What the warehouse holds: every table with its row count, for a quick look after a run."""
     import duckdb
@@ -341,6 +359,10 @@ def _status(args: argparse.Namespace) -> int:
             ).fetchall():
                 print(f"  {table:<24} {rule:<48} {count:>8,}")
     return 0
+
+
+def _home_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--home", default=os.environ.get("DAGSTER_HOME", "data/dagster_home"), help="the Dagster instance folder (DAGSTER_HOME)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -396,8 +418,12 @@ def build_parser() -> argparse.ArgumentParser:
     ui = sub.add_parser("ui", help="start the Dagster webserver and daemon on workspace.yaml with local storage")
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
-    ui.add_argument("--home", default=os.environ.get("DAGSTER_HOME", "data/dagster_home"), help="the Dagster instance folder (DAGSTER_HOME)")
+    _home_argument(ui)
     ui.set_defaults(func=_ui)
+
+    recover = sub.add_parser("recover", help="after a crash: fail the runs whose worker process died and free their warehouse pool slots")
+    _home_argument(recover)
+    recover.set_defaults(func=_recover)
 
     docs = sub.add_parser("docs", help="build the stewards' site: the gate overview and the Great Expectations Data Docs")
     docs.add_argument("--serve", action="store_true", help="then serve the site on localhost until interrupted")

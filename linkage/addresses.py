@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import duckdb
 from uk_address_matcher import AddressMatcher
 
+from .scratch import splink_scratch_dropped
+
 ADDRESS_MATCHES = "linkage.address_matches"
 
 
@@ -95,12 +97,13 @@ def match_addresses(con: duckdb.DuckDBPyConnection, thresholds: AddressMatchThre
         "select cast(address_id as varchar) as unique_id, address_concat, postcode from _distinct_addresses anti join _exact_addresses using (address_id)"
     )
     if remaining.count("*").fetchone()[0]:
-        matches = AddressMatcher(canonical_addresses=con.sql(CANONICAL_SQL), addresses_to_match=remaining, con=con).match().matches()
-        con.execute(
-            "insert into _address_results "
-            "select d.address_concat, d.postcode, r.resolved_canonical_id, r.match_reason, r.match_weight, r.distinguishability "
-            "from matches as r join _distinct_addresses as d on cast(d.address_id as varchar) = r.unique_id"
-        )
+        with splink_scratch_dropped(con):
+            matches = AddressMatcher(canonical_addresses=con.sql(CANONICAL_SQL), addresses_to_match=remaining, con=con).match().matches()
+            con.execute(
+                "insert into _address_results "
+                "select d.address_concat, d.postcode, r.resolved_canonical_id, r.match_reason, r.match_weight, r.distinguishability "
+                "from matches as r join _distinct_addresses as d on cast(d.address_id as varchar) = r.unique_id"
+            )
     con.execute("create schema if not exists linkage")
     con.execute(
         f"""

@@ -24,6 +24,8 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from code_lists import NICKNAMES
 
+from .scratch import splink_scratch_dropped
+
 PERSON_LINKS = "linkage.person_links"
 PSEUDONYM_SECRET_ENV = "HEARTH_PSEUDONYM_SECRET"
 FIRST_NAME_FLOOR = 0.7  # Jaro-Winkler below this is a different first name (Tom/Thomas is 0.8)
@@ -154,57 +156,58 @@ def link_persons(con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings
 def cluster_person_nodes(con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings) -> tuple[pl.DataFrame, dict[str, float]]:
     """Link the records in temp table `_person_nodes` (columns NODE_COLUMNS, any may be null);
     returns (unique_id, cluster_id, person_key) and summary figures."""
-    con.execute(SIGNATURES_SQL)
-    con.execute(f"create or replace temp table _deterministic_edges as {DETERMINISTIC_EDGES_SQL}")
-    db_api = DuckDBAPI(connection=con)
-    linker = Linker(con.table("_person_signatures"), _settings(), db_api=db_api)
-    # The prior from pairs agreeing on date of birth and either name, assumed to catch 80% of true
-    # matches (a typo rarely hits both names; identical records are already one signature).
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("first_name", "date_of_birth"), block_on("last_name", "date_of_birth")], recall=0.8
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"), estimate_without_term_frequencies=True)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "last_name"), estimate_without_term_frequencies=True)
-    predictions = linker.inference.predict(threshold_match_probability=settings.match_probability)
-    con.execute(
-        f"""
-        create or replace temp table _person_edges as
-        select p.unique_id_l, p.unique_id_r
-        from {predictions.physical_name} as p
-        join _person_signatures as l on l.unique_id = p.unique_id_l
-        join _person_signatures as r on r.unique_id = p.unique_id_r
-        -- Never link two records that both carry a first name, UPN or NHS number and disagree on it
-        -- outright: same surname, address and birthday with another first name is a twin, not a typo.
-        where not coalesce(jaro_winkler_similarity(l.first_name, r.first_name) < {FIRST_NAME_FLOOR}, false)
-          and not coalesce(l.upn != r.upn, false)
-          and not coalesce(l.nhs_number != r.nhs_number, false)
-          -- Nor two births more than a year apart that are not a swapped day and month: a parent
-          -- and a child who share a name and an address.
-          and not coalesce(
-              abs(datediff('day', l.date_of_birth, r.date_of_birth)) > 366
-              and not (day(l.date_of_birth) = month(r.date_of_birth) and month(l.date_of_birth) = day(r.date_of_birth)), false)
-        union all
-        select unique_id_l, unique_id_r from _deterministic_edges
-        """
-    )
-    clusters = cluster_pairwise_predictions_at_threshold(
-        nodes=con.table("_person_signatures"), edges=con.table("_person_edges"), db_api=db_api, node_id_column_name="unique_id"
-    )
-    # A person's cluster id is its first record id, so keys do not depend on signature numbering.
-    links = con.sql(
-        f"""
-        select s.record_id as unique_id, min(s.record_id) over (partition by c.cluster_id) as cluster_id
-        from _record_signatures as s join {clusters.physical_name} as c on c.unique_id = s.signature_id
-        """
-    ).pl()
-    secret, is_default = pseudonym_secret()
-    keys = links.select("cluster_id").unique()
-    links = links.join(keys.with_columns(pseudonymise(pl.col("cluster_id"), secret).alias("person_key")), on="cluster_id")
-    summary = {
-        "records": links.height, "signatures": con.sql("select count(*) from _person_signatures").fetchone()[0], "persons": links["person_key"].n_unique(),
-        "splink_pairs": con.sql(f"select count(*) from {predictions.physical_name}").fetchone()[0],
-        "deterministic_edges": con.sql("select count(*) from _deterministic_edges").fetchone()[0],
-        "demo_secret": is_default,
-    }
-    return links, summary
+    with splink_scratch_dropped(con):
+        con.execute(SIGNATURES_SQL)
+        con.execute(f"create or replace temp table _deterministic_edges as {DETERMINISTIC_EDGES_SQL}")
+        db_api = DuckDBAPI(connection=con)
+        linker = Linker(con.table("_person_signatures"), _settings(), db_api=db_api)
+        # The prior from pairs agreeing on date of birth and either name, assumed to catch 80% of true
+        # matches (a typo rarely hits both names; identical records are already one signature).
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("first_name", "date_of_birth"), block_on("last_name", "date_of_birth")], recall=0.8
+        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"), estimate_without_term_frequencies=True)
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "last_name"), estimate_without_term_frequencies=True)
+        predictions = linker.inference.predict(threshold_match_probability=settings.match_probability)
+        con.execute(
+            f"""
+            create or replace temp table _person_edges as
+            select p.unique_id_l, p.unique_id_r
+            from {predictions.physical_name} as p
+            join _person_signatures as l on l.unique_id = p.unique_id_l
+            join _person_signatures as r on r.unique_id = p.unique_id_r
+            -- Never link two records that both carry a first name, UPN or NHS number and disagree on it
+            -- outright: same surname, address and birthday with another first name is a twin, not a typo.
+            where not coalesce(jaro_winkler_similarity(l.first_name, r.first_name) < {FIRST_NAME_FLOOR}, false)
+              and not coalesce(l.upn != r.upn, false)
+              and not coalesce(l.nhs_number != r.nhs_number, false)
+              -- Nor two births more than a year apart that are not a swapped day and month: a parent
+              -- and a child who share a name and an address.
+              and not coalesce(
+                  abs(datediff('day', l.date_of_birth, r.date_of_birth)) > 366
+                  and not (day(l.date_of_birth) = month(r.date_of_birth) and month(l.date_of_birth) = day(r.date_of_birth)), false)
+            union all
+            select unique_id_l, unique_id_r from _deterministic_edges
+            """
+        )
+        clusters = cluster_pairwise_predictions_at_threshold(
+            nodes=con.table("_person_signatures"), edges=con.table("_person_edges"), db_api=db_api, node_id_column_name="unique_id"
+        )
+        # A person's cluster id is its first record id, so keys do not depend on signature numbering.
+        links = con.sql(
+            f"""
+            select s.record_id as unique_id, min(s.record_id) over (partition by c.cluster_id) as cluster_id
+            from _record_signatures as s join {clusters.physical_name} as c on c.unique_id = s.signature_id
+            """
+        ).pl()
+        secret, is_default = pseudonym_secret()
+        keys = links.select("cluster_id").unique()
+        links = links.join(keys.with_columns(pseudonymise(pl.col("cluster_id"), secret).alias("person_key")), on="cluster_id")
+        summary = {
+            "records": links.height, "signatures": con.sql("select count(*) from _person_signatures").fetchone()[0], "persons": links["person_key"].n_unique(),
+            "splink_pairs": con.sql(f"select count(*) from {predictions.physical_name}").fetchone()[0],
+            "deterministic_edges": con.sql("select count(*) from _deterministic_edges").fetchone()[0],
+            "demo_secret": is_default,
+        }
+        return links, summary

@@ -6,6 +6,8 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
+import shutil
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -14,11 +16,16 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 import pytest
+from dagster._config import process_config
+from dagster._core.instance.ref import InstanceRef
+from dagster._serdes.config_class import class_from_code_pointer
 from dagster_duckdb import DuckDBResource
+from dagster_postgres.utils import pg_url_from_config
 
 from orchestration.definitions import collection_year_partitions, defs, ingestion_jobs
 from orchestration.resources import LandingZone
 from orchestration.sensors import FailureNotifier, build_landing_sensor, run_failure_sensor
+from orchestration.settings import REPO_ROOT
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -139,3 +146,31 @@ def test_ingestion_retries_transient_errors_but_not_rejected_files() -> None:
     source = Path(__file__).resolve().parent.parent / "orchestration" / "assets" / "raw.py"
     assert "allow_retries=False" in source.read_text()
     assert defs.resources["failure_notifier"].webhook_url == os.environ.get("HEARTH_FAILURE_WEBHOOK", "")
+
+
+def _instance_ref(config: Path, folder: Path) -> InstanceRef:
+    folder.mkdir()
+    shutil.copyfile(config, folder / "dagster.yaml")
+    return InstanceRef.from_dir(str(folder))  # validates the file against Dagster's instance schema
+
+
+def test_the_production_instance_stores_runs_in_postgres_from_its_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = REPO_ROOT / "deploy" / "production" / "dagster.yaml"
+    environment = {"DAGSTER_PG_HOST": "db.internal", "DAGSTER_PG_PORT": "5433", "DAGSTER_PG_DB": "dagster", "DAGSTER_PG_USER": "hearth", "DAGSTER_PG_PASSWORD": "s3cret"}
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    ref = _instance_ref(config, tmp_path / "production")
+    storage = ref.storage_data
+    assert (storage.module_name, storage.class_name) == ("dagster_postgres", "DagsterPostgresStorage")
+    resolved = process_config(class_from_code_pointer(storage.module_name, storage.class_name).config_type(), storage.config_dict)
+    assert resolved.success, resolved.errors
+    assert pg_url_from_config(resolved.value) == "postgresql://hearth:s3cret@db.internal:5433/dagster"
+    header = config.read_text().split("\nstorage:")[0]
+    assert all(name in header for name in re.findall(r"\{env: (\w+)\}", config.read_text())), "an environment variable it reads is not documented"
+
+
+@pytest.mark.parametrize("deployment", ["local", "production"])
+def test_both_instances_serialise_the_warehouse_and_free_crashed_runs_slots(tmp_path: Path, deployment: str) -> None:
+    settings = _instance_ref(REPO_ROOT / "deploy" / deployment / "dagster.yaml", tmp_path / deployment).settings
+    assert settings["concurrency"]["pools"] == {"granularity": "op", "default_limit": 1}
+    assert settings["run_monitoring"]["enabled"] and settings["run_monitoring"]["free_slots_after_run_end_seconds"] > 0

@@ -17,9 +17,7 @@ select
     t.sen_primary_need_code,
     t.sessions_possible,
     t.sessions_missed,
-    cast(t.sessions_missed as double) / nullif(t.sessions_possible, 0) as absence_rate,
-    {{ is_persistently_absent('t.sessions_missed', 't.sessions_possible') }} as persistent_absence,
-    {{ is_severely_absent('t.sessions_missed', 't.sessions_possible') }} as severe_absence,
+    {{ absence_measures('t.sessions_missed', 't.sessions_possible') }},
     t.suspensions,
     t.permanently_excluded
 from {{ ref('stg_school_census__pupil_terms') }} as t

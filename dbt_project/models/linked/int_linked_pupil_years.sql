@@ -49,9 +49,7 @@ select
     t.sen_primary_need_code,
     y.sessions_possible,
     y.sessions_missed,
-    cast(y.sessions_missed as double) / nullif(y.sessions_possible, 0) as absence_rate,
-    {{ is_persistently_absent('y.sessions_missed', 'y.sessions_possible') }} as persistent_absence,
-    {{ is_severely_absent('y.sessions_missed', 'y.sessions_possible') }} as severe_absence,
+    {{ absence_measures('y.sessions_missed', 'y.sessions_possible') }},
     y.suspensions,
     y.permanently_excluded,
     y.census_year < (select census_year from last_year) and y.nc_year < 11 and not y.permanently_excluded

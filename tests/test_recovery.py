@@ -97,7 +97,11 @@ def _hearth_recover(home: Path) -> str:
 
 
 def _finish(run: subprocess.Popen, database: Path) -> None:
-    run.wait(timeout=900)
+    try:
+        run.wait(timeout=900)
+    finally:
+        if run.poll() is None:  # a run stuck (waiting for a slot, say) must not outlive the test
+            os.killpg(run.pid, signal.SIGKILL)
     log = (database.parent / "dagster.log").read_text()
     assert run.returncode == 0 and log.rstrip().endswith('RUN_SUCCESS - Finished execution of run for "__ASSET_JOB".'), log[-4000:]
 

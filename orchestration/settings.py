@@ -47,6 +47,11 @@ def _resolve(value: str, root: Path) -> Path:
     return path if path.is_absolute() else (root / path).resolve()
 
 
+def analysts_snapshot_of(warehouse_path: Path) -> Path:
+    """The read-only copy of the marts and publication tables analysts open, beside the warehouse."""
+    return warehouse_path.with_name(warehouse_path.stem + "_analysts.duckdb")
+
+
 class HearthPaths(BaseModel):
     """Absolute filesystem locations used by the pipeline."""
 
@@ -59,8 +64,7 @@ class HearthPaths(BaseModel):
 
     @property
     def analysts_snapshot(self) -> Path:
-        """The read-only copy of the marts and publication tables analysts open."""
-        return self.warehouse_path.with_name(self.warehouse_path.stem + "_analysts.duckdb")
+        return analysts_snapshot_of(self.warehouse_path)
 
     @property
     def gx_dir(self) -> Path:

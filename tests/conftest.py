@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -36,3 +38,22 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     assert build.returncode == 0, build.stdout[-4000:]
     assert "ERROR=0" in build.stdout and "FAIL" not in build.stdout.replace("FAIL=0", "")
     return database, root / "truth"
+
+
+@pytest.fixture(scope="session")
+def headless_chromium() -> Callable[[str, int], subprocess.CompletedProcess]:
+    """Opens a page in Debian's headless Chromium after `budget_ms` of virtual time: the DOM on
+    stdout, the page's console on stderr (lines with `:CONSOLE`)."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is not installed: `make test` installs it (make browser)"
+
+    def load(url: str, budget_ms: int) -> subprocess.CompletedProcess:
+        page = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+             f"--virtual-time-budget={budget_ms}", "--dump-dom", url],
+            capture_output=True, text=True, timeout=180,
+        )
+        assert page.returncode == 0, page.stderr[-2000:]
+        return page
+
+    return load

@@ -19,6 +19,7 @@ from linkage.families import link_families
 from linkage.households import form_households
 from linkage.persons import link_persons
 from orchestration.assets.publication import TABLE_BY
+from orchestration.settings import analysts_snapshot_of
 from validations.direct_identifiers import direct_identifier_columns
 
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -183,7 +184,7 @@ def test_a_broken_key_fails_its_critical_gate(gated, tmp_path: Path) -> None:
     assert not result.passed and result.failed_rules == ("expect_column_values_to_be_unique(column=family_key)",)
 
 
-def test_stewards_pages_render_in_headless_chromium_without_console_errors(gated) -> None:
+def test_stewards_pages_render_in_headless_chromium_without_console_errors(gated, headless_chromium) -> None:
     """The overview and the GX Data Docs, served over HTTP as `hearth docs --serve` does, open in
     Debian's Chromium with every suite listed and nothing in the console."""
     import functools
@@ -191,8 +192,6 @@ def test_stewards_pages_render_in_headless_chromium_without_console_errors(gated
     import threading
 
     _, docs, results = gated
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is not installed: `make test` installs it (make browser)"
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(docs))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -203,12 +202,7 @@ def test_stewards_pages_render_in_headless_chromium_without_console_errors(gated
             ("gx/index.html", sorted({r.gate.name for r in results})),
             (str(validation_page), ["person_key", "values must be unique", "Successful Expectations"]),
         ):
-            rendered = subprocess.run(
-                [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-                 "--virtual-time-budget=5000", "--dump-dom", f"http://127.0.0.1:{server.server_address[1]}/{page}"],
-                capture_output=True, text=True, timeout=120,
-            )
-            assert rendered.returncode == 0, rendered.stderr[-2000:]
+            rendered = headless_chromium(f"http://127.0.0.1:{server.server_address[1]}/{page}", 5000)
             console = [line for line in rendered.stderr.splitlines() if ":CONSOLE" in line]
             assert console == [], f"{page}: {console}"
             missing = [text for text in expected if text not in rendered.stdout]
@@ -227,7 +221,7 @@ def test_analysts_snapshot_holds_only_marts_and_publication_and_never_blocks_a_r
     monkeypatch.setenv("HEARTH_WAREHOUSE_PATH", str(database))
     resources = {"warehouse": DuckDBResource(database=str(database))}
     assert dg.materialize([warehouse_snapshot], resources=resources).success
-    snapshot = database.with_name("hearth_analysts.duckdb")
+    snapshot = analysts_snapshot_of(database)
     reader = duckdb.connect(str(snapshot), read_only=True)  # an analyst with the file open
     try:
         schemas = {s for (s,) in reader.sql("select distinct table_schema from information_schema.tables").fetchall()}

@@ -20,7 +20,7 @@ import pytest
 
 from linkage.scratch import SCRATCH_TABLES_SQL
 from orchestration.resources import WAREHOUSE_POOL
-from orchestration.settings import REPO_ROOT
+from orchestration.settings import REPO_ROOT, analysts_snapshot_of
 
 INGEST_ALL = """
 import sys, duckdb
@@ -180,7 +180,6 @@ def test_a_pipeline_run_killed_mid_way_reruns_to_the_same_warehouse(
 
     _finish(_materialise(killed, truth), killed)
     assert _contents(killed) == expected
-    snapshot = killed.with_name("hearth_analysts.duckdb")
-    assert _contents(snapshot) == _contents(uninterrupted_pipeline.with_name("hearth_analysts.duckdb"))
+    assert _contents(analysts_snapshot_of(killed)) == _contents(analysts_snapshot_of(uninterrupted_pipeline))
     with duckdb.connect(str(killed), read_only=True) as con:
         assert not con.sql(SCRATCH_TABLES_SQL).fetchall(), "Splink scratch tables left in the warehouse"

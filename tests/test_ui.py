@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -63,15 +62,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _render(url: str) -> str:
+def _text(page: subprocess.CompletedProcess) -> str:
     """The page's visible text once Chromium has run its scripts."""
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is not installed: `make test` installs it (make browser)"
-    page = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000", "--dump-dom", url],
-        capture_output=True, text=True, timeout=180,
-    )
-    assert page.returncode == 0, page.stderr[-2000:]
     text = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page.stdout, flags=re.S)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", text)))
 
@@ -114,15 +106,15 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUI]:
         process.wait(timeout=60)
 
 
-def test_hearth_ui_shows_the_asset_graph_and_checks(ui: RunningUI) -> None:
+def test_hearth_ui_shows_the_asset_graph_and_checks(ui: RunningUI, headless_chromium) -> None:
     assert (ui.home / "dagster.yaml").read_text() == (REPO / "deploy" / "local" / "dagster.yaml").read_text()
-    graph = _render(f"{ui.url}/locations/hearth/asset-groups/linkage")
+    graph = _text(headless_chromium(f"{ui.url}/locations/hearth/asset-groups/linkage", 20000))
     assert all(name in graph for name in ("address_matches", "person_links", "households", "families")), "linkage assets missing"
-    checks = _render(f"{ui.url}/assets/linkage/households?view=checks")
+    checks = _text(headless_chromium(f"{ui.url}/assets/linkage/households?view=checks", 20000))
     assert "keyed_without_direct_identifiers" in checks
 
 
-def test_a_backfill_across_years_from_the_ui_is_run_by_the_daemon(ui: RunningUI) -> None:
+def test_a_backfill_across_years_from_the_ui_is_run_by_the_daemon(ui: RunningUI, headless_chromium) -> None:
     launched = ui.graphql(LAUNCH_BACKFILL, {"params": {
         "assetSelection": [{"path": ["raw", source]} for source in BACKFILLED_SOURCES], "partitionNames": list(YEARS), "title": "Reload two years",
     }})["launchPartitionBackfill"]
@@ -134,7 +126,7 @@ def test_a_backfill_across_years_from_the_ui_is_run_by_the_daemon(ui: RunningUI)
 
     _wait("the backfill finishing", lambda: status() != "REQUESTED")
     assert status() == "COMPLETED_SUCCESS"
-    page = _render(f"{ui.url}/runs/b/{backfill}")
+    page = _text(headless_chromium(f"{ui.url}/runs/b/{backfill}", 20000))
     assert "Succeeded" in page and all(year in page for year in YEARS)
     with duckdb.connect(str(ui.warehouse), read_only=True) as con:
         loaded = set(con.sql("select source, collection_year::varchar from audit.ingested_files").fetchall())

@@ -37,33 +37,30 @@ def protect(counts: pl.DataFrame, by: list[str], cell: str, value: str, rules: D
     # The smallest published cell of each table (ties to the first cell name).
     candidate_rank = pl.when(cells & ~pl.col("_primary")).then(pl.struct(value, cell)).rank("ordinal").over(by)
     exposed = (hidden_cells == 1) & total_shown
-    secondary = exposed & (
-        (cells & ~pl.col("_primary") & (candidate_rank == 1))
-        | (pl.col("_total") & (shown_cells == 0))
+    secondary = exposed & ((cells & ~pl.col("_primary") & (candidate_rank == 1)) | (pl.col("_total") & (shown_cells == 0)))
+    return (
+        table.with_columns(pl.when(pl.col("_primary")).then(pl.lit("primary")).when(secondary).then(pl.lit("secondary")).alias("suppressed"))
+        .with_columns(pl.when(pl.col("suppressed").is_null()).then(((pl.col(value) / rules.rounding).round(0) * rules.rounding).cast(pl.Int64)).alias(value))
+        .drop("_total", "_primary")
+        .sort(*by, cell)
     )
-    return table.with_columns(
-        pl.when(pl.col("_primary")).then(pl.lit("primary")).when(secondary).then(pl.lit("secondary")).alias("suppressed")
-    ).with_columns(
-        pl.when(pl.col("suppressed").is_null())
-        .then(((pl.col(value) / rules.rounding).round(0) * rules.rounding).cast(pl.Int64))
-        .alias(value)
-    ).drop("_total", "_primary").sort(*by, cell)
 
 
 def disclosure_breaches(published: pl.DataFrame, by: list[str], cell: str, value: str, rules: DisclosureRules = DisclosureRules()) -> list[str]:
     """What a published table would give away: a count under the threshold or off the rounding
     base, or a single hidden cell beside a published total. Empty when it is safe."""
     breaches = [
-        f"{dict(zip([*by, cell], key))}: {v} is below {rules.threshold} or not a multiple of {rules.rounding}"
+        f"{dict(zip([*by, cell], key, strict=True))}: {v} is below {rules.threshold} or not a multiple of {rules.rounding}"
         for *key, v in published.filter(pl.col(value).is_not_null() & ((pl.col(value) < rules.threshold) | (pl.col(value) % rules.rounding != 0)))
-        .select(*by, cell, value).iter_rows()
+        .select(*by, cell, value)
+        .iter_rows()
     ]
     tables = published.group_by(by).agg(
         (pl.col(value).is_null() & (pl.col(cell) != TOTAL)).sum().alias("hidden"),
         (pl.col(value).is_not_null() & (pl.col(cell) == TOTAL)).any().alias("total_shown"),
     )
     breaches += [
-        f"{dict(zip(by, key))}: one hidden cell beside a published total"
+        f"{dict(zip(by, key, strict=True))}: one hidden cell beside a published total"
         for *key, _, _ in tables.filter((pl.col("hidden") == 1) & pl.col("total_shown")).select(*by, "hidden", "total_shown").iter_rows()
     ]
     return breaches

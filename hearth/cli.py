@@ -71,9 +71,20 @@ def _bench_generate(args: argparse.Namespace) -> int:
         summary = generate_world(config, out / "landing", out / "truth")
         seconds = time.perf_counter() - started
         peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-        rows.append({"persons": persons, "seconds": round(seconds, 1), "peak_gib": round(peak_gib, 2),
-                     "records": sum(summary.records.values()), "persons_per_second": round(summary.persons / seconds)})
-    _report(rows, {"persons": "persons", "seconds": "wall time (s)", "peak_gib": "peak memory (GiB)", "records": "records written", "persons_per_second": "persons/s"}, args.json)
+        rows.append(
+            {
+                "persons": persons,
+                "seconds": round(seconds, 1),
+                "peak_gib": round(peak_gib, 2),
+                "records": sum(summary.records.values()),
+                "persons_per_second": round(summary.persons / seconds),
+            }
+        )
+    _report(
+        rows,
+        {"persons": "persons", "seconds": "wall time (s)", "peak_gib": "peak memory (GiB)", "records": "records written", "persons_per_second": "persons/s"},
+        args.json,
+    )
     return 0
 
 
@@ -96,22 +107,43 @@ def _bench_ingest(args: argparse.Namespace) -> int:
             read = sum(f.rows_read for f in run.files)
             seconds = {step: getattr(run, f"seconds_{step}") for step in ("read", "validate", "write")}
             total = sum(seconds.values())
-            rows.append({
-                "source": source.name, "files": len({f.source_file for f in run.files}), "rows": read,
-                **{f"{k}_s": round(v, 2) for k, v in seconds.items()}, "rows_per_s": round(read / total) if total else 0,
-                "validate_vs_load": round(seconds["validate"] / (seconds["read"] + seconds["write"]), 2) if read else 0.0,
-            })
+            rows.append(
+                {
+                    "source": source.name,
+                    "files": len({f.source_file for f in run.files}),
+                    "rows": read,
+                    **{f"{k}_s": round(v, 2) for k, v in seconds.items()},
+                    "rows_per_s": round(read / total) if total else 0,
+                    "validate_vs_load": round(seconds["validate"] / (seconds["read"] + seconds["write"]), 2) if read else 0.0,
+                }
+            )
     totals = {step: sum(r[f"{step}_s"] for r in rows) for step in ("read", "validate", "write")}
     all_rows = sum(r["rows"] for r in rows)
-    rows.append({
-        "source": "all sources", "files": sum(r["files"] for r in rows), "rows": all_rows, **{f"{k}_s": round(v, 2) for k, v in totals.items()},
-        "rows_per_s": round(all_rows / sum(totals.values())), "validate_vs_load": round(totals["validate"] / (totals["read"] + totals["write"]), 2),
-    })
+    rows.append(
+        {
+            "source": "all sources",
+            "files": sum(r["files"] for r in rows),
+            "rows": all_rows,
+            **{f"{k}_s": round(v, 2) for k, v in totals.items()},
+            "rows_per_s": round(all_rows / sum(totals.values())),
+            "validate_vs_load": round(totals["validate"] / (totals["read"] + totals["write"]), 2),
+        }
+    )
     print(f"Ingest + validation, {args.persons:,}-person world, collection years {config.first_year}-{config.last_year}")
-    _report(rows, {
-        "source": "source", "files": "files", "rows": "rows", "read_s": "read (s)", "validate_s": "validate (s)", "write_s": "write (s)",
-        "rows_per_s": "rows/s", "validate_vs_load": "validate / load",
-    }, args.json)
+    _report(
+        rows,
+        {
+            "source": "source",
+            "files": "files",
+            "rows": "rows",
+            "read_s": "read (s)",
+            "validate_s": "validate (s)",
+            "write_s": "write (s)",
+            "rows_per_s": "rows/s",
+            "validate_vs_load": "validate / load",
+        },
+        args.json,
+    )
     return 0
 
 
@@ -153,13 +185,13 @@ def _bench(args: argparse.Namespace) -> int:
     import duckdb
     import polars as pl
 
+    from disclosure.control import protect
     from ingestion.load import ingest
     from ingestion.registry import SOURCES
     from linkage.addresses import match_addresses
     from linkage.evaluation import evaluate_address_matches, evaluate_household_spells, evaluate_parent_links, evaluate_person_links, true_persons
     from linkage.families import link_families
     from linkage.households import form_households
-    from disclosure.control import protect
     from linkage.persons import link_persons
     from orchestration.assets.publication import TABLE_BY
     from orchestration.settings import REPO_ROOT
@@ -176,10 +208,16 @@ def _bench(args: argparse.Namespace) -> int:
             started = time.perf_counter()
             count = run()
             seconds = time.perf_counter() - started
-            rows.append({
-                "persons": persons, "stage": name, "seconds": round(seconds, 1), "rows": count, "rows_per_s": round(count / seconds) if seconds else 0,
-                "peak_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2),
-            })
+            rows.append(
+                {
+                    "persons": persons,
+                    "stage": name,
+                    "seconds": round(seconds, 1),
+                    "rows": count,
+                    "rows_per_s": round(count / seconds) if seconds else 0,
+                    "peak_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2),
+                }
+            )
 
         def generate() -> int:
             return sum(generate_world(config, root / "landing", root / "truth").records.values())
@@ -213,8 +251,13 @@ def _bench(args: argparse.Namespace) -> int:
                 con.execute("create schema if not exists publication")
                 con.register("_published", published.to_arrow())
                 con.execute("create or replace table publication.la_year_indicators as select * from _published")
-                return sum(con.sql(f"select count(*) from marts.{t}").fetchone()[0] for (t,) in con.sql(
-                    "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()) + published.height
+                return (
+                    sum(
+                        con.sql(f"select count(*) from marts.{t}").fetchone()[0]
+                        for (t,) in con.sql("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()
+                    )
+                    + published.height
+                )
 
         def gates() -> int:
             started = time.perf_counter()
@@ -236,8 +279,11 @@ def _bench(args: argparse.Namespace) -> int:
                 return housed + link_families(con)["parent_links"]
 
         for name, run in (
-            ("generate", generate), ("ingest + validate", load), ("harmonise (dbt)", harmonise),
-            *zip(LINKAGE_STAGES, (addresses, people, households_and_families)), ("marts (dbt) + publication", marts_and_publication),
+            ("generate", generate),
+            ("ingest + validate", load),
+            ("harmonise (dbt)", harmonise),
+            *zip(LINKAGE_STAGES, (addresses, people, households_and_families)),
+            ("marts (dbt) + publication", marts_and_publication),
             ("gates (Great Expectations)", gates),
         ):
             stage(name, run)
@@ -260,7 +306,11 @@ def _bench(args: argparse.Namespace) -> int:
             f"{persons:,} persons: validation gates {gated:.0f} s = {gated / total:.0%} of the total "
             f"({', '.join(f'{tool} {seconds:.0f} s' for tool, seconds in validation.items())})"
         )
-    _report(rows, {"persons": "persons", "stage": "stage", "seconds": "wall time (s)", "rows": "rows", "rows_per_s": "rows/s", "peak_gib": "peak memory so far (GiB)"}, args.json)
+    _report(
+        rows,
+        {"persons": "persons", "stage": "stage", "seconds": "wall time (s)", "rows": "rows", "rows_per_s": "rows/s", "peak_gib": "peak memory so far (GiB)"},
+        args.json,
+    )
     return 0
 
 
@@ -282,7 +332,10 @@ def _docs(args: argparse.Namespace) -> int:
     env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(paths.warehouse_path)}
     subprocess.run(
         ["dbt", "docs", "generate", "--profiles-dir", ".", "--target-path", str(paths.docs_dir / "dbt")],
-        cwd=REPO_ROOT / "dbt_project", env=env, check=True, capture_output=True,
+        cwd=REPO_ROOT / "dbt_project",
+        env=env,
+        check=True,
+        capture_output=True,
     )
     overview = write_overview(paths.warehouse_path, paths.docs_dir)
     print(f"Overview: {overview}")
@@ -329,7 +382,9 @@ def _recover(args: argparse.Namespace) -> int:
         recovered = recover_dead_runs(instance)
     for run in recovered:
         print(f"{run.run_id} ({run.job_name}): worker process {run.worker_pid} is gone; marked failed, warehouse slots freed")
-    print(f"{len(recovered)} dead run(s) recovered; re-run them from the UI or the CLI." if recovered else "No dead runs: every unfinished run's worker is alive.")
+    print(
+        f"{len(recovered)} dead run(s) recovered; re-run them from the UI or the CLI." if recovered else "No dead runs: every unfinished run's worker is alive."
+    )
     return 0
 
 
@@ -343,8 +398,7 @@ def _status(args: argparse.Namespace) -> int:
         return 1
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.sql(
-            "select schema_name, table_name from duckdb_tables() union all "
-            "select schema_name, view_name from duckdb_views() where not internal order by 1, 2"
+            "select schema_name, table_name from duckdb_tables() union all select schema_name, view_name from duckdb_views() where not internal order by 1, 2"
         ).fetchall()
         print(f"Warehouse {path}:")
         names = [f"{schema}.{table}" for schema, table in tables]

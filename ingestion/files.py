@@ -86,13 +86,28 @@ def _child_text(element: ET.Element, tag: str) -> str | None:
 
 CIN_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "cin_children": ("LAchildID", "UPN", "Forename", "Surname", "PersonBirthDate", "GenderCurrent", "Ethnicity", "Address", "PostCode"),
-    "cin_episodes": ("LAchildID", "CINdetailsNumber", "CINreferralDate", "ReferralSource", "PrimaryNeedCode", "CINclosureDate", "ReasonForClosure", "ReferralNFA"),
+    "cin_episodes": (
+        "LAchildID",
+        "CINdetailsNumber",
+        "CINreferralDate",
+        "ReferralSource",
+        "PrimaryNeedCode",
+        "CINclosureDate",
+        "ReasonForClosure",
+        "ReferralNFA",
+    ),
     "cin_assessments": ("LAchildID", "CINdetailsNumber", "AssessmentActualStartDate", "AssessmentAuthorisationDate", "AssessmentFactors"),
     "cin_plans": ("LAchildID", "CINdetailsNumber", "CINPlanStartDate", "CINPlanEndDate"),
     "cin_section47": ("LAchildID", "CINdetailsNumber", "S47ActualStartDate", "DateOfInitialCPC", "ICPCnotRequired"),
     "cin_protection_plans": (
-        "LAchildID", "CINdetailsNumber", "CPPstartDate", "CPPendDate", "InitialCategoryOfAbuse", "LatestCategoryOfAbuse",
-        "NumberOfPreviousCPP", "CPPreviewDates",
+        "LAchildID",
+        "CINdetailsNumber",
+        "CPPstartDate",
+        "CPPendDate",
+        "InitialCategoryOfAbuse",
+        "LatestCategoryOfAbuse",
+        "NumberOfPreviousCPP",
+        "CPPreviewDates",
     ),
 }
 
@@ -125,11 +140,14 @@ def read_cin_xml(path: Path) -> dict[str, pl.DataFrame]:
             rows["cin_episodes"].append({**key, **{f: _child_text(details, f) for f in CIN_TABLE_COLUMNS["cin_episodes"][2:]}})
             for a in details.iterfind("Assessments"):
                 factors = [f.text.strip() for f in a.iterfind("FactorsIdentifiedAtAssessment/AssessmentFactors") if f.text and f.text.strip()]
-                rows["cin_assessments"].append({
-                    **key, "AssessmentActualStartDate": _child_text(a, "AssessmentActualStartDate"),
-                    "AssessmentAuthorisationDate": _child_text(a, "AssessmentAuthorisationDate"),
-                    "AssessmentFactors": ",".join(factors) or None,
-                })
+                rows["cin_assessments"].append(
+                    {
+                        **key,
+                        "AssessmentActualStartDate": _child_text(a, "AssessmentActualStartDate"),
+                        "AssessmentAuthorisationDate": _child_text(a, "AssessmentAuthorisationDate"),
+                        "AssessmentFactors": ",".join(factors) or None,
+                    }
+                )
             for p in details.iterfind("CINPlanDates"):
                 rows["cin_plans"].append({**key, **{f: _child_text(p, f) for f in CIN_TABLE_COLUMNS["cin_plans"][2:]}})
             for s in details.iterfind("Section47"):
@@ -142,6 +160,6 @@ def read_cin_xml(path: Path) -> dict[str, pl.DataFrame]:
         raise FileRejected(path, "CIN census message has no <Child> records")
     frames = {}
     for name, columns in CIN_TABLE_COLUMNS.items():
-        frame = pl.DataFrame(rows[name], schema={c: pl.Utf8 for c in columns}, orient="row")
+        frame = pl.DataFrame(rows[name], schema=dict.fromkeys(columns, pl.Utf8), orient="row")
         frames[name] = frame.with_row_index(ROW_NUMBER, offset=1).with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
     return frames

@@ -25,9 +25,18 @@ from .registry import Source, landing_folder
 
 REJECTION_COLUMNS = {"rule": pl.Utf8, "column_name": pl.Utf8, "offending_value": pl.Utf8, "record": pl.Utf8}
 QUARANTINE_COLUMNS = {
-    "table_name": pl.Utf8, "source_file": pl.Utf8, "sha256": pl.Utf8, "collection_year": pl.Int32, "row_number": pl.Int64,
-    "rule": pl.Utf8, "column_name": pl.Utf8, "offending_value": pl.Utf8, "message": pl.Utf8, "record": pl.Utf8,
-    "load_run_id": pl.Utf8, "quarantined_at": pl.Datetime("us", "UTC"),
+    "table_name": pl.Utf8,
+    "source_file": pl.Utf8,
+    "sha256": pl.Utf8,
+    "collection_year": pl.Int32,
+    "row_number": pl.Int64,
+    "rule": pl.Utf8,
+    "column_name": pl.Utf8,
+    "offending_value": pl.Utf8,
+    "message": pl.Utf8,
+    "record": pl.Utf8,
+    "load_run_id": pl.Utf8,
+    "quarantined_at": pl.Datetime("us", "UTC"),
 }
 
 DDL = """
@@ -142,7 +151,8 @@ def ingest(con: duckdb.DuckDBPyConnection, source: Source, years: list[int], lan
             rel = path.relative_to(landing).as_posix()
             sha = sha256_file(path)
             tags = (
-                pl.lit(rel).alias(FILE_COLUMN), pl.lit(source.return_of(path.name)).alias(RETURN_COLUMN),
+                pl.lit(rel).alias(FILE_COLUMN),
+                pl.lit(source.return_of(path.name)).alias(RETURN_COLUMN),
                 pl.lit(source.period_end(year)).alias(PERIOD_END_COLUMN),
             )
             for table, frame in _read(path, kind.reader, kind.tables).items():
@@ -200,15 +210,14 @@ def validate(table: str, frame: pl.DataFrame, ctx: ValidationContext) -> tuple[p
     on_column = cases.filter(pl.col("schema_context") == "Column").select(
         "index", pl.col("check").alias("rule"), pl.col("column").alias("column_name"), pl.col("failure_case").alias("offending_value")
     )
-    on_frame = [
-        _frame_rule_values(frame, rule, group["index"])
-        for (rule,), group in cases.filter(pl.col("schema_context") != "Column").group_by("check")
-    ]
+    on_frame = [_frame_rule_values(frame, rule, group["index"]) for (rule,), group in cases.filter(pl.col("schema_context") != "Column").group_by("check")]
     rejected = pl.concat([on_column, *on_frame], how="vertical_relaxed")
     data_columns = list(RAW_TABLES[table].column_names)
     bad = frame.with_row_index("index")["index"].cast(pl.Int64).is_in(cases["index"].unique().implode())
-    records = frame.with_row_index("index").filter(bad).select(
-        pl.col("index").cast(pl.Int64), FILE_COLUMN, ROW_NUMBER, pl.struct(data_columns).struct.json_encode().alias("record")
+    records = (
+        frame.with_row_index("index")
+        .filter(bad)
+        .select(pl.col("index").cast(pl.Int64), FILE_COLUMN, ROW_NUMBER, pl.struct(data_columns).struct.json_encode().alias("record"))
     )
     return frame.filter(~bad), rejected.join(records, on="index", how="left").drop("index")
 
@@ -216,9 +225,13 @@ def validate(table: str, frame: pl.DataFrame, ctx: ValidationContext) -> tuple[p
 def _frame_rule_values(frame: pl.DataFrame, rule: str, index: pl.Series) -> pl.DataFrame:
     columns = RULE_COLUMNS.get(rule, ())
     rows = frame[index.to_list()]
-    values = pl.concat_str([pl.lit(f"{c}=") + pl.col(c).cast(pl.Utf8).fill_null("") for c in columns], separator="; ") if columns else pl.lit(None, dtype=pl.Utf8)
+    values = (
+        pl.concat_str([pl.lit(f"{c}=") + pl.col(c).cast(pl.Utf8).fill_null("") for c in columns], separator="; ") if columns else pl.lit(None, dtype=pl.Utf8)
+    )
     return rows.select(
-        pl.Series("index", index, dtype=pl.Int64), pl.lit(rule).alias("rule"), pl.lit(",".join(columns) or None, dtype=pl.Utf8).alias("column_name"),
+        pl.Series("index", index, dtype=pl.Int64),
+        pl.lit(rule).alias("rule"),
+        pl.lit(",".join(columns) or None, dtype=pl.Utf8).alias("column_name"),
         values.alias("offending_value"),
     )
 
@@ -237,9 +250,9 @@ def _create_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[
         f"create table if not exists raw.{table} ({data}, _source_file varchar, _sha256 varchar, _row_number bigint, "
         "_collection_year integer, _load_run_id varchar, _loaded_at timestamptz)"
     )
-    existing = {name.lower() for (name,) in con.execute(
-        "select column_name from duckdb_columns() where schema_name = 'raw' and table_name = ?", [table]
-    ).fetchall()}
+    existing = {
+        name.lower() for (name,) in con.execute("select column_name from duckdb_columns() where schema_name = 'raw' and table_name = ?", [table]).fetchall()
+    }
     for column in columns:
         if column.lower() not in existing:
             con.execute(f'alter table raw.{table} add column "{column}" varchar')
@@ -254,8 +267,13 @@ def _write(con, source: Source, item: _Pending, valid: pl.DataFrame, rejected: p
     for ledger in ("quarantine.rejected_rows", "audit.ingested_files"):
         con.execute(f"delete from {ledger} where table_name = ? and source_file = ?", [table, rel])
     loaded = valid.select(
-        *data_columns, pl.lit(rel).alias("_source_file"), pl.lit(item.sha256).alias("_sha256"), pl.col(ROW_NUMBER).alias("_row_number"),
-        pl.lit(year, dtype=pl.Int32).alias("_collection_year"), pl.lit(run_id).alias("_load_run_id"), pl.lit(now).alias("_loaded_at"),
+        *data_columns,
+        pl.lit(rel).alias("_source_file"),
+        pl.lit(item.sha256).alias("_sha256"),
+        pl.col(ROW_NUMBER).alias("_row_number"),
+        pl.lit(year, dtype=pl.Int32).alias("_collection_year"),
+        pl.lit(run_id).alias("_load_run_id"),
+        pl.lit(now).alias("_loaded_at"),
     )
     con.register("_loading", loaded.to_arrow())
     con.execute(f"insert into raw.{table} by name select * from _loading")
@@ -283,7 +301,16 @@ def _quarantine_rows(item: _Pending, rejected: pl.DataFrame, table: str, year: i
         return pl.DataFrame(schema=QUARANTINE_COLUMNS)
     messages = pl.col("rule").replace_strict(RULE_MESSAGES, default=pl.col("rule"), return_dtype=pl.Utf8)
     return rejected.select(
-        pl.lit(table).alias("table_name"), pl.lit(item.rel).alias("source_file"), pl.lit(item.sha256).alias("sha256"),
-        pl.lit(year, dtype=pl.Int32).alias("collection_year"), pl.col(ROW_NUMBER).alias("row_number"), "rule", "column_name", "offending_value",
-        messages.alias("message"), "record", pl.lit(run_id).alias("load_run_id"), pl.lit(now).alias("quarantined_at"),
+        pl.lit(table).alias("table_name"),
+        pl.lit(item.rel).alias("source_file"),
+        pl.lit(item.sha256).alias("sha256"),
+        pl.lit(year, dtype=pl.Int32).alias("collection_year"),
+        pl.col(ROW_NUMBER).alias("row_number"),
+        "rule",
+        "column_name",
+        "offending_value",
+        messages.alias("message"),
+        "record",
+        pl.lit(run_id).alias("load_run_id"),
+        pl.lit(now).alias("quarantined_at"),
     ).sort("row_number", "rule")

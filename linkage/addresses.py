@@ -38,6 +38,7 @@ select record_id, 'census_2021_households', concat_ws(', ', address_line_1, addr
 from staging.stg_census_2021__households
 """
 
+
 def normalised_address(column: str) -> str:
     """SQL for an address as its letters and digits only, upper case, single-spaced."""
     return f"trim(regexp_replace(upper({column}), '[^A-Z0-9]+', ' ', 'g'))"
@@ -73,7 +74,7 @@ where classification_code != 'PP'
 
 def match_addresses(con: duckdb.DuckDBPyConnection, thresholds: AddressMatchThresholds = AddressMatchThresholds()) -> dict[str, float]:
     """Match every recorded address and (re)write `linkage.address_matches`; returns summary figures."""
-    messy = con.sql(MESSY_ADDRESSES_SQL)
+    messy = con.sql(MESSY_ADDRESSES_SQL)  # noqa: F841 (read by DuckDB's replacement scan below)
     con.execute("create or replace temp table _messy_addresses as select * from messy")
     # The same address is recorded many times (every term, every admission): match each distinct
     # (address, postcode) once and share the result.
@@ -98,7 +99,9 @@ def match_addresses(con: duckdb.DuckDBPyConnection, thresholds: AddressMatchThre
     )
     if remaining.count("*").fetchone()[0]:
         with splink_scratch_dropped(con):
-            matches = AddressMatcher(canonical_addresses=con.sql(CANONICAL_SQL), addresses_to_match=remaining, con=con).match().matches()
+            matches = (  # noqa: F841 (read by DuckDB's replacement scan below)
+                AddressMatcher(canonical_addresses=con.sql(CANONICAL_SQL), addresses_to_match=remaining, con=con).match().matches()
+            )
             con.execute(
                 "insert into _address_results "
                 "select d.address_concat, d.postcode, r.resolved_canonical_id, r.match_reason, r.match_weight, r.distinguishability "

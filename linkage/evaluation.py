@@ -30,11 +30,16 @@ def evaluate_address_matches(con: duckdb.DuckDBPyConnection, truth_dir: Path) ->
     matches = con.sql(f"select record_id, source, uprn from {ADDRESS_MATCHES}").pl().join(true_addresses(truth_dir), on="record_id", how="inner")
     scored = matches.with_columns((pl.col("uprn") == pl.col("address_uprn")).alias("correct"))
     overall = scored.with_columns(pl.lit("all").alias("source"))
-    return pl.concat([scored, overall]).group_by("source").agg(
-        pl.len().alias("addresses"),
-        pl.col("uprn").is_not_null().mean().alias("match_rate"),
-        pl.col("correct").filter(pl.col("uprn").is_not_null()).mean().alias("precision"),
-    ).sort("source")
+    return (
+        pl.concat([scored, overall])
+        .group_by("source")
+        .agg(
+            pl.len().alias("addresses"),
+            pl.col("uprn").is_not_null().mean().alias("match_rate"),
+            pl.col("correct").filter(pl.col("uprn").is_not_null()).mean().alias("precision"),
+        )
+        .sort("source")
+    )
 
 
 def evaluate_person_links(links: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float]:
@@ -57,9 +62,12 @@ def evaluate_person_links(links: pl.DataFrame, truth: pl.DataFrame) -> dict[str,
     cluster_precision = joined.group_by("person_key").agg(pl.col("person_id").n_unique() == 1)["person_id"].mean()
     cluster_recall = joined.group_by("person_id").agg(pl.col("person_key").n_unique() == 1)["person_key"].mean()
     return {
-        "records": joined.height, "pairwise_precision": precision, "pairwise_recall": recall,
+        "records": joined.height,
+        "pairwise_precision": precision,
+        "pairwise_recall": recall,
         "pairwise_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
-        "cluster_precision": float(cluster_precision), "cluster_recall": float(cluster_recall),
+        "cluster_precision": float(cluster_precision),
+        "cluster_recall": float(cluster_recall),
     }
 
 
@@ -78,18 +86,24 @@ def evaluate_parent_links(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> di
         ("parent_link", PARENT_LINKS, "parent_key", "child_key", ["mother_of", "father_of"]),
         ("sibling_link", SIBLING_LINKS, "person_key_a", "person_key_b", ["sibling", "half_sibling", "twin"]),
     ):
-        found = con.sql(f"select {key_a} as key_a, {key_b} as key_b from {table}").pl().join(
-            majority.rename({"person_key": "key_a", "person_id": "person_a"}), on="key_a"
-        ).join(majority.rename({"person_key": "key_b", "person_id": "person_b"}), on="key_b")
+        found = (
+            con.sql(f"select {key_a} as key_a, {key_b} as key_b from {table}")
+            .pl()
+            .join(majority.rename({"person_key": "key_a", "person_id": "person_a"}), on="key_a")
+            .join(majority.rename({"person_key": "key_b", "person_id": "person_b"}), on="key_b")
+        )
         # Siblings are unordered pairs; parent links are ordered.
-        ordered = (lambda f: f) if kind == "parent_link" else (
-            lambda f: f.select(pl.min_horizontal("person_a", "person_b").alias("person_a"), pl.max_horizontal("person_a", "person_b").alias("person_b"))
+        ordered = (
+            (lambda f: f)
+            if kind == "parent_link"
+            else (lambda f: f.select(pl.min_horizontal("person_a", "person_b").alias("person_a"), pl.max_horizontal("person_a", "person_b").alias("person_b")))
         )
         found = ordered(found.select("person_a", "person_b")).unique()
         expected = ordered(truth.filter(pl.col("relationship").is_in(relationships)).select("person_a", "person_b")).unique()
         correct = found.join(expected, on=["person_a", "person_b"]).height
         figures |= {
-            f"{kind}s": found.height, f"{kind}_precision": correct / found.height if found.height else 1.0,
+            f"{kind}s": found.height,
+            f"{kind}_precision": correct / found.height if found.height else 1.0,
             f"{kind}_recall": correct / expected.height if expected.height else 1.0,
         }
     return figures
@@ -112,22 +126,22 @@ def true_household_spells(truth_dir: Path, address_dates: pl.DataFrame) -> pl.Da
     can place anyone else. `address_dates` has record_id, address_date.
     """
     far = pl.date(9999, 12, 31)
-    residences = pl.read_parquet(truth_dir / "household_spells.parquet").select(
-        "person_id", "uprn", pl.col("start_date").alias("start"), pl.col("end_date").fill_null(far).alias("end")
-    ).sort("uprn", "start", "person_id")
-    residences = residences.with_columns(
-        pl.col("end").cum_max().shift(1).over("uprn").alias("reach")
-    ).with_columns(
+    residences = (
+        pl.read_parquet(truth_dir / "household_spells.parquet")
+        .select("person_id", "uprn", pl.col("start_date").alias("start"), pl.col("end_date").fill_null(far).alias("end"))
+        .sort("uprn", "start", "person_id")
+    )
+    residences = residences.with_columns(pl.col("end").cum_max().shift(1).over("uprn").alias("reach")).with_columns(
         (pl.col("reach").is_null() | (pl.col("start") >= pl.col("reach"))).cast(pl.Int32).cum_sum().over("uprn").alias("spell")
     )
     seen = (
-        pl.read_parquet(truth_dir / "address_uprn.parquet").filter(pl.col("address_uprn") == pl.col("resident_uprn"))
+        pl.read_parquet(truth_dir / "address_uprn.parquet")
+        .filter(pl.col("address_uprn") == pl.col("resident_uprn"))
         .select(RECORD_ID, pl.col("address_uprn").alias("uprn"))
-        .join(true_persons(truth_dir), on="record_id").join(address_dates, on="record_id")
+        .join(true_persons(truth_dir), on="record_id")
+        .join(address_dates, on="record_id")
     )
-    observed = residences.join(seen, on=["person_id", "uprn"]).filter(
-        (pl.col("address_date") >= pl.col("start")) & (pl.col("address_date") < pl.col("end"))
-    )
+    observed = residences.join(seen, on=["person_id", "uprn"]).filter((pl.col("address_date") >= pl.col("start")) & (pl.col("address_date") < pl.col("end")))
     return observed.group_by("uprn", "spell").agg(
         pl.col("person_id").cast(pl.Int64).unique().sort().alias("members"), pl.col("start").min().alias("start"), pl.col("end").max().alias("end")
     )
@@ -141,18 +155,22 @@ def evaluate_household_spells(con: duckdb.DuckDBPyConnection, truth_dir: Path) -
     truth = true_household_spells(truth_dir, con.sql("select record_id, address_date from intermediate.int_person_records where address_date is not null").pl())
     majority = majority_persons(con, truth_dir)
     formed = (
-        con.sql(f"select household_key, uprn, person_key, resident_from, resident_to from {HOUSEHOLD_MEMBERS}").pl()
+        con.sql(f"select household_key, uprn, person_key, resident_from, resident_to from {HOUSEHOLD_MEMBERS}")
+        .pl()
         .join(majority, on="person_key")
-        .group_by("household_key", "uprn").agg(
+        .group_by("household_key", "uprn")
+        .agg(
             pl.col("person_id").unique().sort().alias("members"),
-            pl.col("resident_from").min().alias("formed_from"), pl.col("resident_to").max().alias("formed_to"),
+            pl.col("resident_from").min().alias("formed_from"),
+            pl.col("resident_to").max().alias("formed_to"),
         )
     )
     same = truth.join(formed, on=["uprn", "members"]).filter((pl.col("formed_from") < pl.col("end")) & (pl.col("formed_to") >= pl.col("start")))
     reproduced = same.select("uprn", "spell").unique().height
     exact = same.select("household_key").unique().height
     return {
-        "true_household_spells": truth.height, "formed_household_spells": formed.height,
+        "true_household_spells": truth.height,
+        "formed_household_spells": formed.height,
         "household_spell_recall": reproduced / truth.height if truth.height else 1.0,
         "household_spell_precision": exact / formed.height if formed.height else 1.0,
     }

@@ -115,18 +115,25 @@ def link_families(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     anchors = (
         links.with_columns((pl.col("sex") == "female").fill_null(False).alias("is_mother"))
         .sort(["child_key", "is_mother", "parent_key"], descending=[False, True, False])
-        .group_by("child_key", maintain_order=True).first()
-        .select("child_key", pl.col("parent_key").alias("anchor_key"), pl.when(pl.col("is_mother")).then(pl.lit("mother")).otherwise(pl.lit("father")).alias("anchor_role"))
+        .group_by("child_key", maintain_order=True)
+        .first()
+        .select(
+            "child_key",
+            pl.col("parent_key").alias("anchor_key"),
+            pl.when(pl.col("is_mother")).then(pl.lit("mother")).otherwise(pl.lit("father")).alias("anchor_role"),
+        )
     )
     secret, _ = pseudonym_secret()
     family_key = pseudonymise(pl.lit("family|") + pl.col("anchor_key"), secret).alias("family_key")
-    members = pl.concat([
-        anchors.select(family_key, pl.col("child_key").alias("person_key"), pl.lit("child").alias("role")),
-        anchors.select(family_key, pl.col("anchor_key").alias("person_key"), pl.col("anchor_role").alias("role")),
-        anchors.join(links, on="child_key").filter(pl.col("parent_key") != pl.col("anchor_key")).select(
-            family_key, pl.col("parent_key").alias("person_key"), pl.lit("other parent").alias("role")
-        ),
-    ]).unique()
+    members = pl.concat(
+        [
+            anchors.select(family_key, pl.col("child_key").alias("person_key"), pl.lit("child").alias("role")),
+            anchors.select(family_key, pl.col("anchor_key").alias("person_key"), pl.col("anchor_role").alias("role")),
+            anchors.join(links, on="child_key")
+            .filter(pl.col("parent_key") != pl.col("anchor_key"))
+            .select(family_key, pl.col("parent_key").alias("person_key"), pl.lit("other parent").alias("role")),
+        ]
+    ).unique()
     con.register("_family_members", members.to_arrow())
     con.execute(f"create or replace table {FAMILY_MEMBERS} as select family_key, person_key, role from _family_members")
     con.unregister("_family_members")

@@ -36,19 +36,27 @@ def _nodes(frame: pl.DataFrame) -> pl.DataFrame:
     )
     name = lambda c: pl.col(c).str.to_uppercase().str.replace_all(r"[^A-Z]", "").replace("", None)  # noqa: E731
     squeezed = pl.col("postcode").str.to_uppercase().str.replace_all(" ", "")
-    dob = pl.coalesce(
-        pl.col("dob").str.strptime(pl.Date, fmt, strict=False) for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%b-%Y")
+    dob = pl.coalesce(pl.col("dob").str.strptime(pl.Date, fmt, strict=False) for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%b-%Y"))
+    return (
+        text.with_row_index("row")
+        .select(
+            pl.col("row").cast(pl.Utf8).alias("unique_id"),
+            pl.lit(None, dtype=pl.Utf8).alias("la_code"),
+            pl.lit(None, dtype=pl.Utf8).alias("la_child_id"),
+            pl.col("upn"),
+            pl.col("nhs_number").str.replace_all(" ", ""),
+            name("first_name").alias("first_name"),
+            name("last_name").alias("last_name"),
+            dob.alias("date_of_birth"),
+            dob.dt.year().alias("birth_year"),
+            pl.col("sex").str.to_lowercase().replace_strict(_SEX, default="unknown").alias("sex"),
+            (squeezed.str.slice(0, squeezed.str.len_chars() - 3) + " " + squeezed.str.slice(-3)).alias("postcode"),
+            pl.lit(None, dtype=pl.Utf8).alias("uprn"),
+        )
+        .join(nickname_table(), left_on="first_name", right_on="nickname", how="left")
+        .with_columns(pl.coalesce("full_name", "first_name").alias("first_name"))
+        .select(NODE_COLUMNS)
     )
-    return text.with_row_index("row").select(
-        pl.col("row").cast(pl.Utf8).alias("unique_id"), pl.lit(None, dtype=pl.Utf8).alias("la_code"),
-        pl.lit(None, dtype=pl.Utf8).alias("la_child_id"), pl.col("upn"), pl.col("nhs_number").str.replace_all(" ", ""),
-        name("first_name").alias("first_name"), name("last_name").alias("last_name"), dob.alias("date_of_birth"),
-        dob.dt.year().alias("birth_year"), pl.col("sex").str.to_lowercase().replace_strict(_SEX, default="unknown").alias("sex"),
-        (squeezed.str.slice(0, squeezed.str.len_chars() - 3) + " " + squeezed.str.slice(-3)).alias("postcode"),
-        pl.lit(None, dtype=pl.Utf8).alias("uprn"),
-    ).join(nickname_table(), left_on="first_name", right_on="nickname", how="left").with_columns(
-        pl.coalesce("full_name", "first_name").alias("first_name")
-    ).select(NODE_COLUMNS)
 
 
 def link_file(input_path: Path, output_path: Path, settings: PersonLinkageSettings = PersonLinkageSettings()) -> dict[str, float]:

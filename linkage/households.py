@@ -166,9 +166,13 @@ def form_households(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         pl.col("first_seen").min().over("uprn", "spell").alias("spell_from")
     )
     secret, _ = pseudonym_secret()
-    keys = residences.select("uprn", "spell_from").unique().with_columns(
-        pseudonymise(pl.format("household|{}|{}", "uprn", "spell_from"), secret).alias("household_key"),
-        pseudonymise(pl.format("property|{}", "uprn"), secret).alias("property_key"),
+    keys = (
+        residences.select("uprn", "spell_from")
+        .unique()
+        .with_columns(
+            pseudonymise(pl.format("household|{}|{}", "uprn", "spell_from"), secret).alias("household_key"),
+            pseudonymise(pl.format("property|{}", "uprn"), secret).alias("property_key"),
+        )
     )
     members = residences.join(keys, on=["uprn", "spell_from"]).select(
         "household_key", "property_key", "uprn", "person_key", pl.col("first_seen").alias("resident_from"), pl.col("last_seen").alias("resident_to")

@@ -205,7 +205,9 @@ def cluster_person_nodes(con: duckdb.DuckDBPyConnection, settings: PersonLinkage
         keys = links.select("cluster_id").unique()
         links = links.join(keys.with_columns(pseudonymise(pl.col("cluster_id"), secret).alias("person_key")), on="cluster_id")
         summary = {
-            "records": links.height, "signatures": con.sql("select count(*) from _person_signatures").fetchone()[0], "persons": links["person_key"].n_unique(),
+            "records": links.height,
+            "signatures": con.sql("select count(*) from _person_signatures").fetchone()[0],
+            "persons": links["person_key"].n_unique(),
             "splink_pairs": con.sql(f"select count(*) from {predictions.physical_name}").fetchone()[0],
             "deterministic_edges": con.sql("select count(*) from _deterministic_edges").fetchone()[0],
             "demo_secret": is_default,

@@ -22,8 +22,10 @@ def build_ingestion_jobs(partitions: dg.PartitionsDefinition) -> dict[str, Asset
     """One job per source over its raw tables, keyed by source name."""
     return {
         source.name: dg.define_asset_job(
-            name=ingestion_job_name(source.name), selection=dg.AssetSelection.assets(*(raw_key(t) for t in source.tables)),
-            partitions_def=partitions, op_retry_policy=TRANSIENT_RETRIES,
+            name=ingestion_job_name(source.name),
+            selection=dg.AssetSelection.assets(*(raw_key(t) for t in source.tables)),
+            partitions_def=partitions,
+            op_retry_policy=TRANSIENT_RETRIES,
             description=f"Validate and load {source.name} for a collection year: raw tables, quarantine, audit.",
         )
         for source in SOURCES
@@ -31,27 +33,36 @@ def build_ingestion_jobs(partitions: dg.PartitionsDefinition) -> dict[str, Asset
 
 
 landing_inventory_job = dg.define_asset_job(
-    name="landing_inventory_job", selection=dg.AssetSelection.groups("landing"), op_retry_policy=TRANSIENT_RETRIES,
+    name="landing_inventory_job",
+    selection=dg.AssetSelection.groups("landing"),
+    op_retry_policy=TRANSIENT_RETRIES,
     description="Inventory every landed extract into landing.file_inventory and run its checks.",
 )
 
 ingestion_job = dg.define_asset_job(
-    name="ingestion_job", selection=dg.AssetSelection.groups("raw"), op_retry_policy=TRANSIENT_RETRIES,
+    name="ingestion_job",
+    selection=dg.AssetSelection.groups("raw"),
+    op_retry_policy=TRANSIENT_RETRIES,
     description="Validate and load every source's extracts for a collection year into raw, quarantining bad rows.",
 )
 
 harmonisation_job = dg.define_asset_job(
-    name="harmonisation_job", selection=dg.AssetSelection.assets(harmonisation_dbt_assets), op_retry_policy=TRANSIENT_RETRIES,
+    name="harmonisation_job",
+    selection=dg.AssetSelection.assets(harmonisation_dbt_assets),
+    op_retry_policy=TRANSIENT_RETRIES,
     description="dbt build: code-list seeds, staging and intermediate models, their tests and unit tests, and their gates.",
 )
 
 linkage_job = dg.define_asset_job(
-    name="linkage_job", selection=dg.AssetSelection.groups("linkage"), op_retry_policy=TRANSIENT_RETRIES,
+    name="linkage_job",
+    selection=dg.AssetSelection.groups("linkage"),
+    op_retry_policy=TRANSIENT_RETRIES,
     description="Addresses to UPRNs, records to persons, household spells and families, and their evaluation where a truth exists.",
 )
 
 marts_job = dg.define_asset_job(
-    name="marts_job", selection=dg.AssetSelection.assets(marts_dbt_assets) | dg.AssetSelection.groups("publication", "analysts"),
+    name="marts_job",
+    selection=dg.AssetSelection.assets(marts_dbt_assets) | dg.AssetSelection.groups("publication", "analysts"),
     op_retry_policy=TRANSIENT_RETRIES,
     description="dbt build of the linked models and the marts, the disclosure-controlled publication tables, and the analysts' read-only snapshot.",
 )

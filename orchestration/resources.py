@@ -94,11 +94,7 @@ class LandingZone(dg.ConfigurableResource):
 
     def find_unrecognised(self) -> tuple[UnrecognisedFile, ...]:
         """Files that do not fit the layout, without hashing anything."""
-        return tuple(
-            UnrecognisedFile(path, reason)
-            for path in self._relative_files()
-            if (reason := classify_landing_path(path)) is not None
-        )
+        return tuple(UnrecognisedFile(path, reason) for path in self._relative_files() if (reason := classify_landing_path(path)) is not None)
 
     def scan(self) -> LandingScan:
         """List every landed file; recognised ones are stat'ed and sha256-hashed."""

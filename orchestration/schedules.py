@@ -14,14 +14,19 @@ def build_collection_schedules(jobs: dict[str, AssetJob], partitions: dg.StaticP
             continue
 
         @dg.schedule(
-            name=f"{source.name}_collection", cron_schedule=source.schedule, job=jobs[source.name], execution_timezone="Europe/London",
+            name=f"{source.name}_collection",
+            cron_schedule=source.schedule,
+            job=jobs[source.name],
+            execution_timezone="Europe/London",
             description=f"Ingest {source.name} when its extracts are due ({source.schedule}); the partition is the tick's year.",
         )
         def _collection(context: dg.ScheduleEvaluationContext, source_name: str = source.name) -> dg.RunRequest | dg.SkipReason:
             year = str(context.scheduled_execution_time.year)
             if year not in partitions.get_partition_keys():
                 return dg.SkipReason(f"{year} is not a collection year Hearth partitions by (HEARTH_COLLECTION_YEARS).")
-            return dg.RunRequest(run_key=f"{source_name}|{year}|{context.scheduled_execution_time:%Y-%m-%d}", partition_key=year, tags={"hearth/source": source_name})
+            return dg.RunRequest(
+                run_key=f"{source_name}|{year}|{context.scheduled_execution_time:%Y-%m-%d}", partition_key=year, tags={"hearth/source": source_name}
+            )
 
         schedules.append(_collection)
     return schedules

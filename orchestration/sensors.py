@@ -32,7 +32,10 @@ def landing_fingerprints(root: Path) -> dict[str, str]:
 
 def build_landing_sensor(jobs: dict[str, AssetJob], partitions: dg.StaticPartitionsDefinition) -> dg.SensorDefinition:
     @dg.sensor(
-        name="landing_sensor", jobs=list(jobs.values()), minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
+        name="landing_sensor",
+        jobs=list(jobs.values()),
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.STOPPED,
         description="New or changed files under data/landing/<source>/<year>/ start that source's ingestion for that year only.",
     )
     def landing_sensor(context: dg.SensorEvaluationContext, landing_zone: LandingZone) -> dg.SensorResult:
@@ -46,9 +49,14 @@ def build_landing_sensor(jobs: dict[str, AssetJob], partitions: dg.StaticPartiti
             if year not in partitions.get_partition_keys():
                 skipped.append(folder)
                 continue
-            requests.append(dg.RunRequest(
-                run_key=f"{folder}|{hashlib.sha256(fingerprint.encode()).hexdigest()[:16]}", job_name=jobs[source].name, partition_key=year, tags={"hearth/source": source},
-            ))
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{folder}|{hashlib.sha256(fingerprint.encode()).hexdigest()[:16]}",
+                    job_name=jobs[source].name,
+                    partition_key=year,
+                    tags={"hearth/source": source},
+                )
+            )
         if skipped:
             context.log.info(f"Not a collection year Hearth partitions by (HEARTH_COLLECTION_YEARS): {', '.join(skipped)}")
         return dg.SensorResult(run_requests=requests, cursor=json.dumps(now))
@@ -69,12 +77,19 @@ class FailureNotifier(dg.ConfigurableResource):
             return 200 <= response.status < 300
 
 
-@dg.run_failure_sensor(name="run_failure_sensor", default_status=dg.DefaultSensorStatus.STOPPED, description="Records every failed run in audit.run_failures and notifies the configured hook.")
+@dg.run_failure_sensor(
+    name="run_failure_sensor",
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Records every failed run in audit.run_failures and notifies the configured hook.",
+)
 def run_failure_sensor(context: dg.RunFailureSensorContext, warehouse: DuckDBResource, failure_notifier: FailureNotifier) -> None:
     run = context.dagster_run
     payload = {
-        "run_id": run.run_id, "job_name": run.job_name, "partition_key": run.tags.get("dagster/partition"),
-        "message": context.failure_event.message or "", "failed_at": datetime.now(UTC).isoformat(),
+        "run_id": run.run_id,
+        "job_name": run.job_name,
+        "partition_key": run.tags.get("dagster/partition"),
+        "message": context.failure_event.message or "",
+        "failed_at": datetime.now(UTC).isoformat(),
     }
     try:
         notified = failure_notifier.notify(payload)

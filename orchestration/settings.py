@@ -72,9 +72,7 @@ class HearthPaths(BaseModel):
         return self.warehouse_path.parent / "gx"
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, root: Path = REPO_ROOT
-    ) -> HearthPaths:
+    def from_env(cls, environ: Mapping[str, str] | None = None, root: Path = REPO_ROOT) -> HearthPaths:
         """Build paths from ``HEARTH_*`` environment variables, falling back to repo defaults."""
         env = os.environ if environ is None else environ
         return cls(

@@ -6,7 +6,6 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-
 WARM_UP_YEARS = 2
 
 
@@ -59,7 +58,7 @@ class WorldConfig(BaseModel):
     faults: FaultRates = FaultRates()
 
     @model_validator(mode="after")
-    def _years_in_order(self) -> "WorldConfig":
+    def _years_in_order(self) -> WorldConfig:
         if self.last_year < self.first_year:
             raise ValueError(f"last_year {self.last_year} is before first_year {self.first_year}")
         if len({la.code for la in self.local_authorities}) != len(self.local_authorities):

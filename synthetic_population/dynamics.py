@@ -8,6 +8,7 @@ most once per calendar month (except scheduled care events), which keeps spells 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,13 +16,22 @@ import numpy as np
 import polars as pl
 
 import code_lists as codes
+
 from .config import WorldConfig
 from .geography import Gazetteer
-from .population import (
-    DAYS_PER_YEAR, FEMALE, KIND_FOSTER, KIND_INSTITUTION, KIND_PRIVATE, MALE, Population, child_ethnicity,
-    household_circumstances, sigmoid,
-)
 from .names import draw_names
+from .population import (
+    DAYS_PER_YEAR,
+    FEMALE,
+    KIND_FOSTER,
+    KIND_INSTITUTION,
+    KIND_PRIVATE,
+    MALE,
+    Population,
+    child_ethnicity,
+    household_circumstances,
+    sigmoid,
+)
 
 EPOCH = date(1970, 1, 1)
 
@@ -113,7 +123,13 @@ class Simulation:
     # --- bookkeeping --------------------------------------------------------------------------
     def _log(self, people: np.ndarray, day: np.ndarray | int, event: str) -> None:
         if len(people):
-            self._events.append({"person": people.astype(np.int32), "day": np.broadcast_to(day, people.shape).astype(np.int32), "event": np.full(len(people), event, dtype=object)})
+            self._events.append(
+                {
+                    "person": people.astype(np.int32),
+                    "day": np.broadcast_to(day, people.shape).astype(np.int32),
+                    "event": np.full(len(people), event, dtype=object),
+                }
+            )
 
     def _close_spells(self, people: np.ndarray, day: np.ndarray | int) -> None:
         p = self.P.data
@@ -121,10 +137,15 @@ class Simulation:
         keep = hh >= 0
         people, hh = people[keep], hh[keep]
         if len(people):
-            self._spells.append({
-                "person": people.astype(np.int32), "household": hh, "prop": self.H.prop[hh],
-                "start": p["spell_start"][people].copy(), "end": np.broadcast_to(day, keep.shape)[keep].astype(np.int32),
-            })
+            self._spells.append(
+                {
+                    "person": people.astype(np.int32),
+                    "household": hh,
+                    "prop": self.H.prop[hh],
+                    "start": p["spell_start"][people].copy(),
+                    "end": np.broadcast_to(day, keep.shape)[keep].astype(np.int32),
+                }
+            )
 
     def relocate(self, people: np.ndarray, new_household: np.ndarray | int, day: np.ndarray | int) -> None:
         self._close_spells(people, day)
@@ -208,7 +229,7 @@ class Simulation:
     # --- the month ----------------------------------------------------------------------------
     def run(self) -> History:
         starts = month_starts(self.config)
-        for m_start, m_next in zip(starts[:-1], starts[1:]):
+        for m_start, m_next in itertools.pairwise(starts):
             days = m_next - m_start
             self.care_events(m_start, m_next)
             self.births(m_start, days)
@@ -238,7 +259,7 @@ class Simulation:
         twins = rng.random(len(mothers)) < 0.016
         mothers = np.concatenate([mothers, mothers[twins]])
         day = self._day_in_month(m_start, days, len(mothers))
-        day[len(mothers) - twins.sum():] = day[: len(mothers) - twins.sum()][twins]
+        day[len(mothers) - twins.sum() :] = day[: len(mothers) - twins.sum()][twins]
         partner = P.partner[mothers]
         cohabiting = (partner >= 0) & (P.household[np.maximum(partner, 0)] == P.household[mothers])
         father = np.where(cohabiting, partner, -1).astype(np.int32)
@@ -247,8 +268,15 @@ class Simulation:
         sex = (rng.random(len(mothers)) < 0.512).astype(np.int8)
         surname = np.where((father >= 0) & (rng.random(len(mothers)) < 0.85), P.last_name[np.maximum(father, 0)], P.last_name[mothers])
         babies = P.add(
-            len(mothers), sex=sex, dob=day, ethnic=eth, mother=mothers, father=father, household=P.household[mothers],
-            spell_start=day, first_name=draw_names(rng, eth.astype(str), np.where(sex == MALE, "male", "female")),
+            len(mothers),
+            sex=sex,
+            dob=day,
+            ethnic=eth,
+            mother=mothers,
+            father=father,
+            household=P.household[mothers],
+            spell_start=day,
+            first_name=draw_names(rng, eth.astype(str), np.where(sex == MALE, "male", "female")),
         )
         P.last_name[babies] = surname
         self._grow()
@@ -374,9 +402,12 @@ class Simulation:
         hh = P.household[kids]
         kids, hh = kids[H.kind[hh] == KIND_PRIVATE], hh[H.kind[hh] == KIND_PRIVATE]
         rate = (
-            REFERRAL_RATE * np.exp(0.8 * H.hardship[hh])
+            REFERRAL_RATE
+            * np.exp(0.8 * H.hardship[hh])
             * (1 + 1.5 * H.domestic_abuse[hh] + 0.8 * H.mental_health[hh] + 1.0 * H.substance_misuse[hh])
-            * np.where(age[kids] < 1, 1.6, 1.0) * days / 365.0
+            * np.where(age[kids] < 1, 1.6, 1.0)
+            * days
+            / 365.0
         )
         chosen = rng.random(len(kids)) < rate
         kids, hh = kids[chosen], hh[chosen]
@@ -429,14 +460,36 @@ class Simulation:
         category = draw_codes(rng, codes.CATEGORY_OF_ABUSE, n)
         latest = np.where(rng.random(n) < 0.9, category, draw_codes(rng, codes.CATEGORY_OF_ABUSE, n))
         self.cin_open_until[kids] = closure
-        self._cin.append({
-            "child": kids.astype(np.int32), "referral": ref, "source": draw_codes(rng, codes.CIN_REFERRAL_SOURCE, n),
-            "primary_need": need, "nfa": nfa, "assessed": assessed, "assessment_start": ass_start, "assessment_auth": ass_auth,
-            "factors": factors, "plan": plan | (cpp & ~lac), "plan_start": np.where(plan, ass_auth, cpp_end), "plan_end": np.where(plan, plan_end, closure),
-            "s47": s47, "s47_day": s47_day, "icpc": icpc, "icpc_day": icpc_day, "cpp": cpp, "cpp_start": icpc_day, "cpp_end": cpp_end,
-            "category": category, "latest_category": latest, "closure": closure, "closure_reason": reason,
-            "lac": lac, "lac_start": lac_start, "lac_end": lac_end,
-        })
+        self._cin.append(
+            {
+                "child": kids.astype(np.int32),
+                "referral": ref,
+                "source": draw_codes(rng, codes.CIN_REFERRAL_SOURCE, n),
+                "primary_need": need,
+                "nfa": nfa,
+                "assessed": assessed,
+                "assessment_start": ass_start,
+                "assessment_auth": ass_auth,
+                "factors": factors,
+                "plan": plan | (cpp & ~lac),
+                "plan_start": np.where(plan, ass_auth, cpp_end),
+                "plan_end": np.where(plan, plan_end, closure),
+                "s47": s47,
+                "s47_day": s47_day,
+                "icpc": icpc,
+                "icpc_day": icpc_day,
+                "cpp": cpp,
+                "cpp_start": icpc_day,
+                "cpp_end": cpp_end,
+                "category": category,
+                "latest_category": latest,
+                "closure": closure,
+                "closure_reason": reason,
+                "lac": lac,
+                "lac_start": lac_start,
+                "lac_end": lac_end,
+            }
+        )
         for i in np.flatnonzero(lac):
             self._plan_care(int(kids[i]), int(lac_start[i]), int(lac_end[i]), int(lac_end[i] >= eighteen[i]), age[i], bool(cpp[i]), str(need[i]), int(ref[i]))
 
@@ -444,11 +497,26 @@ class Simulation:
         rng = self.rng
         teen = age >= 11
         probs = {
-            "3B": 0.85 * da, "3A": 0.3 * da, "4B": 0.75 * mh, "1B": 0.5 * sub, "2B": 0.6 * sub, "4A": 0.12 * teen,
-            "8E": teen * sigmoid(-3.0 + 0.5 * hard + 0.9 * female), "8D": 0.07 * teen, "9A": teen * 0.05 * ~female,
-            "22A": teen * sigmoid(-3.2 + 0.5 * hard + 0.8 * ~female), "8F": 0.006 * teen, "11A": 0.06 * teen,
-            "12A": 0.3 + 0 * age, "13A": 0.22 + 0 * age, "14A": 0.08 + 0 * age, "15A": 0.03 + 0 * age,
-            "6A": 0.05 + 0 * age, "5A": 0.04 + 0 * age, "7A": 0.03 + 0 * age, "4C": 0.03 + 0 * age,
+            "3B": 0.85 * da,
+            "3A": 0.3 * da,
+            "4B": 0.75 * mh,
+            "1B": 0.5 * sub,
+            "2B": 0.6 * sub,
+            "4A": 0.12 * teen,
+            "8E": teen * sigmoid(-3.0 + 0.5 * hard + 0.9 * female),
+            "8D": 0.07 * teen,
+            "9A": teen * 0.05 * ~female,
+            "22A": teen * sigmoid(-3.2 + 0.5 * hard + 0.8 * ~female),
+            "8F": 0.006 * teen,
+            "11A": 0.06 * teen,
+            "12A": 0.3 + 0 * age,
+            "13A": 0.22 + 0 * age,
+            "14A": 0.08 + 0 * age,
+            "15A": 0.03 + 0 * age,
+            "6A": 0.05 + 0 * age,
+            "5A": 0.04 + 0 * age,
+            "7A": 0.03 + 0 * age,
+            "4C": 0.03 + 0 * age,
         }
         names = np.array(list(probs), dtype=object)
         hits = np.column_stack([rng.random(n) < np.asarray(p, dtype=float) for p in probs.values()])
@@ -463,10 +531,8 @@ class Simulation:
         k = 1 + min(int(rng.poisson(0.8)), 4)
         cuts = np.sort(rng.integers(start + 1, max(start + 2, end), size=k - 1)) if k > 1 else np.array([], dtype=np.int64)
         bounds = np.unique(np.r_[start, cuts, end])
-        if age >= 13 and not cpp:
-            legal = rng.choice(["V2", "L1", "J1"], p=[0.8, 0.12, 0.08])
-        else:
-            legal = rng.choice(["C1", "V2", "L2", "L1"], p=[0.5, 0.35, 0.1, 0.05])
+        older_without_plan = age >= 13 and not cpp
+        legal = rng.choice(["V2", "L1", "J1"], p=[0.8, 0.12, 0.08]) if older_without_plan else rng.choice(["C1", "V2", "L2", "L1"], p=[0.5, 0.35, 0.1, 0.05])
         period = self._periods
         self._periods += 1
         for j in range(len(bounds) - 1):
@@ -483,11 +549,24 @@ class Simulation:
                 place = self._lac_rows[-1]["place"]
             last = j == len(bounds) - 2
             rec = self._reason_ceased(age_now, end - start, aged_out, legal) if last else "X1"
-            self._lac_rows.append({
-                "period": period, "child": child, "decom": decom, "dec": dec, "rne": rne, "ls": legal, "cin": need if need != "N9" else "N1",
-                "place": place, "place_provider": self._provider(place), "rec": rec, "reason_place_change": "", "placement_prop": -1, "home_prop": -1,
-                "referral": ref,
-            })
+            self._lac_rows.append(
+                {
+                    "period": period,
+                    "child": child,
+                    "decom": decom,
+                    "dec": dec,
+                    "rne": rne,
+                    "ls": legal,
+                    "cin": need if need != "N9" else "N1",
+                    "place": place,
+                    "place_provider": self._provider(place),
+                    "rec": rec,
+                    "reason_place_change": "",
+                    "placement_prop": -1,
+                    "home_prop": -1,
+                    "referral": ref,
+                }
+            )
             row = len(self._lac_rows) - 1
             if j > 0 and rne != "L":
                 self._lac_rows[row - 1]["reason_place_change"] = str(draw_codes(rng, codes.REASON_PLACE_CHANGE, 1)[0])
@@ -525,7 +604,7 @@ class Simulation:
 
     def care_events(self, m_start: int, m_next: int) -> None:
         """Carry out the placements, legal changes and endings of care that fall in this month."""
-        due = sorted((e for e in self._pending if m_start <= e[0] < m_next and e[0] < self.end_day))
+        due = sorted(e for e in self._pending if m_start <= e[0] < m_next and e[0] < self.end_day)
         self._pending = [e for e in self._pending if e[0] >= m_next]
         P, H = self.P, self.H
         for day, row_index, action in due:

@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 import code_lists as codes
+
 from .dynamics import History, day_number
 from .faults import FaultInjector
 from .services import Context, at_dates
@@ -61,10 +62,17 @@ class ExtractWriter:
         self.gaz = ctx.gazetteer
         self.written = Written()
         P = ctx.population.persons
-        self.people = pl.DataFrame({
-            "_person": np.arange(P.n, dtype=np.int32), "first_name": P.view("first_name"), "last_name": P.view("last_name"),
-            "dob": P.view("dob"), "sex": P.view("sex"), "ethnic": P.view("ethnic").astype(str), "nhs_number": P.view("nhs_number"),
-        })
+        self.people = pl.DataFrame(
+            {
+                "_person": np.arange(P.n, dtype=np.int32),
+                "first_name": P.view("first_name"),
+                "last_name": P.view("last_name"),
+                "dob": P.view("dob"),
+                "sex": P.view("sex"),
+                "ethnic": P.view("ethnic").astype(str),
+                "nhs_number": P.view("nhs_number"),
+            }
+        )
         self.la_codes = np.array([la.code for la in ctx.config.local_authorities])
 
     # --- shared pieces ----------------------------------------------------------------------------
@@ -90,8 +98,10 @@ class ExtractWriter:
         rid = located["_rid"].to_numpy()
         self.faults.record(table, rid[stale], "address", "stale_address", self.gaz.uprn[prop[stale]], self.gaz.uprn[prev[stale]])
         return located.with_columns(
-            pl.Series("_resident_uprn", self.gaz.uprn[prop]), pl.Series("_address_prop", recorded),
-            pl.Series("_address_uprn", self.gaz.uprn[recorded]), pl.Series("_stale", stale),
+            pl.Series("_resident_uprn", self.gaz.uprn[prop]),
+            pl.Series("_address_prop", recorded),
+            pl.Series("_address_uprn", self.gaz.uprn[recorded]),
+            pl.Series("_stale", stale),
         )
 
     def address_parts(self, props: np.ndarray) -> dict[str, np.ndarray]:
@@ -136,12 +146,26 @@ class ExtractWriter:
         out = self.faults.duplicates(table, out)
         sort_keys = ["_file", *(order or []), "_rid"]
         out = out.sort(sort_keys).with_columns((pl.int_range(pl.len()).over("_file") + 1).alias("_row"))
-        self.written.records.append(out.select(pl.lit(table).alias("table"), pl.col("_file").alias("file"), pl.col("_row").cast(pl.Int64).alias("row"), pl.col("_person").cast(pl.Int64).alias("person"), pl.col("_rid").alias("rid")))
+        self.written.records.append(
+            out.select(
+                pl.lit(table).alias("table"),
+                pl.col("_file").alias("file"),
+                pl.col("_row").cast(pl.Int64).alias("row"),
+                pl.col("_person").cast(pl.Int64).alias("person"),
+                pl.col("_rid").alias("rid"),
+            )
+        )
         if "_address_uprn" in out.columns:
-            self.written.addresses.append(out.select(
-                pl.lit(table).alias("table"), pl.col("_file").alias("file"), pl.col("_row").cast(pl.Int64).alias("row"),
-                pl.col("_address_uprn").alias("address_uprn"), pl.col("_resident_uprn").alias("resident_uprn"), pl.col("_stale").alias("stale"),
-            ))
+            self.written.addresses.append(
+                out.select(
+                    pl.lit(table).alias("table"),
+                    pl.col("_file").alias("file"),
+                    pl.col("_row").cast(pl.Int64).alias("row"),
+                    pl.col("_address_uprn").alias("address_uprn"),
+                    pl.col("_resident_uprn").alias("resident_uprn"),
+                    pl.col("_stale").alias("stale"),
+                )
+            )
         return out
 
     def write_csv(self, out: pl.DataFrame, columns: list[str]) -> None:
@@ -159,12 +183,23 @@ class ExtractWriter:
         g = self.gaz
         year = self.ctx.config.last_year
         parts = self.address_parts(np.arange(len(g)))
-        frame = pl.DataFrame({
-            "UPRN": g.uprn, "PARENT_UPRN": np.where(g.parent_uprn > 0, g.parent_uprn.astype(str), ""), "CLASSIFICATION_CODE": g.classification,
-            "SAO_TEXT": g.sao, "PAO_START_NUMBER": np.where(g.pao_number > 0, g.pao_number.astype(str), ""), "PAO_TEXT": g.pao_text,
-            "STREET_DESCRIPTION": g.street, "LOCALITY": g.locality, "TOWN_NAME": g.town, "POSTCODE_LOCATOR": parts["postcode"],
-            "LOCAL_CUSTODIAN_CODE": self.la_codes[g.la_index], "LSOA21CD": g.lsoa, "IMD_DECILE": g.imd_decile,
-        })
+        frame = pl.DataFrame(
+            {
+                "UPRN": g.uprn,
+                "PARENT_UPRN": np.where(g.parent_uprn > 0, g.parent_uprn.astype(str), ""),
+                "CLASSIFICATION_CODE": g.classification,
+                "SAO_TEXT": g.sao,
+                "PAO_START_NUMBER": np.where(g.pao_number > 0, g.pao_number.astype(str), ""),
+                "PAO_TEXT": g.pao_text,
+                "STREET_DESCRIPTION": g.street,
+                "LOCALITY": g.locality,
+                "TOWN_NAME": g.town,
+                "POSTCODE_LOCATOR": parts["postcode"],
+                "LOCAL_CUSTODIAN_CODE": self.la_codes[g.la_index],
+                "LSOA21CD": g.lsoa,
+                "IMD_DECILE": g.imd_decile,
+            }
+        )
         path = self.path("gazetteer", year, f"gazetteer_{year}.csv")
         frame.write_csv(path)
         self.written.files.append(self.rel("gazetteer", year, path.name))
@@ -181,7 +216,10 @@ class ExtractWriter:
         first, last = self.names("census_2021_persons", frame)
         persons_file = self.rel("census_2021", 2021, "census2021_persons.csv")
         columns = {
-            "CENSUS_HH_ID": hh_id, "PERSON_NUMBER": frame["person_number"].to_numpy(), "FORENAME": first, "SURNAME": last,
+            "CENSUS_HH_ID": hh_id,
+            "PERSON_NUMBER": frame["person_number"].to_numpy(),
+            "FORENAME": first,
+            "SURNAME": last,
             "DATE_OF_BIRTH": self.dob("census_2021_persons", frame, ISO),
             "SEX": np.array(codes.CENSUS_SEX, dtype=object)[frame["sex"].to_numpy()],
             "ETHNIC_GROUP": self.coded("census_2021_persons", frame, "ethnic_group", frame["ethnic"].to_numpy()),
@@ -197,16 +235,22 @@ class ExtractWriter:
         parts = self.address_parts(props)
         rid = heads["_rid"].to_numpy()
         sizes = frame.group_by("household").len()
-        size = dict(zip(sizes["household"].to_list(), sizes["len"].to_list()))
+        size = dict(zip(sizes["household"].to_list(), sizes["len"].to_list(), strict=True))
         hh_columns = {
             "CENSUS_HH_ID": np.array([ids[h] for h in hh], dtype=object),
             "ADDRESS_LINE_1": self.faults.address_variant("census_2021_households", rid, "address_line_1", self.street_line(parts)),
-            "ADDRESS_LINE_2": parts["locality"], "TOWN": parts["town"],
-            "POSTCODE": self.faults.blank("census_2021_households", rid, "postcode", "missing_postcode", parts["postcode"], self.ctx.config.faults.missing_postcode),
+            "ADDRESS_LINE_2": parts["locality"],
+            "TOWN": parts["town"],
+            "POSTCODE": self.faults.blank(
+                "census_2021_households", rid, "postcode", "missing_postcode", parts["postcode"], self.ctx.config.faults.missing_postcode
+            ),
             "ACCOMMODATION_TYPE": np.array([codes.CENSUS_ACCOMMODATION_TYPE.get(c, "5") for c in self.gaz.classification[props]], dtype=object),
-            "TENURE": H.tenure[hh].astype(str), "NUMBER_OF_RESIDENTS": np.array([size[h] for h in hh]),
-            "DEP_EMPLOYMENT": H.dep_employment[hh].astype(np.int8), "DEP_EDUCATION": H.dep_education[hh].astype(np.int8),
-            "DEP_HEALTH_DISABILITY": H.dep_health[hh].astype(np.int8), "DEP_HOUSING": H.dep_housing[hh].astype(np.int8),
+            "TENURE": H.tenure[hh].astype(str),
+            "NUMBER_OF_RESIDENTS": np.array([size[h] for h in hh]),
+            "DEP_EMPLOYMENT": H.dep_employment[hh].astype(np.int8),
+            "DEP_EDUCATION": H.dep_education[hh].astype(np.int8),
+            "DEP_HEALTH_DISABILITY": H.dep_health[hh].astype(np.int8),
+            "DEP_HOUSING": H.dep_housing[hh].astype(np.int8),
         }
         hh_file = self.rel("census_2021", 2021, "census2021_households.csv")
         out = self.finish("census_2021_households", heads, np.full(heads.height, hh_file, dtype=object), hh_columns, ["CENSUS_HH_ID"])
@@ -229,19 +273,32 @@ class ExtractWriter:
         upn = self.faults.blank(table, rid, "upn", "missing_upn", frame["upn"].to_numpy().astype(object), self.ctx.config.faults.missing_upn)
         nc = frame["nc_year"].to_numpy()
         columns = {
-            "LA": self.la_codes[frame["la_index"].to_numpy()], "ESTAB": frame["estab"].to_numpy(), "UPN": upn,
-            "SURNAME": last, "FORENAME": first, "DOB": self.dob(table, frame, DMY),
+            "LA": self.la_codes[frame["la_index"].to_numpy()],
+            "ESTAB": frame["estab"].to_numpy(),
+            "UPN": upn,
+            "SURNAME": last,
+            "FORENAME": first,
+            "DOB": self.dob(table, frame, DMY),
             "SEX": np.array(codes.SCHOOL_CENSUS_SEX, dtype=object)[frame["sex"].to_numpy()],
-            "ETHNICITY": self.coded(table, frame, "ethnicity", dfe), "NC_YEAR": np.where(nc == 0, "R", nc.astype(str)).astype(object),
+            "ETHNICITY": self.coded(table, frame, "ethnicity", dfe),
+            "NC_YEAR": np.where(nc == 0, "R", nc.astype(str)).astype(object),
             "FSM_ELIGIBLE": frame["fsm"].to_numpy().astype(np.int8),
             "SEN_PROVISION": self.coded(table, frame, "sen_provision", frame["sen_provision"].to_numpy()),
             "SEN_PRIMARY_NEED": frame["sen_need"].to_numpy(),
-            "SESSIONS_POSSIBLE": frame["sessions_possible"].to_numpy(), "SESSIONS_MISSED": frame["sessions_missed"].to_numpy(),
-            "SUSPENSIONS": frame["suspensions"].to_numpy(), "PERMANENT_EXCLUSION": frame["permanent_exclusion"].to_numpy().astype(np.int8),
-            "SAON": parts["sao"], "PAON": parts["pao"], "STREET": self.faults.address_variant(table, rid, "street", parts["street"]),
-            "LOCALITY": parts["locality"], "TOWN": parts["town"], "POSTCODE": self.postcode(table, frame, parts["postcode"]),
+            "SESSIONS_POSSIBLE": frame["sessions_possible"].to_numpy(),
+            "SESSIONS_MISSED": frame["sessions_missed"].to_numpy(),
+            "SUSPENSIONS": frame["suspensions"].to_numpy(),
+            "PERMANENT_EXCLUSION": frame["permanent_exclusion"].to_numpy().astype(np.int8),
+            "SAON": parts["sao"],
+            "PAON": parts["pao"],
+            "STREET": self.faults.address_variant(table, rid, "street", parts["street"]),
+            "LOCALITY": parts["locality"],
+            "TOWN": parts["town"],
+            "POSTCODE": self.postcode(table, frame, parts["postcode"]),
         }
-        files = np.array([self.rel(table, y, f"school_census_{y}_{t}.csv") for y, t in zip(frame["year"].to_list(), frame["term"].to_list())], dtype=object)
+        files = np.array(
+            [self.rel(table, y, f"school_census_{y}_{t}.csv") for y, t in zip(frame["year"].to_list(), frame["term"].to_list(), strict=True)], dtype=object
+        )
         out = self.finish(table, frame, files, columns, ["LA", "ESTAB"])
         self.write_csv(out, list(columns))
 
@@ -256,19 +313,31 @@ class ExtractWriter:
         frame = self.events_in_years(table, admissions, "admission_day")
         rid = frame["_rid"].to_numpy()
         parts = self.address_parts(frame["_address_prop"].to_numpy())
-        nhs = self.faults.blank(table, rid, "nhs_number", "missing_nhs_number", frame["nhs_number"].cast(pl.Utf8).to_numpy().astype(object), self.ctx.config.faults.missing_nhs_number)
+        nhs = self.faults.blank(
+            table,
+            rid,
+            "nhs_number",
+            "missing_nhs_number",
+            frame["nhs_number"].cast(pl.Utf8).to_numpy().astype(object),
+            self.ctx.config.faults.missing_nhs_number,
+        )
         hes_eth = np.array([codes.CENSUS19_TO_HES[e] for e in frame["ethnic"].to_numpy()], dtype=object)
         hes_eth = np.where(self.rng.random(len(hes_eth)) < 0.04, "Z", hes_eth).astype(object)
         first, last = self.names(table, frame)
         columns = {
-            "EPIKEY": (self.rng.permutation(frame.height) + 300_000_000_000).astype(np.int64), "NEWNHSNO": nhs,
-            "FORENAME": first, "SURNAME": last,
-            "DOB": self.dob(table, frame, COMPACT), "SEX": np.array(codes.HES_SEX, dtype=object)[frame["sex"].to_numpy()],
+            "EPIKEY": (self.rng.permutation(frame.height) + 300_000_000_000).astype(np.int64),
+            "NEWNHSNO": nhs,
+            "FORENAME": first,
+            "SURNAME": last,
+            "DOB": self.dob(table, frame, COMPACT),
+            "SEX": np.array(codes.HES_SEX, dtype=object)[frame["sex"].to_numpy()],
             "ETHNOS": self.coded(table, frame, "ethnos", hes_eth),
             "HOMEADD": self.faults.address_variant(table, rid, "homeadd", self.one_line(parts)),
             "POSTCODE": self.postcode(table, frame, parts["postcode"]),
-            "ADMIDATE": dates(frame["admission_day"].to_numpy(), COMPACT), "DISDATE": dates(frame["discharge_day"].to_numpy(), COMPACT),
-            "ADMIMETH": frame["admission_method"].to_numpy(), "DIAG_4_01": frame["diagnosis"].to_numpy(),
+            "ADMIDATE": dates(frame["admission_day"].to_numpy(), COMPACT),
+            "DISDATE": dates(frame["discharge_day"].to_numpy(), COMPACT),
+            "ADMIMETH": frame["admission_method"].to_numpy(),
+            "DIAG_4_01": frame["diagnosis"].to_numpy(),
         }
         year = financial_year(frame["admission_day"].to_numpy())
         files = np.array([self.rel(table, y, f"hes_apc_{y}.csv") for y in year], dtype=object)
@@ -283,12 +352,18 @@ class ExtractWriter:
         first, last = self.names(table, frame)
         la_names = np.array([la.name for la in self.ctx.config.local_authorities], dtype=object)
         columns = {
-            "YOT": la_names[self.gaz.la_index[frame["prop"].to_numpy()]], "FORENAME": first, "SURNAME": last,
-            "DOB": self.dob(table, frame, DMONY), "SEX": np.array(codes.YJ_SEX, dtype=object)[frame["sex"].to_numpy()],
+            "YOT": la_names[self.gaz.la_index[frame["prop"].to_numpy()]],
+            "FORENAME": first,
+            "SURNAME": last,
+            "DOB": self.dob(table, frame, DMONY),
+            "SEX": np.array(codes.YJ_SEX, dtype=object)[frame["sex"].to_numpy()],
             "ETHNICITY": self.coded(table, frame, "ethnicity", np.array([codes.CENSUS19_TO_BROAD[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
-            "ADDRESS": self.faults.address_variant(table, rid, "address", self.one_line(parts)), "POSTCODE": self.postcode(table, frame, parts["postcode"]),
-            "OFFENCE_DATE": dates(frame["offence_day"].to_numpy(), DMONY), "OFFENCE_TYPE": frame["offence_type"].to_numpy(),
-            "OUTCOME": frame["outcome"].to_numpy(), "OUTCOME_DATE": dates(frame["outcome_day"].to_numpy(), DMONY),
+            "ADDRESS": self.faults.address_variant(table, rid, "address", self.one_line(parts)),
+            "POSTCODE": self.postcode(table, frame, parts["postcode"]),
+            "OFFENCE_DATE": dates(frame["offence_day"].to_numpy(), DMONY),
+            "OFFENCE_TYPE": frame["offence_type"].to_numpy(),
+            "OUTCOME": frame["outcome"].to_numpy(),
+            "OUTCOME_DATE": dates(frame["outcome_day"].to_numpy(), DMONY),
         }
         year = financial_year(frame["offence_day"].to_numpy())
         files = np.array([self.rel(table, y, f"youth_offences_{y}.csv") for y in year], dtype=object)
@@ -331,11 +406,17 @@ class ExtractWriter:
             upn = self.faults.blank(table, rid, "upn", "missing_upn", frame["upn"].fill_null("").to_numpy().astype(object), self.ctx.config.faults.missing_upn)
             parts = self.address_parts(frame["_address_prop"].to_numpy())
             columns = {
-                "LAchildID": frame["la_child_id"].to_numpy(), "UPN": upn, "Forename": first, "Surname": last,
-                "PersonBirthDate": self.dob(table, frame, ISO), "GenderCurrent": np.array(codes.CIN_GENDER, dtype=object)[frame["sex"].to_numpy()],
+                "LAchildID": frame["la_child_id"].to_numpy(),
+                "UPN": upn,
+                "Forename": first,
+                "Surname": last,
+                "PersonBirthDate": self.dob(table, frame, ISO),
+                "GenderCurrent": np.array(codes.CIN_GENDER, dtype=object)[frame["sex"].to_numpy()],
                 "Ethnicity": self.coded(table, frame, "ethnicity", np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
-                "Address": self.faults.address_variant(table, rid, "address", self.one_line(parts)), "PostCode": self.postcode(table, frame, parts["postcode"]),
-                "_la_index": frame["la_index"].to_numpy(), "_child": frame["_person"].to_numpy(),
+                "Address": self.faults.address_variant(table, rid, "address", self.one_line(parts)),
+                "PostCode": self.postcode(table, frame, parts["postcode"]),
+                "_la_index": frame["la_index"].to_numpy(),
+                "_child": frame["_person"].to_numpy(),
             }
             files = np.array([self.rel("cin_census", year, f"cin_{self.la_codes[i]}_{year}.xml") for i in frame["la_index"].to_numpy()], dtype=object)
             out = self.finish(table, frame, files, columns, ["LAchildID"])
@@ -366,7 +447,9 @@ class ExtractWriter:
             out.append(f"<Forename>{escape(row['Forename'])}</Forename><Surname>{escape(row['Surname'])}</Surname>")
             out.append(f"<PersonBirthDate>{row['PersonBirthDate']}</PersonBirthDate><GenderCurrent>{row['GenderCurrent']}</GenderCurrent>")
             out.append(f"<Address>{escape(row['Address'])}</Address><PostCode>{escape(row['PostCode'])}</PostCode></ChildIdentifiers>")
-            out.append(f"<ChildCharacteristics><Ethnicity>{escape(row['Ethnicity'])}</Ethnicity><Disabilities><Disability>NONE</Disability></Disabilities></ChildCharacteristics>")
+            out.append(
+                f"<ChildCharacteristics><Ethnicity>{escape(row['Ethnicity'])}</Ethnicity><Disabilities><Disability>NONE</Disability></Disabilities></ChildCharacteristics>"
+            )
             for ep in by_child[row["_child"]]:
                 out.append(self._cin_details(ep, end))
             out.append("</Child>")
@@ -382,7 +465,8 @@ class ExtractWriter:
 
         closed = ep["closure"] <= end
         parts = [
-            "<CINdetails>", f"<CINreferralDate>{iso(ep['referral'])}</CINreferralDate><ReferralSource>{ep['source']}</ReferralSource>",
+            "<CINdetails>",
+            f"<CINreferralDate>{iso(ep['referral'])}</CINreferralDate><ReferralSource>{ep['source']}</ReferralSource>",
             f"<PrimaryNeedCode>{ep['primary_need']}</PrimaryNeedCode>",
             f"<CINclosureDate>{d(ep['closure'])}</CINclosureDate><ReasonForClosure>{ep['closure_reason'] if closed else ''}</ReasonForClosure>",
             f"<ReferralNFA>{int(ep['nfa'])}</ReferralNFA>",
@@ -395,11 +479,15 @@ class ExtractWriter:
                 f"<FactorsIdentifiedAtAssessment>{factors if ep['assessment_auth'] <= end else ''}</FactorsIdentifiedAtAssessment></Assessments>"
             )
         if ep["plan"] and ep["plan_start"] <= end:
-            parts.append(f"<CINPlanDates><CINPlanStartDate>{iso(ep['plan_start'])}</CINPlanStartDate><CINPlanEndDate>{d(ep['plan_end'])}</CINPlanEndDate></CINPlanDates>")
+            parts.append(
+                f"<CINPlanDates><CINPlanStartDate>{iso(ep['plan_start'])}</CINPlanStartDate><CINPlanEndDate>{d(ep['plan_end'])}</CINPlanEndDate></CINPlanDates>"
+            )
         if ep["s47"] and ep["s47_day"] <= end:
             icpc = d(ep["icpc_day"]) if ep["icpc"] else ""
-            parts.append(f"<Section47><S47ActualStartDate>{iso(ep['s47_day'])}</S47ActualStartDate><DateOfInitialCPC>{icpc}</DateOfInitialCPC>"
-                         f"<ICPCnotRequired>{'false' if ep['icpc'] else 'true'}</ICPCnotRequired></Section47>")
+            parts.append(
+                f"<Section47><S47ActualStartDate>{iso(ep['s47_day'])}</S47ActualStartDate><DateOfInitialCPC>{icpc}</DateOfInitialCPC>"
+                f"<ICPCnotRequired>{'false' if ep['icpc'] else 'true'}</ICPCnotRequired></Section47>"
+            )
         if ep["cpp"] and ep["cpp_start"] <= end:
             reviews = "".join(f"<CPPreviewDate>{iso(r)}</CPPreviewDate>" for r in range(ep["cpp_start"] + 90, min(ep["cpp_end"], end + 1), 180))
             parts.append(
@@ -423,11 +511,12 @@ class ExtractWriter:
             frame = self.with_people(children.rename({"child": "person"}))
             rid = frame["_rid"].to_numpy()
             first_birth = births.filter(pl.col("day") <= end).group_by("mother").agg(pl.col("day").min())
-            mc = dict(zip(first_birth["mother"].to_list(), first_birth["day"].to_list()))
+            mc = dict(zip(first_birth["mother"].to_list(), first_birth["day"].to_list(), strict=True))
             mother_dob = np.array([mc.get(p, -1) for p in frame["_person"].to_list()])
             female = frame["sex"].to_numpy() == 0
             columns = {
-                "CHILD": frame["la_child_id"].to_numpy(), "SEX": np.array(codes.SSDA903_SEX, dtype=object)[frame["sex"].to_numpy()],
+                "CHILD": frame["la_child_id"].to_numpy(),
+                "SEX": np.array(codes.SSDA903_SEX, dtype=object)[frame["sex"].to_numpy()],
                 "DOB": self.dob(table, frame, DMY),
                 "ETHNIC": self.coded(table, frame, "ethnic", np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
                 "UPN": self.faults.blank(table, rid, "upn", "missing_upn", frame["upn"].fill_null("").to_numpy().astype(object), rates.missing_upn),
@@ -450,14 +539,29 @@ class ExtractWriter:
             unknown = np.array([f"9{int(self.rng.integers(10**5, 10**6))}" for _ in range(orphan.sum())], dtype=object)
             child_id = self.faults.replace(table, rid, "CHILD", "unknown_child", child_id, orphan, unknown)
             columns = {
-                "CHILD": child_id, "DECOM": dates(frame["decom"].to_numpy(), DMY), "RNE": frame["rne"].to_numpy(),
-                "LS": self.coded(table, frame, "ls", frame["ls"].to_numpy()), "CIN": frame["cin"].to_numpy(),
-                "PLACE": self.coded(table, frame, "place", frame["place"].to_numpy()), "PLACE_PROVIDER": frame["place_provider"].to_numpy(),
+                "CHILD": child_id,
+                "DECOM": dates(frame["decom"].to_numpy(), DMY),
+                "RNE": frame["rne"].to_numpy(),
+                "LS": self.coded(table, frame, "ls", frame["ls"].to_numpy()),
+                "CIN": frame["cin"].to_numpy(),
+                "PLACE": self.coded(table, frame, "place", frame["place"].to_numpy()),
+                "PLACE_PROVIDER": frame["place_provider"].to_numpy(),
                 "DEC": np.where(ongoing, "", dates(frame["dec"].to_numpy(), DMY)).astype(object),
                 "REC": np.where(ongoing, "", frame["rec"].to_numpy()).astype(object),
                 "REASON_PLACE_CHANGE": np.where(ongoing, "", frame["reason_place_change"].to_numpy()).astype(object),
-                "HOME_POST": self.postcode(table, frame, self.gaz.postcode[home]), "PL_POST": self.gaz.postcode[placement],
+                "HOME_POST": self.postcode(table, frame, self.gaz.postcode[home]),
+                "PL_POST": self.gaz.postcode[placement],
             }
             files = np.array([self.rel("ssda903", year, f"ssda903_{self.la_codes[i]}_{year}_episodes.csv") for i in frame["la_index"].to_numpy()], dtype=object)
-            out = self.finish(table, frame.with_columns(pl.Series("_address_uprn", self.gaz.uprn[home]), pl.Series("_resident_uprn", self.gaz.uprn[home]), pl.Series("_stale", np.zeros(frame.height, dtype=bool))), files, columns, ["CHILD", "DECOM"])
+            out = self.finish(
+                table,
+                frame.with_columns(
+                    pl.Series("_address_uprn", self.gaz.uprn[home]),
+                    pl.Series("_resident_uprn", self.gaz.uprn[home]),
+                    pl.Series("_stale", np.zeros(frame.height, dtype=bool)),
+                ),
+                files,
+                columns,
+                ["CHILD", "DECOM"],
+            )
             self.write_csv(out, list(columns))

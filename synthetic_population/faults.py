@@ -10,14 +10,23 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from .config import FaultRates
 from code_lists import NICKNAMES
 
+from .config import FaultRates
 from .names import typo
 
 _ABBREVIATIONS = (
-    ("Road", "Rd"), ("Street", "St"), ("Avenue", "Ave"), ("Lane", "Ln"), ("Close", "Cl"), ("Drive", "Dr"),
-    ("Crescent", "Cres"), ("Gardens", "Gdns"), ("Terrace", "Ter"), ("Place", "Pl"), ("Grove", "Gr"),
+    ("Road", "Rd"),
+    ("Street", "St"),
+    ("Avenue", "Ave"),
+    ("Lane", "Ln"),
+    ("Close", "Cl"),
+    ("Drive", "Dr"),
+    ("Crescent", "Cres"),
+    ("Gardens", "Gdns"),
+    ("Terrace", "Ter"),
+    ("Place", "Pl"),
+    ("Grove", "Gr"),
 )
 OUT_OF_LIST = np.array(["XXXX", "ZZ", "99X", "UNK?", "N/A"], dtype=object)
 
@@ -33,11 +42,18 @@ class FaultInjector:
 
     def record(self, table: str, rid: np.ndarray, field: str, fault: str, true: np.ndarray, recorded: np.ndarray) -> None:
         if len(rid):
-            self._log.append(pl.DataFrame({
-                "table": np.full(len(rid), table, dtype=object), "rid": rid.astype(np.int64), "field": np.full(len(rid), field, dtype=object),
-                "fault": np.full(len(rid), fault, dtype=object), "true_value": np.asarray(true, dtype=object).astype(str),
-                "recorded_value": np.asarray(recorded, dtype=object).astype(str),
-            }))
+            self._log.append(
+                pl.DataFrame(
+                    {
+                        "table": np.full(len(rid), table, dtype=object),
+                        "rid": rid.astype(np.int64),
+                        "field": np.full(len(rid), field, dtype=object),
+                        "fault": np.full(len(rid), fault, dtype=object),
+                        "true_value": np.asarray(true, dtype=object).astype(str),
+                        "recorded_value": np.asarray(recorded, dtype=object).astype(str),
+                    }
+                )
+            )
 
     def log(self) -> pl.DataFrame:
         schema = {"table": pl.Utf8, "rid": pl.Int64, "field": pl.Utf8, "fault": pl.Utf8, "true_value": pl.Utf8, "recorded_value": pl.Utf8}

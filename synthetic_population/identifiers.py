@@ -70,7 +70,7 @@ def _decimal_digits(numbers: np.ndarray, width: int) -> np.ndarray:
     The loop runs over digit positions, not rows; repeated divmod by 10 is
     several times faster than dividing by a vector of powers of ten.
     """
-    digits = np.empty(numbers.shape + (width,), dtype=np.int64)
+    digits = np.empty((*numbers.shape, width), dtype=np.int64)
     rest = numbers.astype(np.int64)
     for position in range(width - 1, -1, -1):
         rest, digits[..., position] = np.divmod(rest, 10)
@@ -171,9 +171,7 @@ def upn_check_letter(body12: npt.ArrayLike) -> np.ndarray:
     return _UPN_LETTER_ARRAY[_upn_check_index(values)].reshape(shape)
 
 
-def make_upns(
-    la: npt.ArrayLike, estab: npt.ArrayLike, year: npt.ArrayLike, serial: npt.ArrayLike
-) -> np.ndarray:
+def make_upns(la: npt.ArrayLike, estab: npt.ArrayLike, year: npt.ArrayLike, serial: npt.ArrayLike) -> np.ndarray:
     """Build permanent UPNs from their parts (inputs broadcast together).
 
     ``year`` may be given in full or as two digits; only its last two digits
@@ -182,19 +180,14 @@ def make_upns(
     """
     la, estab, year, serial = np.broadcast_arrays(la, estab, year, serial)
     limits = (("la", 999), ("estab", 9999), ("year", None), ("serial", 999))
-    for (name, upper), part in zip(limits, (la, estab, year, serial)):
+    for (name, upper), part in zip(limits, (la, estab, year, serial), strict=True):
         if part.dtype.kind not in "iu":
             raise TypeError(f"{name} must be integers, got dtype {part.dtype}")
         if part.size and part.min() < 0:
             raise ValueError(f"{name} must be non-negative")
         if part.size and upper is not None and part.max() > upper:
             raise ValueError(f"{name} must be at most {upper}")
-    body = (
-        la.astype(np.int64) * 1_000_000_000
-        + estab.astype(np.int64) * 100_000
-        + year.astype(np.int64) % 100 * 1_000
-        + serial.astype(np.int64)
-    ).ravel()
+    body = (la.astype(np.int64) * 1_000_000_000 + estab.astype(np.int64) * 100_000 + year.astype(np.int64) % 100 * 1_000 + serial.astype(np.int64)).ravel()
     digits = _decimal_digits(body, 12)
     codes = np.empty((body.size, 13), dtype=np.uint32)
     codes[:, 0] = _UPN_LETTER_CODES[_upn_check_index(digits)]

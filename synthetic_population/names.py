@@ -8,11 +8,9 @@ ethnic group gives the skewed term frequencies that probabilistic linkage has to
 from __future__ import annotations
 
 import importlib
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
-
-from code_lists import NICKNAMES
 
 # Census 19-category code -> Faker locales for (first names, surnames).
 _LOCALES_BY_GROUP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -38,9 +36,32 @@ _LOCALES_BY_GROUP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 _KEYBOARD_NEIGHBOURS = {
-    "a": "qsz", "b": "vgn", "c": "xdv", "d": "sfe", "e": "wrd", "f": "dgr", "g": "fht", "h": "gjy", "i": "uok",
-    "j": "hku", "k": "jli", "l": "kop", "m": "nj", "n": "bmh", "o": "ipl", "p": "ol", "q": "wa", "r": "etf",
-    "s": "adw", "t": "ryg", "u": "yij", "v": "cbf", "w": "qes", "x": "zcs", "y": "tuh", "z": "xa",
+    "a": "qsz",
+    "b": "vgn",
+    "c": "xdv",
+    "d": "sfe",
+    "e": "wrd",
+    "f": "dgr",
+    "g": "fht",
+    "h": "gjy",
+    "i": "uok",
+    "j": "hku",
+    "k": "jli",
+    "l": "kop",
+    "m": "nj",
+    "n": "bmh",
+    "o": "ipl",
+    "p": "ol",
+    "q": "wa",
+    "r": "etf",
+    "s": "adw",
+    "t": "ryg",
+    "u": "yij",
+    "v": "cbf",
+    "w": "qes",
+    "x": "zcs",
+    "y": "tuh",
+    "z": "xa",
 }
 
 
@@ -49,7 +70,7 @@ def _rank_weights(n: int) -> np.ndarray:
     return w / w.sum()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _locale_names(locale: str, kind: str) -> tuple[tuple[str, ...], np.ndarray]:
     """(names, probabilities) of one Faker locale; kind is 'male', 'female' or 'last'."""
     provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
@@ -69,7 +90,7 @@ def _locale_names(locale: str, kind: str) -> tuple[tuple[str, ...], np.ndarray]:
     return names, weights
 
 
-@lru_cache(maxsize=None)
+@cache
 def pool(group: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
     """Names and probabilities for an ethnic group (census 19 code) and kind ('male', 'female', 'last')."""
     first_locales, last_locales = _LOCALES_BY_GROUP[group]
@@ -77,7 +98,7 @@ def pool(group: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
     names: dict[str, float] = {}
     for locale in locales:
         locale_names, weights = _locale_names(locale, kind)
-        for name, weight in zip(locale_names, weights):
+        for name, weight in zip(locale_names, weights, strict=True):
             if name.isascii() or locale in ("pl_PL", "ro_RO"):
                 names[name] = names.get(name, 0.0) + weight / len(locales)
     values = np.array(list(names), dtype=object)

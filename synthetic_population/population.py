@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import code_lists as codes
+
 from .config import WorldConfig
 from .geography import Gazetteer
 from .names import draw_names
@@ -68,18 +69,37 @@ class Columns:
 def new_persons(capacity: int) -> Columns:
     return Columns(
         capacity,
-        sex=(np.int8, 0), dob=(np.int32, 0), ethnic=(np.int8, 13), first_name=(object, ""), last_name=(object, ""),
-        mother=(np.int32, -1), father=(np.int32, -1), partner=(np.int32, -1), household=(np.int32, -1),
-        present=(bool, True), spell_start=(np.int32, 0), married=(bool, False), nhs_number=(np.int64, 0),
+        sex=(np.int8, 0),
+        dob=(np.int32, 0),
+        ethnic=(np.int8, 13),
+        first_name=(object, ""),
+        last_name=(object, ""),
+        mother=(np.int32, -1),
+        father=(np.int32, -1),
+        partner=(np.int32, -1),
+        household=(np.int32, -1),
+        present=(bool, True),
+        spell_start=(np.int32, 0),
+        married=(bool, False),
+        nhs_number=(np.int64, 0),
     )
 
 
 def new_households(capacity: int) -> Columns:
     return Columns(
         capacity,
-        prop=(np.int32, -1), kind=(np.int8, KIND_PRIVATE), hardship=(np.float32, 0.0), tenure=(np.int8, 1),
-        dep_employment=(bool, False), dep_education=(bool, False), dep_health=(bool, False), dep_housing=(bool, False),
-        mental_health=(bool, False), domestic_abuse=(bool, False), substance_misuse=(bool, False), fsm=(bool, False),
+        prop=(np.int32, -1),
+        kind=(np.int8, KIND_PRIVATE),
+        hardship=(np.float32, 0.0),
+        tenure=(np.int8, 1),
+        dep_employment=(bool, False),
+        dep_education=(bool, False),
+        dep_health=(bool, False),
+        dep_housing=(bool, False),
+        mental_health=(bool, False),
+        domestic_abuse=(bool, False),
+        substance_misuse=(bool, False),
+        fsm=(bool, False),
         active=(bool, True),
     )
 
@@ -187,7 +207,11 @@ class _Builder:
     def _people(self, hh: np.ndarray, sex: np.ndarray, age: np.ndarray, eth: np.ndarray, surname: np.ndarray | None = None) -> np.ndarray:
         rng = self.rng
         rows = self.persons.add(
-            len(hh), household=hh, sex=sex, dob=age_to_dob(rng, self.start_day, age), ethnic=eth,
+            len(hh),
+            household=hh,
+            sex=sex,
+            dob=age_to_dob(rng, self.start_day, age),
+            ethnic=eth,
             first_name=draw_names(rng, eth.astype(str), np.where(sex == MALE, "male", "female")),
         )
         self.persons.last_name[rows] = surname if surname is not None else draw_names(rng, eth.astype(str), "last")

@@ -15,8 +15,9 @@ import numpy as np
 import polars as pl
 
 import code_lists as codes
+
 from .config import WorldConfig
-from .dynamics import History, draw_codes, day_number
+from .dynamics import History, day_number, draw_codes
 from .geography import Gazetteer
 from .identifiers import make_upns
 from .population import DAYS_PER_YEAR, KIND_INSTITUTION, MALE, Population
@@ -38,8 +39,10 @@ def covering(spells: pl.DataFrame, day: int) -> pl.DataFrame:
 
 def at_dates(spells: pl.DataFrame, records: pl.DataFrame, date_col: str) -> pl.DataFrame:
     """Attach the spell (household, property, previous property, move day) in force at each record's date."""
-    joined = records.with_row_index("_order").sort(date_col).join_asof(
-        spells, left_on=date_col, right_on="start", by="person", strategy="backward", check_sortedness=False
+    joined = (
+        records.with_row_index("_order")
+        .sort(date_col)
+        .join_asof(spells, left_on=date_col, right_on="start", by="person", strategy="backward", check_sortedness=False)
     )
     return joined.sort("_order").drop("_order")
 
@@ -91,18 +94,35 @@ def school_census(ctx: Context) -> pl.DataFrame:
             permanent = rng.random(len(person)) < np.where(secondary, 0.0008, 0.0001) * np.exp(0.5 * hardship + 0.8 * open_cin)
             la = gaz.la_index[prop]
             school_number = _school_number(lsoa_index[prop], secondary)
-            frames.append(pl.DataFrame({
-                "person": person.astype(np.int32), "census_day": np.full(len(person), census_day, dtype=np.int32),
-                "year": year, "term": term, "la_index": la, "estab": school_number, "nc_year": nc_year,
-                "fsm": H.fsm[hh], "sen_provision": np.array(["N", "K", "E"], dtype=object)[s],
-                "sen_need": np.where(s > 0, need[person], ""), "sessions_possible": possible, "sessions_missed": missed,
-                "suspensions": suspensions, "permanent_exclusion": permanent,
-            }))
+            frames.append(
+                pl.DataFrame(
+                    {
+                        "person": person.astype(np.int32),
+                        "census_day": np.full(len(person), census_day, dtype=np.int32),
+                        "year": year,
+                        "term": term,
+                        "la_index": la,
+                        "estab": school_number,
+                        "nc_year": nc_year,
+                        "fsm": H.fsm[hh],
+                        "sen_provision": np.array(["N", "K", "E"], dtype=object)[s],
+                        "sen_need": np.where(s > 0, need[person], ""),
+                        "sessions_possible": possible,
+                        "sessions_missed": missed,
+                        "suspensions": suspensions,
+                        "permanent_exclusion": permanent,
+                    }
+                )
+            )
             # Leaving the roll with no known destination; half come back within a year.
             gone = rng.random(len(person)) < 0.002 * np.exp(0.6 * hardship + 0.6 * open_cin)
             back = np.where(rng.random(gone.sum()) < 0.5, census_day + rng.integers(100, 365, gone.sum()), 10**7)
             missing_until[person[gone]] = back
-            events.append(pl.DataFrame({"person": person[gone].astype(np.int32), "day": np.full(gone.sum(), census_day + 30, dtype=np.int32), "event": "left_roll_unexplained"}))
+            events.append(
+                pl.DataFrame(
+                    {"person": person[gone].astype(np.int32), "day": np.full(gone.sum(), census_day + 30, dtype=np.int32), "event": "left_roll_unexplained"}
+                )
+            )
     pupils = pl.concat(frames)
     ctx.history.life_events = pl.concat([ctx.history.life_events, *events], how="vertical_relaxed")
     return _allocate_upns(ctx, pupils)
@@ -156,20 +176,33 @@ def hospital_admissions(ctx: Context) -> pl.DataFrame:
         day = start[idx] + (rng.random(len(idx)) * (end[idx] - start[idx])).astype(np.int64)
         diag_list = codes.ICD10_GENERAL if kind == "general" else codes.ICD10_MENTAL_HEALTH
         stay = rng.gamma(1.2, 3.0 if kind == "general" else 15.0, len(idx)).astype(np.int64)
-        rows.append(pl.DataFrame({
-            "person": person[idx], "admission_day": day, "discharge_day": day + stay,
-            "diagnosis": draw_codes(rng, tuple(c for c in diag_list if c.weight > 0), len(idx)),
-            "admission_method": draw_codes(rng, codes.HES_ADMISSION_METHOD[:8], len(idx)),
-        }))
+        rows.append(
+            pl.DataFrame(
+                {
+                    "person": person[idx],
+                    "admission_day": day,
+                    "discharge_day": day + stay,
+                    "diagnosis": draw_codes(rng, tuple(c for c in diag_list if c.weight > 0), len(idx)),
+                    "admission_method": draw_codes(rng, codes.HES_ADMISSION_METHOD[:8], len(idx)),
+                }
+            )
+        )
     births = ctx.history.births
     if not births.is_empty():
         day = births["day"].to_numpy().astype(np.int64)
         stay = rng.integers(1, 4, len(day))
         for who, diag, method in (("mother", codes.BIRTH_DIAGNOSIS_MOTHER, "31"), ("child", codes.BIRTH_DIAGNOSIS_BABY, "82")):
-            rows.append(pl.DataFrame({
-                "person": births[who].to_numpy(), "admission_day": day, "discharge_day": day + stay,
-                "diagnosis": np.full(len(day), diag, dtype=object), "admission_method": np.full(len(day), method, dtype=object),
-            }))
+            rows.append(
+                pl.DataFrame(
+                    {
+                        "person": births[who].to_numpy(),
+                        "admission_day": day,
+                        "discharge_day": day + stay,
+                        "diagnosis": np.full(len(day), diag, dtype=object),
+                        "admission_method": np.full(len(day), method, dtype=object),
+                    }
+                )
+            )
     admissions = pl.concat(rows, how="vertical_relaxed").unique(subset=["person", "admission_day"], keep="first", maintain_order=True)
     return admissions.sort("admission_day", "person")
 
@@ -192,10 +225,15 @@ def youth_offences(ctx: Context) -> pl.DataFrame:
     count = rng.poisson(rate * years)
     idx = np.repeat(np.arange(len(person)), count)
     day = lo[idx] + (rng.random(len(idx)) * (hi[idx] - lo[idx])).astype(np.int64)
-    return pl.DataFrame({
-        "person": person[idx], "offence_day": day, "outcome_day": day + rng.integers(14, 150, len(idx)),
-        "offence_type": draw_codes(rng, codes.YJ_OFFENCE_TYPE, len(idx)), "outcome": draw_codes(rng, codes.YJ_OUTCOME, len(idx)),
-    }).sort("offence_day", "person")
+    return pl.DataFrame(
+        {
+            "person": person[idx],
+            "offence_day": day,
+            "outcome_day": day + rng.integers(14, 150, len(idx)),
+            "offence_type": draw_codes(rng, codes.YJ_OFFENCE_TYPE, len(idx)),
+            "outcome": draw_codes(rng, codes.YJ_OUTCOME, len(idx)),
+        }
+    ).sort("offence_day", "person")
 
 
 # --- Census 2021 -----------------------------------------------------------------------------------
@@ -250,4 +288,3 @@ def _relationship(P, p: np.ndarray, one: np.ndarray) -> np.ndarray:
     ]
     choices = ["0", np.where(married, "1", "3"), "4", "5", "6", "8", "10", "11"]
     return np.select(conditions, [np.broadcast_to(c, p.shape) for c in choices], "13").astype(object)
-

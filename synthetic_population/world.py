@@ -79,44 +79,73 @@ def generate_world(config: WorldConfig, landing: Path, truth: Path, malformed: P
 def _write_truth(folder: Path, ctx: Context, upns: pl.DataFrame, records: pl.DataFrame, addresses: pl.DataFrame, fault_log: pl.DataFrame) -> None:
     P, gaz = ctx.population.persons, ctx.gazetteer
     n = P.n
-    persons = pl.DataFrame({
-        "person_id": np.arange(n, dtype=np.int32), "first_name": P.view("first_name"), "last_name": P.view("last_name"),
-        "dob": pl.Series(P.view("dob")).cast(pl.Date), "sex": np.where(P.view("sex") == 1, "M", "F"),
-        "ethnic_group_19": P.view("ethnic").astype(str), "nhs_number": P.view("nhs_number").astype(str),
-        "mother_id": P.view("mother"), "father_id": P.view("father"),
-    }).join(upns.rename({"person": "person_id"}), on="person_id", how="left")
+    persons = pl.DataFrame(
+        {
+            "person_id": np.arange(n, dtype=np.int32),
+            "first_name": P.view("first_name"),
+            "last_name": P.view("last_name"),
+            "dob": pl.Series(P.view("dob")).cast(pl.Date),
+            "sex": np.where(P.view("sex") == 1, "M", "F"),
+            "ethnic_group_19": P.view("ethnic").astype(str),
+            "nhs_number": P.view("nhs_number").astype(str),
+            "mother_id": P.view("mother"),
+            "father_id": P.view("father"),
+        }
+    ).join(upns.rename({"person": "person_id"}), on="person_id", how="left")
     persons.write_parquet(folder / "persons.parquet")
     records.rename({"person": "person_id"}).write_parquet(folder / "record_person.parquet")
     addresses.write_parquet(folder / "address_uprn.parquet")
     fault_log.write_parquet(folder / "faults.parquet")
     spells = ctx.history.spells.sort("person", "start")
     spells.select(
-        pl.col("person").alias("person_id"), pl.col("household").alias("household_id"),
+        pl.col("person").alias("person_id"),
+        pl.col("household").alias("household_id"),
         pl.Series("uprn", gaz.uprn[spells["prop"].to_numpy()]),
-        pl.col("start").cast(pl.Date).alias("start_date"), pl.col("end").cast(pl.Date).alias("end_date"),
+        pl.col("start").cast(pl.Date).alias("start_date"),
+        pl.col("end").cast(pl.Date).alias("end_date"),
     ).write_parquet(folder / "household_spells.parquet")
-    ctx.history.life_events.select(pl.col("person").alias("person_id"), pl.col("day").cast(pl.Date).alias("date"), "event").write_parquet(folder / "life_events.parquet")
+    ctx.history.life_events.select(pl.col("person").alias("person_id"), pl.col("day").cast(pl.Date).alias("date"), "event").write_parquet(
+        folder / "life_events.parquet"
+    )
     _relationships(persons).write_parquet(folder / "relationships.parquet")
     _families(persons).write_parquet(folder / "families.parquet")
 
 
 def _relationships(persons: pl.DataFrame) -> pl.DataFrame:
     """Parent, sibling (full, half, twin) links: the pairs family linkage must recover."""
-    parents = pl.concat([
-        persons.filter(pl.col(col) >= 0).select(pl.col(col).alias("person_a"), pl.col("person_id").alias("person_b"), pl.lit(role).alias("relationship"))
-        for col, role in (("mother_id", "mother_of"), ("father_id", "father_of"))
-    ])
+    parents = pl.concat(
+        [
+            persons.filter(pl.col(col) >= 0).select(pl.col(col).alias("person_a"), pl.col("person_id").alias("person_b"), pl.lit(role).alias("relationship"))
+            for col, role in (("mother_id", "mother_of"), ("father_id", "father_of"))
+        ]
+    )
     kids = persons.select("person_id", "mother_id", "father_id", "dob")
-    pairs = pl.concat([
-        kids.filter(pl.col(col) >= 0).select("person_id", col).join(kids.filter(pl.col(col) >= 0).select(pl.col("person_id").alias("person_id_b"), col), on=col)
-        .filter(pl.col("person_id") < pl.col("person_id_b")).select("person_id", "person_id_b")
-        for col in ("mother_id", "father_id")
-    ]).unique()
+    pairs = pl.concat(
+        [
+            kids.filter(pl.col(col) >= 0)
+            .select("person_id", col)
+            .join(kids.filter(pl.col(col) >= 0).select(pl.col("person_id").alias("person_id_b"), col), on=col)
+            .filter(pl.col("person_id") < pl.col("person_id_b"))
+            .select("person_id", "person_id_b")
+            for col in ("mother_id", "father_id")
+        ]
+    ).unique()
     siblings = pairs.join(kids, on="person_id").join(kids, left_on="person_id_b", right_on="person_id", suffix="_b")
-    full = (pl.col("mother_id") == pl.col("mother_id_b")) & (pl.col("father_id") == pl.col("father_id_b")) & (pl.col("mother_id") >= 0) & (pl.col("father_id") >= 0)
+    full = (
+        (pl.col("mother_id") == pl.col("mother_id_b"))
+        & (pl.col("father_id") == pl.col("father_id_b"))
+        & (pl.col("mother_id") >= 0)
+        & (pl.col("father_id") >= 0)
+    )
     siblings = siblings.select(
-        pl.col("person_id").alias("person_a"), pl.col("person_id_b").alias("person_b"),
-        pl.when(full & (pl.col("dob") == pl.col("dob_b"))).then(pl.lit("twin")).when(full).then(pl.lit("sibling")).otherwise(pl.lit("half_sibling")).alias("relationship"),
+        pl.col("person_id").alias("person_a"),
+        pl.col("person_id_b").alias("person_b"),
+        pl.when(full & (pl.col("dob") == pl.col("dob_b")))
+        .then(pl.lit("twin"))
+        .when(full)
+        .then(pl.lit("sibling"))
+        .otherwise(pl.lit("half_sibling"))
+        .alias("relationship"),
     )
     return pl.concat([parents, siblings]).sort("person_a", "person_b")
 
@@ -128,8 +157,14 @@ def _families(persons: pl.DataFrame) -> pl.DataFrame:
     )
     family_id = pl.concat_str(pl.lit("F"), pl.col("anchor").cast(pl.Utf8).str.zfill(8))
     children = kids.select(family_id.alias("family_id"), "person_id", pl.lit("child").alias("role"))
-    anchors = kids.select(family_id.alias("family_id"), pl.col("anchor").alias("person_id"), pl.when(pl.col("mother_id") >= 0).then(pl.lit("mother")).otherwise(pl.lit("father")).alias("role"))
-    fathers = kids.filter((pl.col("mother_id") >= 0) & (pl.col("father_id") >= 0)).select(family_id.alias("family_id"), pl.col("father_id").alias("person_id"), pl.lit("father").alias("role"))
+    anchors = kids.select(
+        family_id.alias("family_id"),
+        pl.col("anchor").alias("person_id"),
+        pl.when(pl.col("mother_id") >= 0).then(pl.lit("mother")).otherwise(pl.lit("father")).alias("role"),
+    )
+    fathers = kids.filter((pl.col("mother_id") >= 0) & (pl.col("father_id") >= 0)).select(
+        family_id.alias("family_id"), pl.col("father_id").alias("person_id"), pl.lit("father").alias("role")
+    )
     return pl.concat([anchors, fathers, children]).unique(maintain_order=True).sort("family_id", "role", "person_id")
 
 

@@ -33,7 +33,11 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(database)}
     build = subprocess.run(
         ["dbt", "build", "--selector", "before_linkage", "--profiles-dir", ".", "--target-path", str(root / "target")],
-        cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=600,
+        cwd=DBT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert build.returncode == 0, build.stdout[-4000:]
     assert "ERROR=0" in build.stdout and "FAIL" not in build.stdout.replace("FAIL=0", "")
@@ -49,9 +53,20 @@ def headless_chromium() -> Callable[[str, int], subprocess.CompletedProcess]:
 
     def load(url: str, budget_ms: int) -> subprocess.CompletedProcess:
         page = subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-             f"--virtual-time-budget={budget_ms}", "--dump-dom", url],
-            capture_output=True, text=True, timeout=180,
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--enable-logging=stderr",
+                "--v=0",
+                f"--virtual-time-budget={budget_ms}",
+                "--dump-dom",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
         assert page.returncode == 0, page.stderr[-2000:]
         return page

@@ -21,9 +21,15 @@ def test_committed_seeds_are_the_code_lists() -> None:
 
 
 STAGING_OF_RAW = {
-    "school_census": "stg_school_census__pupil_terms", "hes_apc": "stg_hes_apc__episodes", "ssda903_episodes": "stg_ssda903__episodes",
-    "ssda903_header": "stg_ssda903__children", "cin_children": "stg_cin_census__children", "cin_episodes": "stg_cin_census__episodes",
-    "census_2021_persons": "stg_census_2021__persons", "youth_justice": "stg_youth_justice__offences", "gazetteer": "stg_gazetteer__properties",
+    "school_census": "stg_school_census__pupil_terms",
+    "hes_apc": "stg_hes_apc__episodes",
+    "ssda903_episodes": "stg_ssda903__episodes",
+    "ssda903_header": "stg_ssda903__children",
+    "cin_children": "stg_cin_census__children",
+    "cin_episodes": "stg_cin_census__episodes",
+    "census_2021_persons": "stg_census_2021__persons",
+    "youth_justice": "stg_youth_justice__offences",
+    "gazetteer": "stg_gazetteer__properties",
 }
 
 
@@ -68,5 +74,7 @@ def test_service_episodes_and_periods_in_care_are_consistent(warehouse) -> None:
         distinct = con.sql("select count(distinct la_code || la_child_id || referral_date) from staging.stg_cin_census__episodes").fetchone()[0]
         assert repeats > 0 and services["child_in_need"] == distinct
         periods = con.sql("select count(*) from intermediate.int_looked_after_periods").fetchone()[0]
-        starts = con.sql("select count(distinct la_code || la_child_id || episode_start_date) from staging.stg_ssda903__episodes where reason_new_episode_code = 'S'").fetchone()[0]
+        starts = con.sql(
+            "select count(distinct la_code || la_child_id || episode_start_date) from staging.stg_ssda903__episodes where reason_new_episode_code = 'S'"
+        ).fetchone()[0]
         assert periods >= starts > 0

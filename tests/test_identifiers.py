@@ -24,17 +24,15 @@ UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 def reference_nhs_check(stem: int) -> int | None:
     """Modulus 11 as published: None where the check would be 10."""
-    total = sum(int(d) * w for d, w in zip(f"{stem:09d}", range(10, 1, -1)))
+    total = sum(int(d) * w for d, w in zip(f"{stem:09d}", range(10, 1, -1), strict=True))
     check = 11 - total % 11
     return {11: 0, 10: None}.get(check, check)
 
 
 def reference_upn_letter(body: str) -> str:
     """Modulus 23 check letter as published, for characters 2..13."""
-    values = [int(c) for c in body[:11]] + [
-        int(body[11]) if body[11].isdigit() else UPN_LETTERS.index(body[11])
-    ]
-    return UPN_LETTERS[sum(v * w for v, w in zip(values, range(2, 14))) % 23]
+    values = [int(c) for c in body[:11]] + [int(body[11]) if body[11].isdigit() else UPN_LETTERS.index(body[11])]
+    return UPN_LETTERS[sum(v * w for v, w in zip(values, range(2, 14), strict=True)) % 23]
 
 
 # --- NHS numbers ----------------------------------------------------------------
@@ -83,7 +81,7 @@ def test_check_ten_stem_is_rejected_and_never_generated():
         "94347659190",  # eleven digits
         "943-476-5919",  # separators other than spaces
         "94347659l9",  # letter l for digit 1
-        "９４３４７６５９１９",  # full-width digits pass str.isdigit but are not ASCII
+        "９４３４７６５９１９",  # noqa: RUF001 (full-width digits pass str.isdigit but are not ASCII)
         "",
         None,
         943476591,  # int with too few digits
@@ -103,9 +101,7 @@ def test_integers_without_exactly_ten_digits_are_invalid():
 
 def test_any_single_digit_change_invalidates_an_nhs_number():
     good = "9434765919"
-    variants = [
-        good[:i] + d + good[i + 1 :] for i in range(10) for d in "0123456789" if d != good[i]
-    ]
+    variants = [good[:i] + d + good[i + 1 :] for i in range(10) for d in "0123456789" if d != good[i]]
     assert not is_valid_nhs_number(variants).any()
 
 
@@ -222,12 +218,7 @@ def test_make_upns_vectorised_round_trip():
 
 def test_any_single_character_change_invalidates_a_upn():
     for good in ["N936200119123", "B801200005001", "X93620011912T"]:
-        variants = [
-            good[:i] + c + good[i + 1 :]
-            for i in range(13)
-            for c in (UPN_LETTERS if i == 0 else "0123456789")
-            if c != good[i]
-        ]
+        variants = [good[:i] + c + good[i + 1 :] for i in range(13) for c in (UPN_LETTERS if i == 0 else "0123456789") if c != good[i]]
         assert not is_valid_upn(variants).any(), good
 
 

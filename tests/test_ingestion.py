@@ -129,7 +129,9 @@ def test_a_changed_file_replaces_its_rows_and_a_new_year_adds_only_that_year(wor
     second = ingest_partition(con, hes, 2019, landing, "run-b")
     assert second.files[0].status == "replaced"
     assert con.sql("select count(*), min(_load_run_id), max(_load_run_id) from raw.hes_apc").fetchone() == (
-        100 - second.files[0].rows_quarantined, "run-b", "run-b"
+        100 - second.files[0].rows_quarantined,
+        "run-b",
+        "run-b",
     )
     shutil.copytree(world / "landing" / "hes_apc" / "2020", landing / "hes_apc" / "2020")
     third = ingest_partition(con, hes, 2020, landing, "run-c")
@@ -185,15 +187,18 @@ def test_each_kind_of_bad_row_is_quarantined_with_its_rule_and_value(world: Path
     (path,) = (landing / "hes_apc" / "2021").iterdir()
     good_nhs = pl.read_csv(path, infer_schema=False)["NEWNHSNO"].drop_nulls()[0]
     bad_nhs = good_nhs[:-1] + str((int(good_nhs[-1]) + 1) % 10)
-    _corrupt(path, {
-        0: {"NEWNHSNO": bad_nhs},
-        1: {"ADMIDATE": "20210230"},
-        2: {"DISDATE": "19990101"},
-        3: {"POSTCODE": "NOT A POSTCODE"},
-        4: {"ADMIMETH": "77"},
-        5: {"DIAG_4_01": "F3.2"},
-        6: {"SEX": None},
-    })
+    _corrupt(
+        path,
+        {
+            0: {"NEWNHSNO": bad_nhs},
+            1: {"ADMIDATE": "20210230"},
+            2: {"DISDATE": "19990101"},
+            3: {"POSTCODE": "NOT A POSTCODE"},
+            4: {"ADMIMETH": "77"},
+            5: {"DIAG_4_01": "F3.2"},
+            6: {"SEX": None},
+        },
+    )
     con = duckdb.connect()
     result = ingest_partition(con, SOURCES_BY_NAME["hes_apc"], 2021, landing, "r")
     rejected = con.sql("select row_number, rule, column_name, offending_value from quarantine.rejected_rows where row_number <= 7 order by 1").fetchall()

@@ -40,8 +40,7 @@ def _materialize(landing: Path, database: Path, raise_on_error: bool = True):
 def _inventory(database: Path) -> list[tuple]:
     with duckdb.connect(str(database), read_only=True) as conn:
         return conn.execute(
-            "SELECT source, collection_year, path, size_bytes, sha256, modified_at, inventoried_at"
-            " FROM landing.file_inventory ORDER BY path"
+            "SELECT source, collection_year, path, size_bytes, sha256, modified_at, inventoried_at FROM landing.file_inventory ORDER BY path"
         ).fetchall()
 
 
@@ -175,8 +174,6 @@ def test_failed_write_rolls_back_to_previous_inventory(landing: Path, tmp_path: 
     with duckdb.connect(str(database)) as conn:
         with pytest.raises(duckdb.ConversionException):
             write_file_inventory(conn, [bad], inventoried_at=datetime.now(UTC))
-        tables = conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'landing'"
-        ).fetchall()
+        tables = conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'landing'").fetchall()
     assert tables == [("file_inventory",)]
     assert _inventory(database) == before

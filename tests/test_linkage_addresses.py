@@ -52,9 +52,13 @@ def test_a_stricter_threshold_leaves_records_unmatched_not_guessed(warehouse, tm
     reasons = con.sql(f"select distinct match_reason from {ADDRESS_MATCHES} where uprn is not null order by 1").fetchall()
     assert reasons == [("exact: address and postcode as in the gazetteer",), ("exact: full match",)]
     unmatched = con.sql(f"select count(*) from {ADDRESS_MATCHES} where uprn is null and candidate_uprn is not null").fetchone()[0]
-    assert unmatched == default["matched"] - strict["matched"] + (default["addresses"] - default["matched"]) - con.sql(
-        f"select count(*) from {ADDRESS_MATCHES} where candidate_uprn is null"
-    ).fetchone()[0]
+    assert (
+        unmatched
+        == default["matched"]
+        - strict["matched"]
+        + (default["addresses"] - default["matched"])
+        - con.sql(f"select count(*) from {ADDRESS_MATCHES} where candidate_uprn is null").fetchone()[0]
+    )
 
 
 def test_dagster_assets_match_evaluate_and_check_the_targets(warehouse, tmp_path: Path) -> None:
@@ -86,7 +90,9 @@ def test_missing_postcodes_match_exactly_only_where_the_address_is_unique(wareho
     _, truth = warehouse
     con = _scratch_copy(warehouse, tmp_path)
     match_addresses(con)
-    no_postcode = con.sql(f"select record_id, uprn, match_reason from {ADDRESS_MATCHES} where postcode is null").pl().join(true_addresses(truth), on="record_id")
+    no_postcode = (
+        con.sql(f"select record_id, uprn, match_reason from {ADDRESS_MATCHES} where postcode is null").pl().join(true_addresses(truth), on="record_id")
+    )
     exact = no_postcode.filter(pl.col("match_reason") == "exact: address and postcode as in the gazetteer")
     assert exact.height > 20
     assert (exact["uprn"] == exact["address_uprn"]).all()

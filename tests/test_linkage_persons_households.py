@@ -51,7 +51,7 @@ def test_twins_are_not_merged(linked) -> None:
 
 def test_person_keys_are_hmacs_without_direct_identifiers(linked) -> None:
     con, _, summary = linked
-    columns = [c for (c,) in con.sql(f"select column_name from duckdb_columns() where schema_name = 'linkage' and table_name = 'person_links'").fetchall()]
+    columns = [c for (c,) in con.sql("select column_name from duckdb_columns() where schema_name = 'linkage' and table_name = 'person_links'").fetchall()]
     assert columns == ["record_id", "person_key", "cluster_id"]
     keys = con.sql(f"select distinct person_key from {PERSON_LINKS}").pl()["person_key"]
     assert keys.str.contains(r"^[0-9a-f]{64}$").all()
@@ -70,9 +70,11 @@ def test_hearth_link_persons_on_an_analysts_file(warehouse, tmp_path: Path) -> N
     first = people.select("person_id", "first_name", "last_name", pl.col("dob").dt.strftime("%Y-%m-%d").alias("dob"), "sex")
     typo = pl.int_range(pl.len()) % 3 == 0  # a third of the second rows drop a letter of the surname
     second = people.select(
-        "person_id", pl.col("first_name").str.to_uppercase(),
+        "person_id",
+        pl.col("first_name").str.to_uppercase(),
         pl.when(typo).then(pl.col("last_name").str.slice(0, 1) + pl.col("last_name").str.slice(2)).otherwise(pl.col("last_name")).alias("last_name"),
-        pl.col("dob").dt.strftime("%d/%m/%Y").alias("dob"), pl.col("sex").replace({"M": "1", "F": "2"}),
+        pl.col("dob").dt.strftime("%d/%m/%Y").alias("dob"),
+        pl.col("sex").replace({"M": "1", "F": "2"}),
     )
     rows = pl.concat([first, second]).sample(fraction=1.0, shuffle=True, seed=3)
     rows.drop("person_id").write_csv(tmp_path / "in.csv")
@@ -88,7 +90,14 @@ def test_each_fault_class_still_links_to_its_person(linked, fault: str) -> None:
     """A record carrying a fault lands in the cluster that holds most of its person's records."""
     con, truth, _ = linked
     keys = con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl().join(true_persons(truth), on="record_id")
-    main_key = keys.group_by("person_id", "person_key").len().sort("len", descending=True).group_by("person_id").first().select("person_id", pl.col("person_key").alias("main_key"))
+    main_key = (
+        keys.group_by("person_id", "person_key")
+        .len()
+        .sort("len", descending=True)
+        .group_by("person_id")
+        .first()
+        .select("person_id", pl.col("person_key").alias("main_key"))
+    )
     faulty = pl.read_parquet(truth / "faults.parquet").filter(pl.col("fault") == fault).select(RECORD_ID).unique()
     judged = keys.join(faulty, on="record_id").join(main_key, on="person_id")
     assert judged.height >= 20, fault
@@ -129,8 +138,10 @@ def test_stale_addresses_do_not_move_people_back(housed) -> None:
     """A record still giving the address a person left, dated after they were seen at the new one
     (and they had not lived there before), is set aside: no residence at the old UPRN covers its date."""
     con, truth, _ = housed
-    stale = pl.read_parquet(truth / "address_uprn.parquet").filter(pl.col("stale")).select(
-        RECORD_ID, pl.col("address_uprn").alias("old_uprn"), pl.col("resident_uprn").alias("new_uprn")
+    stale = (
+        pl.read_parquet(truth / "address_uprn.parquet")
+        .filter(pl.col("stale"))
+        .select(RECORD_ID, pl.col("address_uprn").alias("old_uprn"), pl.col("resident_uprn").alias("new_uprn"))
     )
     con.register("_stale", stale.to_arrow())
     judged = con.sql(
@@ -218,7 +229,12 @@ def test_parent_and_sibling_links_and_family_keys(housed) -> None:
     assert members["family_key"].str.contains(r"^[0-9a-f]{64}$").all()
     again = link_families(con)
     assert again == counts
-    assert con.sql(f"select family_key, person_key, role from {FAMILY_MEMBERS}").pl().sort("family_key", "person_key", "role").equals(members.sort("family_key", "person_key", "role"))
+    assert (
+        con.sql(f"select family_key, person_key, role from {FAMILY_MEMBERS}")
+        .pl()
+        .sort("family_key", "person_key", "role")
+        .equals(members.sort("family_key", "person_key", "role"))
+    )
 
 
 def test_keyed_tables_carry_no_direct_identifiers(housed) -> None:
@@ -232,6 +248,9 @@ def test_keyed_tables_carry_no_direct_identifiers(housed) -> None:
     tables = [table for group in KEYED_TABLES.values() for table in group]
     assert direct_identifier_columns(con, tables) == []
     assert direct_identifier_columns(con, ["linkage.address_matches"]) == ["linkage.address_matches.address_text", "linkage.address_matches.postcode"]
-    con.execute("create or replace table linkage._leaky as select person_key, 'X' as first_name, date '2010-01-01' as mothers_child_date_of_birth from linkage.person_links limit 1")
+    con.execute(
+        "create or replace table linkage._leaky as select person_key, 'X' as first_name, date '2010-01-01' as mothers_child_date_of_birth "
+        "from linkage.person_links limit 1"
+    )
     assert direct_identifier_columns(con, ["linkage._leaky"]) == ["linkage._leaky.first_name", "linkage._leaky.mothers_child_date_of_birth"]
     con.execute("drop table linkage._leaky")

@@ -51,7 +51,11 @@ def marts(warehouse, tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBP
     env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(folder / "hearth.duckdb")}
     build = subprocess.run(
         ["dbt", "build", "--selector", "after_linkage", "--profiles-dir", ".", "--target-path", str(folder / "target")],
-        cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=600,
+        cwd=DBT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert build.returncode == 0 and "ERROR=0" in build.stdout, build.stdout[-4000:]
     con = duckdb.connect(str(folder / "hearth.duckdb"))

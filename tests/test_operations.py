@@ -58,7 +58,9 @@ def test_schedules_follow_the_collections() -> None:
 
 
 def test_a_tick_outside_the_collection_years_is_skipped() -> None:
-    result = _schedule("youth_justice_collection").evaluate_tick(dg.build_schedule_context(scheduled_execution_time=datetime(2031, 8, 1, 6, tzinfo=LONDON), repository_def=defs.get_repository_def()))
+    result = _schedule("youth_justice_collection").evaluate_tick(
+        dg.build_schedule_context(scheduled_execution_time=datetime(2031, 8, 1, 6, tzinfo=LONDON), repository_def=defs.get_repository_def())
+    )
     assert not result.run_requests and "2031" in result.skip_message
 
 
@@ -78,7 +80,9 @@ def test_the_landing_sensor_starts_ingestion_for_exactly_the_new_file(tmp_path: 
 
     first = sensor(dg.build_sensor_context(resources=resources))
     assert sorted((r.job_name, r.partition_key) for r in first.run_requests) == [
-        ("ingest_hes_apc_job", "2022"), ("ingest_school_census_job", "2021"), ("ingest_school_census_job", "2022"),
+        ("ingest_hes_apc_job", "2022"),
+        ("ingest_school_census_job", "2021"),
+        ("ingest_school_census_job", "2022"),
     ]
     again = sensor(dg.build_sensor_context(cursor=first.cursor, resources=resources))
     assert again.run_requests == []
@@ -91,14 +95,14 @@ def test_the_landing_sensor_starts_ingestion_for_exactly_the_new_file(tmp_path: 
 
 
 class _Hook(http.server.BaseHTTPRequestHandler):
-    received: list[dict] = []
+    received: list[dict] = []  # noqa: RUF012 (one list shared by the handler instances on purpose: the test reads it)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         _Hook.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
         self.send_response(204)
         self.end_headers()
 
-    def log_message(self, *args) -> None:  # noqa: ANN002
+    def log_message(self, *args) -> None:
         pass
 
 
@@ -113,7 +117,10 @@ def _report_failure(database: Path, webhook_url: str, error: str) -> dg.ExecuteI
     failed = dg.materialize([unreadable_extract], instance=instance, raise_on_error=False)
     assert not failed.success
     context = dg.build_run_status_sensor_context(
-        sensor_name="run_failure_sensor", dagster_instance=instance, dagster_run=failed.dagster_run, dagster_event=failed.get_run_failure_event(),
+        sensor_name="run_failure_sensor",
+        dagster_instance=instance,
+        dagster_run=failed.dagster_run,
+        dagster_event=failed.get_run_failure_event(),
         resources={"warehouse": DuckDBResource(database=str(database)), "failure_notifier": FailureNotifier(webhook_url=webhook_url)},
     ).for_run_failure()
     run_failure_sensor(context)
@@ -156,7 +163,13 @@ def _instance_ref(config: Path, folder: Path) -> InstanceRef:
 
 def test_the_production_instance_stores_runs_in_postgres_from_its_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = REPO_ROOT / "deploy" / "production" / "dagster.yaml"
-    environment = {"DAGSTER_PG_HOST": "db.internal", "DAGSTER_PG_PORT": "5433", "DAGSTER_PG_DB": "dagster", "DAGSTER_PG_USER": "hearth", "DAGSTER_PG_PASSWORD": "s3cret"}
+    environment = {
+        "DAGSTER_PG_HOST": "db.internal",
+        "DAGSTER_PG_PORT": "5433",
+        "DAGSTER_PG_DB": "dagster",
+        "DAGSTER_PG_USER": "hearth",
+        "DAGSTER_PG_PASSWORD": "s3cret",
+    }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     ref = _instance_ref(config, tmp_path / "production")

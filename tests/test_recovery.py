@@ -57,9 +57,13 @@ def _contents(database: Path, schemas: tuple[str, ...] | None = None, skip: froz
             name = f"{schema}.{table}"
             if name in skip:
                 continue
-            columns = [c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ? order by ordinal_position", [schema, table]
-            ).fetchall() if c not in VOLATILE]
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ? order by ordinal_position", [schema, table]
+                ).fetchall()
+                if c not in VOLATILE
+            ]
             last_run = ""
             if name in RUN_HISTORY:
                 run, at = RUN_HISTORY[name]
@@ -74,13 +78,21 @@ def _materialise(database: Path, truth: Path) -> subprocess.Popen:
     home.mkdir(exist_ok=True)
     shutil.copyfile(REPO_ROOT / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
     env = {
-        **os.environ, "DAGSTER_HOME": str(home), "HEARTH_WAREHOUSE_PATH": str(database), "HEARTH_TRUTH_DIR": str(truth),
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "HEARTH_WAREHOUSE_PATH": str(database),
+        "HEARTH_TRUTH_DIR": str(truth),
         "HEARTH_DOCS_DIR": str(database.parent / "docs"),
     }
     with open(database.parent / "dagster.log", "a") as log:
         return subprocess.Popen(
             ["dagster", "asset", "materialize", "-m", "orchestration.definitions", "--select", AFTER_HARMONISATION],
-            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
 

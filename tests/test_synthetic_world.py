@@ -146,8 +146,14 @@ def test_fault_log_matches_what_the_files_say(world: Path) -> None:
 
 def test_fault_counts_follow_the_configured_rates(tmp_path: Path) -> None:
     rates = FaultRates(
-        name_typo=0.1, missing_postcode=0.2, duplicate_row=0.05, nickname=0.0, missing_upn=0.15,
-        missing_nhs_number=0.1, out_of_list_code=0.05, dob_day_month_swap=0.2,
+        name_typo=0.1,
+        missing_postcode=0.2,
+        duplicate_row=0.05,
+        nickname=0.0,
+        missing_upn=0.15,
+        missing_nhs_number=0.1,
+        out_of_list_code=0.05,
+        dob_day_month_swap=0.2,
     )
     generate_world(WorldConfig(persons=3000, seed=3, faults=rates), tmp_path / "landing", tmp_path / "truth")
     log = pl.read_parquet(tmp_path / "truth" / "faults.parquet")

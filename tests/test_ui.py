@@ -45,7 +45,9 @@ class RunningUI:
 
     def graphql(self, query: str, variables: dict) -> dict:
         request = urllib.request.Request(
-            f"{self.url}/graphql", data=json.dumps({"query": query, "variables": variables}).encode(), headers={"Content-Type": "application/json"},
+            f"{self.url}/graphql",
+            data=json.dumps({"query": query, "variables": variables}).encode(),
+            headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             body = json.load(response)
@@ -82,12 +84,20 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUI]:
     port = _free_port()
     running = RunningUI(url=f"http://127.0.0.1:{port}", home=root / "dagster_home", warehouse=root / "hearth.duckdb")
     env = {
-        **os.environ, "HEARTH_LANDING_DIR": str(root / "landing"), "HEARTH_WAREHOUSE_PATH": str(running.warehouse),
-        "HEARTH_TRUTH_DIR": str(root / "truth"), "HEARTH_DOCS_DIR": str(root / "docs"), "HEARTH_COLLECTION_YEARS": "-".join((YEARS[0], YEARS[-1])),
+        **os.environ,
+        "HEARTH_LANDING_DIR": str(root / "landing"),
+        "HEARTH_WAREHOUSE_PATH": str(running.warehouse),
+        "HEARTH_TRUTH_DIR": str(root / "truth"),
+        "HEARTH_DOCS_DIR": str(root / "docs"),
+        "HEARTH_COLLECTION_YEARS": "-".join((YEARS[0], YEARS[-1])),
     }
     process = subprocess.Popen(
-        ["hearth", "ui", "--port", str(port), "--home", str(running.home)], cwd=REPO, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        ["hearth", "ui", "--port", str(port), "--home", str(running.home)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
     def serving() -> bool:
@@ -115,9 +125,16 @@ def test_hearth_ui_shows_the_asset_graph_and_checks(ui: RunningUI, headless_chro
 
 
 def test_a_backfill_across_years_from_the_ui_is_run_by_the_daemon(ui: RunningUI, headless_chromium) -> None:
-    launched = ui.graphql(LAUNCH_BACKFILL, {"params": {
-        "assetSelection": [{"path": ["raw", source]} for source in BACKFILLED_SOURCES], "partitionNames": list(YEARS), "title": "Reload two years",
-    }})["launchPartitionBackfill"]
+    launched = ui.graphql(
+        LAUNCH_BACKFILL,
+        {
+            "params": {
+                "assetSelection": [{"path": ["raw", source]} for source in BACKFILLED_SOURCES],
+                "partitionNames": list(YEARS),
+                "title": "Reload two years",
+            }
+        },
+    )["launchPartitionBackfill"]
     assert launched["__typename"] == "LaunchBackfillSuccess", launched
     backfill = launched["backfillId"]
 
@@ -144,10 +161,15 @@ def test_runs_wait_while_the_warehouse_is_busy_then_take_turns(ui: RunningUI) ->
         assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "another-run", "long-step").is_claimed
         run_ids = []
         for source, year in launches:
-            launched = ui.graphql(LAUNCH_RUN, {"params": {
-                "selector": {"repositoryLocationName": "hearth", "repositoryName": "__repository__", "jobName": ingestion_job_name(source)},
-                "executionMetadata": {"tags": [{"key": "dagster/partition", "value": year}]},
-            }})["launchRun"]
+            launched = ui.graphql(
+                LAUNCH_RUN,
+                {
+                    "params": {
+                        "selector": {"repositoryLocationName": "hearth", "repositoryName": "__repository__", "jobName": ingestion_job_name(source)},
+                        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": year}]},
+                    }
+                },
+            )["launchRun"]
             assert launched["__typename"] == "LaunchRunSuccess", launched
             run_ids.append(launched["run"]["runId"])
         # The run queue launches a free run within seconds; these stay queued for as long as the slot is held.

@@ -25,15 +25,30 @@ CDN_FILES: dict[str, tuple[str, str]] = {
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": ("bootstrap-table@1.19.1", "dist/bootstrap-table.min.js"),
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": ("bootstrap-table@1.19.1", "dist/bootstrap-table.min.css"),
     "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": (
-        "bootstrap-table@1.19.1", "dist/extensions/filter-control/bootstrap-table-filter-control.min.js"),
+        "bootstrap-table@1.19.1",
+        "dist/extensions/filter-control/bootstrap-table-filter-control.min.js",
+    ),
     "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": (
-        "bootstrap-table@1.19.0", "dist/extensions/filter-control/bootstrap-table-filter-control.css"),
+        "bootstrap-table@1.19.0",
+        "dist/extensions/filter-control/bootstrap-table-filter-control.css",
+    ),
     "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": (
-        "bootstrap-table@1.19.0", "dist/extensions/filter-control/bootstrap-table-filter-control.min.css"),
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": ("bootstrap-datepicker@1.9.0", "dist/js/bootstrap-datepicker.min.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": ("bootstrap-datepicker@1.9.0", "dist/css/bootstrap-datepicker.min.css"),
+        "bootstrap-table@1.19.0",
+        "dist/extensions/filter-control/bootstrap-table-filter-control.min.css",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": (
+        "bootstrap-datepicker@1.9.0",
+        "dist/js/bootstrap-datepicker.min.js",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": (
+        "bootstrap-datepicker@1.9.0",
+        "dist/css/bootstrap-datepicker.min.css",
+    ),
     "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": ("@fortawesome/fontawesome-free@6.6.0", "css/all.min.css"),
-    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": ("@forevolve/bootstrap-dark@1.1.0", "dist/css/bootstrap-prefers-dark.css"),
+    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": (
+        "@forevolve/bootstrap-dark@1.1.0",
+        "dist/css/bootstrap-prefers-dark.css",
+    ),
     "https://cdn.jsdelivr.net/npm/vega@5": ("vega@5.33.1", "build/vega.min.js"),
     "https://cdn.jsdelivr.net/npm/vega-lite@5": ("vega-lite@5.23.0", "build/vega-lite.min.js"),
     "https://cdn.jsdelivr.net/npm/vega-embed@6": ("vega-embed@6.29.0", "build/vega-embed.min.js"),
@@ -67,7 +82,7 @@ def fetch_assets() -> None:
 def localise(site_dir: Path) -> None:
     """Copy the vendored files into the site and point every page at them. Raises if a page loads
     something from the internet that is not vendored, so a GX upgrade cannot break the docs silently."""
-    for url, (spec, path) in CDN_FILES.items():
+    for spec, path in CDN_FILES.values():
         source = _package_dir(spec) / path
         if not source.exists():
             raise FileNotFoundError(f"{source} is missing: run `make docs-assets` (npm) first")
@@ -80,7 +95,7 @@ def localise(site_dir: Path) -> None:
         text = DROPPED_IMAGE.sub("", page.read_text(encoding="utf-8"))
         up = os.path.relpath(site_dir, page.parent)
 
-        def local(match: re.Match) -> str:
+        def local(match: re.Match, page: Path = page, up: str = up) -> str:
             url = match.group(2).split("?")[0]
             if url not in CDN_FILES:
                 raise ValueError(f"{page}: loads {url}, which is not vendored in validations/docs_assets.py")

@@ -17,10 +17,10 @@ from pathlib import Path
 import duckdb
 
 os.environ.setdefault("TQDM_DISABLE", "1")  # GX draws a progress bar per metric batch in the run logs
-import great_expectations as gx  # noqa: E402
-from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine  # noqa: E402
+import great_expectations as gx
+from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
 
-from .docs_assets import localise  # noqa: E402
+from .docs_assets import localise
 
 GATE_RESULTS_DDL = """
 create table if not exists audit.gate_results (
@@ -32,7 +32,7 @@ DATASOURCE = "warehouse"
 DOCS_SITE = "hearth_data_docs"
 
 
-def _execute_query_buffered(self: SqlAlchemyExecutionEngine, query):  # noqa: ANN001, ANN202
+def _execute_query_buffered(self: SqlAlchemyExecutionEngine, query):
     # duckdb-engine's cursor is its connection, so rows fetched after GX returns the connection to
     # the pool come back empty and every metric fails (great_expectations issue #11579). Buffer the
     # rows before the connection goes back.
@@ -94,83 +94,170 @@ def _reconciles(description: str, expected_count_sql: str) -> gx.expectations.Ex
 
 
 GATES: tuple[Gate, ...] = (
-    Gate("staging.stg_school_census__pupil_terms", True, (
-        _unique("record_id"), _not_null("census_date"),
-        _reconciles("one staging row per raw row", "select count(*) from raw.school_census"),
-    )),
-    Gate("staging.stg_school_census__pupil_terms", False, (
-        _in_set("fsm_eligible", True, False), _rows("sessions missed within sessions possible", "select * from {batch} where sessions_missed > sessions_possible"),
-    )),
-    Gate("staging.stg_hes_apc__episodes", True, (
-        _unique("record_id"), _reconciles("one staging row per raw row", "select count(*) from raw.hes_apc"),
-    )),
-    Gate("intermediate.int_person_records", True, (
-        _unique("record_id"), _not_null("source"),
-        _reconciles(
-            "one person record per staging person row",
-            "select (select count(*) from staging.stg_census_2021__persons) + (select count(*) from staging.stg_school_census__pupil_terms)"
-            " + (select count(*) from staging.stg_cin_census__children) + (select count(*) from staging.stg_ssda903__children)"
-            " + (select count(*) from staging.stg_hes_apc__episodes) + (select count(*) from staging.stg_youth_justice__offences)",
+    Gate(
+        "staging.stg_school_census__pupil_terms",
+        True,
+        (
+            _unique("record_id"),
+            _not_null("census_date"),
+            _reconciles("one staging row per raw row", "select count(*) from raw.school_census"),
         ),
-    )),
-    Gate("intermediate.int_person_records", False, (
-        _in_set("sex", "female", "male", "unknown"), _rate_between("sex = 'unknown'", 0.0, 0.05),
-    )),
-    Gate("intermediate.int_service_episodes", True, (
-        _unique("service_episode_id"), _in_set("service", "child_in_need", "child_protection", "looked_after"),
-        _rows("episodes end on or after they start", "select * from {batch} where end_date < start_date"),
-    )),
+    ),
+    Gate(
+        "staging.stg_school_census__pupil_terms",
+        False,
+        (
+            _in_set("fsm_eligible", True, False),
+            _rows("sessions missed within sessions possible", "select * from {batch} where sessions_missed > sessions_possible"),
+        ),
+    ),
+    Gate(
+        "staging.stg_hes_apc__episodes",
+        True,
+        (
+            _unique("record_id"),
+            _reconciles("one staging row per raw row", "select count(*) from raw.hes_apc"),
+        ),
+    ),
+    Gate(
+        "intermediate.int_person_records",
+        True,
+        (
+            _unique("record_id"),
+            _not_null("source"),
+            _reconciles(
+                "one person record per staging person row",
+                "select (select count(*) from staging.stg_census_2021__persons) + (select count(*) from staging.stg_school_census__pupil_terms)"
+                " + (select count(*) from staging.stg_cin_census__children) + (select count(*) from staging.stg_ssda903__children)"
+                " + (select count(*) from staging.stg_hes_apc__episodes) + (select count(*) from staging.stg_youth_justice__offences)",
+            ),
+        ),
+    ),
+    Gate(
+        "intermediate.int_person_records",
+        False,
+        (
+            _in_set("sex", "female", "male", "unknown"),
+            _rate_between("sex = 'unknown'", 0.0, 0.05),
+        ),
+    ),
+    Gate(
+        "intermediate.int_service_episodes",
+        True,
+        (
+            _unique("service_episode_id"),
+            _in_set("service", "child_in_need", "child_protection", "looked_after"),
+            _rows("episodes end on or after they start", "select * from {batch} where end_date < start_date"),
+        ),
+    ),
     Gate("marts.dim_child", True, (_unique("person_key"), _not_null("person_key"))),
-    Gate("marts.dim_child", False, (
-        _in_set("sex", "female", "male", "unknown"), _in_set("ethnicity_broad", "asian", "black", "mixed", "white", "other"),
-        _between("birth_month", 1, 12), _rate_between("family_key is not null", 0.3, 1.0),
-    )),
-    Gate("marts.dim_household", True, (
-        _unique("household_key"), _not_null("property_key"),
-        _reconciles("one row per linked household spell", "select count(*) from linkage.household_spells"),
-    )),
-    Gate("marts.dim_household", False, (
-        _between("imd_decile", 1, 10), _between("members", 1, 30),
-        _in_set("composition", "one adult with children", "two or more adults with children", "children without an adult seen", "one adult", "two or more adults"),
-    )),
+    Gate(
+        "marts.dim_child",
+        False,
+        (
+            _in_set("sex", "female", "male", "unknown"),
+            _in_set("ethnicity_broad", "asian", "black", "mixed", "white", "other"),
+            _between("birth_month", 1, 12),
+            _rate_between("family_key is not null", 0.3, 1.0),
+        ),
+    ),
+    Gate(
+        "marts.dim_household",
+        True,
+        (
+            _unique("household_key"),
+            _not_null("property_key"),
+            _reconciles("one row per linked household spell", "select count(*) from linkage.household_spells"),
+        ),
+    ),
+    Gate(
+        "marts.dim_household",
+        False,
+        (
+            _between("imd_decile", 1, 10),
+            _between("members", 1, 30),
+            _in_set(
+                "composition",
+                "one adult with children",
+                "two or more adults with children",
+                "children without an adult seen",
+                "one adult",
+                "two or more adults",
+            ),
+        ),
+    ),
     Gate("marts.dim_family", True, (_unique("family_key"), _in_set("anchor_role", "mother", "father"))),
-    Gate("marts.fct_child_service_pathway", True, (
-        _unique("person_key", "episode_number"),
-        _rows("every pathway belongs to a child in dim_child", "select * from {batch} where person_key not in (select person_key from marts.dim_child)"),
-        _reconciles("one row per linked episode with a person", "select count(*) from linked.int_linked_service_episodes where person_key is not null"),
-    )),
-    Gate("marts.fct_child_service_pathway", False, (
-        _in_set("service", "child_in_need", "child_protection", "looked_after"), _rate_between("is_reentry", 0.0, 0.5),
-    )),
-    Gate("marts.mart_household_hardship", True, (
-        _unique("household_key", "census_year"),
-        _rows("every row's household is in dim_household", "select * from {batch} where household_key not in (select household_key from marts.dim_household)"),
-    )),
-    Gate("marts.mart_household_hardship", False, (
-        _rows("FSM-eligible pupils within pupils", "select * from {batch} where fsm_eligible_pupils > pupils"),
-        _between("census_deprivation_dimensions", 0, 4), _rate_between("any_pupil_fsm_eligible", 0.02, 0.7),
-    )),
+    Gate(
+        "marts.fct_child_service_pathway",
+        True,
+        (
+            _unique("person_key", "episode_number"),
+            _rows("every pathway belongs to a child in dim_child", "select * from {batch} where person_key not in (select person_key from marts.dim_child)"),
+            _reconciles("one row per linked episode with a person", "select count(*) from linked.int_linked_service_episodes where person_key is not null"),
+        ),
+    ),
+    Gate(
+        "marts.fct_child_service_pathway",
+        False,
+        (
+            _in_set("service", "child_in_need", "child_protection", "looked_after"),
+            _rate_between("is_reentry", 0.0, 0.5),
+        ),
+    ),
+    Gate(
+        "marts.mart_household_hardship",
+        True,
+        (
+            _unique("household_key", "census_year"),
+            _rows(
+                "every row's household is in dim_household", "select * from {batch} where household_key not in (select household_key from marts.dim_household)"
+            ),
+        ),
+    ),
+    Gate(
+        "marts.mart_household_hardship",
+        False,
+        (
+            _rows("FSM-eligible pupils within pupils", "select * from {batch} where fsm_eligible_pupils > pupils"),
+            _between("census_deprivation_dimensions", 0, 4),
+            _rate_between("any_pupil_fsm_eligible", 0.02, 0.7),
+        ),
+    ),
     Gate("marts.mart_family_mental_health", True, (_unique("family_key"),)),
     Gate("marts.mart_send_outcomes", True, (_unique("person_key", "census_year"),)),
     Gate("marts.mart_send_outcomes", False, (_in_set("sen_provision_code", "N", "K", "E"), _between("absence_rate", 0, 1))),
-    Gate("marts.mart_education_engagement", True, (
-        _unique("person_key", "census_year"),
-        _reconciles("one row per linked pupil year", "select count(*) from linked.int_linked_pupil_years"),
-    )),
-    Gate("marts.mart_education_engagement", False, (
-        _between("absence_rate", 0, 1), _rate_between("persistent_absence", 0.02, 0.5), _rate_between("severe_absence", 0.0, 0.1),
-    )),
+    Gate(
+        "marts.mart_education_engagement",
+        True,
+        (
+            _unique("person_key", "census_year"),
+            _reconciles("one row per linked pupil year", "select count(*) from linked.int_linked_pupil_years"),
+        ),
+    ),
+    Gate(
+        "marts.mart_education_engagement",
+        False,
+        (
+            _between("absence_rate", 0, 1),
+            _rate_between("persistent_absence", 0.02, 0.5),
+            _rate_between("severe_absence", 0.0, 0.1),
+        ),
+    ),
     Gate("marts.mart_dual_system", True, (_unique("person_key"),)),
     Gate("marts.mart_harm_context", True, (_unique("person_key", "assessment_number"),)),
-    Gate("publication.la_year_indicators", True, (
-        _rows("no published count below 10 or off a multiple of 5", "select * from {batch} where children < 10 or children % 5 != 0"),
-        _rows(
-            "no single hidden cell beside a published total",
-            "select collection_year, indicator from {batch} group by all "
-            "having sum(case when children is null and la_code != 'all' then 1 else 0 end) = 1 "
-            "and bool_or(children is not null and la_code = 'all')",
+    Gate(
+        "publication.la_year_indicators",
+        True,
+        (
+            _rows("no published count below 10 or off a multiple of 5", "select * from {batch} where children < 10 or children % 5 != 0"),
+            _rows(
+                "no single hidden cell beside a published total",
+                "select collection_year, indicator from {batch} group by all "
+                "having sum(case when children is null and la_code != 'all' then 1 else 0 end) = 1 "
+                "and bool_or(children is not null and la_code = 'all')",
+            ),
         ),
-    )),
+    ),
 )
 
 
@@ -182,7 +269,7 @@ class GateResult:
     rules: int
 
 
-def _context(gx_root: Path, docs_dir: Path):  # noqa: ANN202
+def _context(gx_root: Path, docs_dir: Path):
     gx_root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(gx_root))
     sites = context.list_data_docs_sites()
@@ -198,7 +285,7 @@ def _context(gx_root: Path, docs_dir: Path):  # noqa: ANN202
     return context
 
 
-def _rule(config) -> str:  # noqa: ANN001 (a GX ExpectationConfiguration)
+def _rule(config) -> str:
     """The expectation as a steward reads it: its description, or its type and arguments."""
     kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "result_format", "unexpected_rows_query")}
     return config.description or f"{config.type}({', '.join(f'{k}={v}' for k, v in kwargs.items())})"
@@ -219,10 +306,14 @@ def run_gates(database: Path, gx_root: Path, docs_dir: Path, stage: str, gates: 
         batch = next((b for b in asset.batch_definitions if b.name == "whole table"), None) or asset.add_batch_definition_whole_table("whole table")
         suite = context.suites.add_or_update(gx.ExpectationSuite(name=gate.name, expectations=[e.copy() for e in gate.expectations]))
         definitions.append(context.validation_definitions.add_or_update(gx.ValidationDefinition(name=gate.name, data=batch, suite=suite)))
-    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-        name=f"{stage}_gates", validation_definitions=definitions, actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])],
-        result_format={"result_format": "SUMMARY"},
-    ))
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"{stage}_gates",
+            validation_definitions=definitions,
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])],
+            result_format={"result_format": "SUMMARY"},
+        )
+    )
     try:
         outcome = checkpoint.run(run_id=gx.core.run_identifier.RunIdentifier(run_name=run_id))
     finally:
@@ -244,7 +335,20 @@ def run_gates(database: Path, gx_root: Path, docs_dir: Path, stage: str, gates: 
                 observed = result.exception_info.get("exception_message")
             if not result.success:
                 failed.append(rule)
-            rows.append((run_id, now, "great_expectations", gate.layer, gate.table, gate.name, rule, gate.critical, bool(result.success), None if observed is None else str(observed)))
+            rows.append(
+                (
+                    run_id,
+                    now,
+                    "great_expectations",
+                    gate.layer,
+                    gate.table,
+                    gate.name,
+                    rule,
+                    gate.critical,
+                    bool(result.success),
+                    None if observed is None else str(observed),
+                )
+            )
         results.append(GateResult(gate, not failed, tuple(failed), len(gate.expectations)))
     with duckdb.connect(str(database)) as con:
         record_gate_results(con, rows)

@@ -73,11 +73,10 @@ def _table(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tu
     return relation.columns, relation.fetchall()
 
 
-def _cells(headers: list[str], rows: list[tuple], render=None) -> str:  # noqa: ANN001
+def _cells(headers: list[str], rows: list[tuple], render=None) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(render(h, v) if render else f"<td>{html.escape(_text(v))}</td>" for h, v in zip(headers, row, strict=True)) + "</tr>"
-        for row in rows
+        "<tr>" + "".join(render(h, v) if render else f"<td>{html.escape(_text(v))}</td>" for h, v in zip(headers, row, strict=True)) + "</tr>" for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if rows else "<p>Nothing recorded yet.</p>"
 
@@ -111,7 +110,11 @@ def write_overview(database: Path, docs_dir: Path) -> Path:
         linkage = _table(con, LINKAGE_SQL)
     failing = [g for g in gates if not g[gate_headers.index("passed")]] if gates else []
     blocking = [g for g in failing if g[gate_headers.index("critical")]]
-    docs_link = '<a href="gx/index.html">Great Expectations Data Docs</a>' if (docs_dir / "gx" / "index.html").exists() else "Great Expectations Data Docs (not built yet)"
+    docs_link = (
+        '<a href="gx/index.html">Great Expectations Data Docs</a>'
+        if (docs_dir / "gx" / "index.html").exists()
+        else "Great Expectations Data Docs (not built yet)"
+    )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Hearth data quality overview</title><style>{STYLE}</style></head>
 <body>

@@ -43,7 +43,11 @@ def _parsed(column: str, fmt: str) -> pl.Expr:
 
 def code_list(codes: Iterable[str], list_name: str) -> pa.Check:
     allowed = sorted(set(codes))
-    return rule(lambda d: d.lazyframe.select(_passes_when_null(d.key, pl.col(d.key).is_in(allowed))), f"code_list:{list_name}", f"value not in the {list_name} code list")
+    return rule(
+        lambda d: d.lazyframe.select(_passes_when_null(d.key, pl.col(d.key).is_in(allowed))),
+        f"code_list:{list_name}",
+        f"value not in the {list_name} code list",
+    )
 
 
 def code_list_items(codes: Iterable[str], list_name: str) -> pa.Check:
@@ -63,7 +67,9 @@ def matches(pattern: str, rule_name: str) -> pa.Check:
 
 def date_format(fmt: str) -> pa.Check:
     """A real calendar date in the source's own format (31/02/2020 fails)."""
-    return rule(lambda d: d.lazyframe.select(_passes_when_null(d.key, _parsed(d.key, fmt).is_not_null())), f"date_format:{fmt}", f"not a valid date in format {fmt}")
+    return rule(
+        lambda d: d.lazyframe.select(_passes_when_null(d.key, _parsed(d.key, fmt).is_not_null())), f"date_format:{fmt}", f"not a valid date in format {fmt}"
+    )
 
 
 def dates_in_list(fmt: str) -> pa.Check:
@@ -75,7 +81,13 @@ def dates_in_list(fmt: str) -> pa.Check:
 
 
 def integer_between(low: int, high: int) -> pa.Check:
-    return rule(lambda d: d.lazyframe.select(_passes_when_null(d.key, pl.col(d.key).str.contains(r"^-?\d+$") & pl.col(d.key).cast(pl.Int64, strict=False).is_between(low, high))), f"integer_between:{low}-{high}", f"not a whole number from {low} to {high}")
+    return rule(
+        lambda d: d.lazyframe.select(
+            _passes_when_null(d.key, pl.col(d.key).str.contains(r"^-?\d+$") & pl.col(d.key).cast(pl.Int64, strict=False).is_between(low, high))
+        ),
+        f"integer_between:{low}-{high}",
+        f"not a whole number from {low} to {high}",
+    )
 
 
 def _numpy_rule(function, rule_name: str, message: str) -> pa.Check:
@@ -102,7 +114,9 @@ def unique_key(columns: tuple[str, ...], within: str) -> pa.Check:
     """Within one file, the first record of a key is kept; later ones with the same key are rejected."""
     key = pl.struct(within, *columns)
     any_null = pl.any_horizontal([pl.col(c).is_null() for c in columns])
-    return rule(lambda d: d.lazyframe.select(any_null | key.is_first_distinct()), f"unique_key:{'+'.join(columns)}", "repeats the key of an earlier row", columns)
+    return rule(
+        lambda d: d.lazyframe.select(any_null | key.is_first_distinct()), f"unique_key:{'+'.join(columns)}", "repeats the key of an earlier row", columns
+    )
 
 
 def no_duplicate_rows(columns: tuple[str, ...], within: str) -> pa.Check:
@@ -113,21 +127,41 @@ def no_duplicate_rows(columns: tuple[str, ...], within: str) -> pa.Check:
 def date_order(later: str, later_fmt: str, earlier: str, earlier_fmt: str) -> pa.Check:
     """`later` is on or after `earlier` whenever both are valid dates."""
     a, b = _parsed(later, later_fmt), _parsed(earlier, earlier_fmt)
-    return rule(lambda d: d.lazyframe.select((a.is_null() | b.is_null() | (a >= b)).alias("ok")), f"date_order:{later}>={earlier}", f"{later} is before {earlier}", (later, earlier))
+    return rule(
+        lambda d: d.lazyframe.select((a.is_null() | b.is_null() | (a >= b)).alias("ok")),
+        f"date_order:{later}>={earlier}",
+        f"{later} is before {earlier}",
+        (later, earlier),
+    )
 
 
 def min_age_at(event: str, event_fmt: str, birth: str, birth_fmt: str, years: int) -> pa.Check:
     """The person was at least `years` old on the event date (e.g. the age of criminal responsibility)."""
     a, b = _parsed(event, event_fmt), _parsed(birth, birth_fmt)
-    return rule(lambda d: d.lazyframe.select((a.is_null() | b.is_null() | (a >= b.dt.offset_by(f"{years}y"))).alias("ok")), f"age_at_least_{years}:{event}", f"younger than {years} on {event}", (event, birth))
+    return rule(
+        lambda d: d.lazyframe.select((a.is_null() | b.is_null() | (a >= b.dt.offset_by(f"{years}y"))).alias("ok")),
+        f"age_at_least_{years}:{event}",
+        f"younger than {years} on {event}",
+        (event, birth),
+    )
 
 
 def required_when(column: str, condition: pl.Expr, description: str) -> pa.Check:
-    return rule(lambda d: d.lazyframe.select((~condition.fill_null(False) | pl.col(column).is_not_null()).alias("ok")), f"required:{column} when {description}", f"{column} is blank although {description}", (column,))
+    return rule(
+        lambda d: d.lazyframe.select((~condition.fill_null(False) | pl.col(column).is_not_null()).alias("ok")),
+        f"required:{column} when {description}",
+        f"{column} is blank although {description}",
+        (column,),
+    )
 
 
 def allowed_only_when(column: str, condition: pl.Expr, description: str) -> pa.Check:
-    return rule(lambda d: d.lazyframe.select((condition.fill_null(False) | pl.col(column).is_null()).alias("ok")), f"only:{column} when {description}", f"{column} is filled although not {description}", (column,))
+    return rule(
+        lambda d: d.lazyframe.select((condition.fill_null(False) | pl.col(column).is_null()).alias("ok")),
+        f"only:{column} when {description}",
+        f"{column} is filled although not {description}",
+        (column,),
+    )
 
 
 def _scoped(scope: str, key: str) -> pl.Expr:
@@ -140,11 +174,15 @@ def exists_in(column: str, scope: str, known: pl.DataFrame, reference: str) -> p
     values = known.select(_scoped(scope, column)).to_series().unique().to_list()
     return rule(
         lambda d: d.lazyframe.select((pl.col(column).is_null() | _scoped(scope, column).is_in(values)).alias("ok")),
-        f"exists_in:{reference}", f"{column} has no record in {reference}", (column,),
+        f"exists_in:{reference}",
+        f"{column} has no record in {reference}",
+        (column,),
     )
 
 
-def after_looked_up_date(date_col: str, date_fmt: str, scope: str, key: str, lookup: pl.DataFrame, lookup_col: str, lookup_fmt: str, rule_name: str) -> pa.Check:
+def after_looked_up_date(
+    date_col: str, date_fmt: str, scope: str, key: str, lookup: pl.DataFrame, lookup_col: str, lookup_fmt: str, rule_name: str
+) -> pa.Check:
     """`date_col` falls after a date looked up by key in a companion table of the same return
     (e.g. a CIN referral after the child's birth). `lookup` has columns scope, key, lookup_col."""
     pairs = lookup.select(_scoped(scope, key).alias("k"), pl.col(lookup_col).alias("v")).drop_nulls().unique("k", keep="first")
@@ -152,7 +190,9 @@ def after_looked_up_date(date_col: str, date_fmt: str, scope: str, key: str, loo
     mine = _parsed(date_col, date_fmt)
     return rule(
         lambda d: d.lazyframe.select((mine.is_null() | other.is_null() | (mine >= other)).alias("ok")),
-        rule_name, f"{date_col} is before the date it must follow", (key, date_col),
+        rule_name,
+        f"{date_col} is before the date it must follow",
+        (key, date_col),
     )
 
 
@@ -161,5 +201,7 @@ def not_after_period_end(date_col: str, fmt: str, period_end_col: str) -> pa.Che
     parsed = _parsed(date_col, fmt)
     return rule(
         lambda d: d.lazyframe.select((parsed.is_null() | (parsed <= pl.col(period_end_col))).alias("ok")),
-        f"not_in_future:{date_col}", f"{date_col} is after the end of the collection period", (date_col, period_end_col),
+        f"not_in_future:{date_col}",
+        f"{date_col} is after the end of the collection period",
+        (date_col, period_end_col),
     )

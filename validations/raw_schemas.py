@@ -93,8 +93,12 @@ RAW_TABLES: dict[str, TableRules] = {
             "UPRN": col(rc.matches(r"^[1-9][0-9]{0,11}$", "uprn_format"), required=True),
             "PARENT_UPRN": col(rc.matches(r"^[1-9][0-9]{0,11}$", "uprn_format")),
             "CLASSIFICATION_CODE": col(rc.code_list(_codes(codes.ADDRESSBASE_CLASS), "AddressBase classification"), required=True),
-            "SAO_TEXT": col(), "PAO_START_NUMBER": col(rc.integer_between(1, 99_999)), "PAO_TEXT": col(),
-            "STREET_DESCRIPTION": col(required=True), "LOCALITY": col(), "TOWN_NAME": col(required=True),
+            "SAO_TEXT": col(),
+            "PAO_START_NUMBER": col(rc.integer_between(1, 99_999)),
+            "PAO_TEXT": col(),
+            "STREET_DESCRIPTION": col(required=True),
+            "LOCALITY": col(),
+            "TOWN_NAME": col(required=True),
             "POSTCODE_LOCATOR": col(rc.matches(rc.UK_POSTCODE, "postcode_format"), required=True),
             "LOCAL_CUSTODIAN_CODE": col(rc.matches(r"^[0-9]{3,4}$", "la_code_format"), required=True),
             "LSOA21CD": col(rc.matches(r"^[EW]01[0-9]{6}$", "lsoa_code_format"), required=True),
@@ -105,19 +109,29 @@ RAW_TABLES: dict[str, TableRules] = {
     "census_2021_households": TableRules(
         "Census 2021 household records",
         {
-            "CENSUS_HH_ID": col(required=True), "ADDRESS_LINE_1": col(required=True), "ADDRESS_LINE_2": col(), "TOWN": col(required=True),
-            "POSTCODE": POSTCODE, "ACCOMMODATION_TYPE": col(rc.code_list(("1", "2", "3", "4", "5"), "Census accommodation type"), required=True),
+            "CENSUS_HH_ID": col(required=True),
+            "ADDRESS_LINE_1": col(required=True),
+            "ADDRESS_LINE_2": col(),
+            "TOWN": col(required=True),
+            "POSTCODE": POSTCODE,
+            "ACCOMMODATION_TYPE": col(rc.code_list(("1", "2", "3", "4", "5"), "Census accommodation type"), required=True),
             "TENURE": col(rc.code_list(_codes(codes.CENSUS_TENURE), "Census tenure"), required=True),
             "NUMBER_OF_RESIDENTS": col(rc.integer_between(1, 30), required=True),
-            **{d: col(rc.code_list(("0", "1"), "deprivation flag"), required=True) for d in ("DEP_EMPLOYMENT", "DEP_EDUCATION", "DEP_HEALTH_DISABILITY", "DEP_HOUSING")},
+            **{
+                d: col(rc.code_list(("0", "1"), "deprivation flag"), required=True)
+                for d in ("DEP_EMPLOYMENT", "DEP_EDUCATION", "DEP_HEALTH_DISABILITY", "DEP_HOUSING")
+            },
         },
         key=("CENSUS_HH_ID",),
     ),
     "census_2021_persons": TableRules(
         "Census 2021 person records",
         {
-            "CENSUS_HH_ID": col(required=True), "PERSON_NUMBER": col(rc.integer_between(1, 30), required=True),
-            "FORENAME": col(required=True), "SURNAME": col(required=True), "DATE_OF_BIRTH": _dob(ISO),
+            "CENSUS_HH_ID": col(required=True),
+            "PERSON_NUMBER": col(rc.integer_between(1, 30), required=True),
+            "FORENAME": col(required=True),
+            "SURNAME": col(required=True),
+            "DATE_OF_BIRTH": _dob(ISO),
             "SEX": col(rc.code_list(codes.CENSUS_SEX, "Census sex"), required=True),
             "ETHNIC_GROUP": col(rc.code_list(_codes(codes.CENSUS_ETHNIC_GROUP_19), "Census 2021 ethnic group (19)"), required=True),
             "RELATIONSHIP_TO_PERSON_1": col(rc.code_list(_codes(codes.CENSUS_RELATIONSHIP), "Census relationship"), required=True),
@@ -128,17 +142,28 @@ RAW_TABLES: dict[str, TableRules] = {
     "school_census": TableRules(
         "School census pupil records (termly)",
         {
-            "LA": col(rc.matches(r"^[0-9]{3}$", "la_code_format"), required=True), "ESTAB": col(rc.matches(r"^[0-9]{4}$", "estab_format"), required=True),
-            "UPN": UPN, "SURNAME": col(required=True), "FORENAME": col(required=True), "DOB": _dob(DMY),
+            "LA": col(rc.matches(r"^[0-9]{3}$", "la_code_format"), required=True),
+            "ESTAB": col(rc.matches(r"^[0-9]{4}$", "estab_format"), required=True),
+            "UPN": UPN,
+            "SURNAME": col(required=True),
+            "FORENAME": col(required=True),
+            "DOB": _dob(DMY),
             "SEX": col(rc.code_list(codes.SCHOOL_CENSUS_SEX, "school census sex"), required=True),
             "ETHNICITY": col(rc.code_list(DFE_ETHNICITY + tuple(codes.DFE_ETHNICITY_EXTENDED), "DfE ethnicity"), required=True),
-            "NC_YEAR": col(rc.code_list(("R",) + tuple(str(i) for i in range(1, 12)), "national curriculum year"), required=True),
+            "NC_YEAR": col(rc.code_list(("R", *(str(i) for i in range(1, 12))), "national curriculum year"), required=True),
             "FSM_ELIGIBLE": col(rc.code_list(("0", "1"), "FSM flag"), required=True),
             "SEN_PROVISION": col(rc.code_list(_codes(codes.SEN_PROVISION), "SEN provision"), required=True),
             "SEN_PRIMARY_NEED": col(rc.code_list(_codes(codes.SEN_PRIMARY_NEED), "SEN primary need")),
-            "SESSIONS_POSSIBLE": col(rc.integer_between(1, 200), required=True), "SESSIONS_MISSED": col(rc.integer_between(0, 200), required=True),
-            "SUSPENSIONS": col(rc.integer_between(0, 50), required=True), "PERMANENT_EXCLUSION": col(rc.code_list(("0", "1"), "exclusion flag"), required=True),
-            "SAON": col(), "PAON": col(), "STREET": col(), "LOCALITY": col(), "TOWN": col(), "POSTCODE": POSTCODE,
+            "SESSIONS_POSSIBLE": col(rc.integer_between(1, 200), required=True),
+            "SESSIONS_MISSED": col(rc.integer_between(0, 200), required=True),
+            "SUSPENSIONS": col(rc.integer_between(0, 50), required=True),
+            "PERMANENT_EXCLUSION": col(rc.code_list(("0", "1"), "exclusion flag"), required=True),
+            "SAON": col(),
+            "PAON": col(),
+            "STREET": col(),
+            "LOCALITY": col(),
+            "TOWN": col(),
+            "POSTCODE": POSTCODE,
         },
         frame_checks=_with(
             _future("DOB", DMY),
@@ -146,9 +171,13 @@ RAW_TABLES: dict[str, TableRules] = {
                 rc.required_when("SEN_PRIMARY_NEED", pl.col("SEN_PROVISION").is_in(["K", "E"]), "SEN provision is K or E"),
                 rc.rule(
                     lambda d: d.lazyframe.select(
-                        (pl.col("SESSIONS_MISSED").cast(pl.Int64, strict=False) <= pl.col("SESSIONS_POSSIBLE").cast(pl.Int64, strict=False)).fill_null(True).alias("ok")
+                        (pl.col("SESSIONS_MISSED").cast(pl.Int64, strict=False) <= pl.col("SESSIONS_POSSIBLE").cast(pl.Int64, strict=False))
+                        .fill_null(True)
+                        .alias("ok")
                     ),
-                    "sessions_missed<=sessions_possible", "more sessions missed than possible", ("SESSIONS_MISSED", "SESSIONS_POSSIBLE"),
+                    "sessions_missed<=sessions_possible",
+                    "more sessions missed than possible",
+                    ("SESSIONS_MISSED", "SESSIONS_POSSIBLE"),
                 ),
             ],
         ),
@@ -157,9 +186,15 @@ RAW_TABLES: dict[str, TableRules] = {
     "cin_children": TableRules(
         "CIN census: children",
         {
-            "LAchildID": col(required=True), "UPN": UPN, "Forename": col(), "Surname": col(), "PersonBirthDate": _dob(ISO),
+            "LAchildID": col(required=True),
+            "UPN": UPN,
+            "Forename": col(),
+            "Surname": col(),
+            "PersonBirthDate": _dob(ISO),
             "GenderCurrent": col(rc.code_list(codes.CIN_GENDER_VALID, "CIN GenderCurrent"), required=True),
-            "Ethnicity": col(rc.code_list(DFE_ETHNICITY, "DfE ethnicity"), required=True), "Address": col(), "PostCode": POSTCODE,
+            "Ethnicity": col(rc.code_list(DFE_ETHNICITY, "DfE ethnicity"), required=True),
+            "Address": col(),
+            "PostCode": POSTCODE,
         },
         frame_checks=_future("PersonBirthDate", ISO),
         key=("LAchildID",),
@@ -167,10 +202,13 @@ RAW_TABLES: dict[str, TableRules] = {
     "cin_episodes": TableRules(
         "CIN census: CINdetails (one per referral)",
         {
-            "LAchildID": col(required=True), "CINdetailsNumber": col(required=True), "CINreferralDate": col(rc.date_format(ISO), required=True),
+            "LAchildID": col(required=True),
+            "CINdetailsNumber": col(required=True),
+            "CINreferralDate": col(rc.date_format(ISO), required=True),
             "ReferralSource": col(rc.code_list(_codes(codes.CIN_REFERRAL_SOURCE), "CIN referral source"), required=True),
             "PrimaryNeedCode": col(rc.code_list(_codes(codes.CIN_PRIMARY_NEED), "CIN primary need"), required=True),
-            "CINclosureDate": col(rc.date_format(ISO)), "ReasonForClosure": col(rc.code_list(_codes(codes.CIN_REASON_FOR_CLOSURE), "CIN reason for closure")),
+            "CINclosureDate": col(rc.date_format(ISO)),
+            "ReasonForClosure": col(rc.code_list(_codes(codes.CIN_REASON_FOR_CLOSURE), "CIN reason for closure")),
             "ReferralNFA": col(rc.code_list(("0", "1", "true", "false"), "CIN referral NFA flag"), required=True),
         },
         frame_checks=lambda ctx: [
@@ -186,8 +224,10 @@ RAW_TABLES: dict[str, TableRules] = {
     "cin_assessments": TableRules(
         "CIN census: assessments and the factors identified",
         {
-            "LAchildID": col(required=True), "CINdetailsNumber": col(required=True),
-            "AssessmentActualStartDate": col(rc.date_format(ISO), required=True), "AssessmentAuthorisationDate": col(rc.date_format(ISO)),
+            "LAchildID": col(required=True),
+            "CINdetailsNumber": col(required=True),
+            "AssessmentActualStartDate": col(rc.date_format(ISO), required=True),
+            "AssessmentAuthorisationDate": col(rc.date_format(ISO)),
             "AssessmentFactors": col(rc.code_list_items(_codes(codes.ASSESSMENT_FACTORS), "CIN assessment factors")),
         },
         frame_checks=lambda ctx: [rc.date_order("AssessmentAuthorisationDate", ISO, "AssessmentActualStartDate", ISO)],
@@ -195,15 +235,23 @@ RAW_TABLES: dict[str, TableRules] = {
     ),
     "cin_plans": TableRules(
         "CIN census: child in need plans",
-        {"LAchildID": col(required=True), "CINdetailsNumber": col(required=True), "CINPlanStartDate": col(rc.date_format(ISO), required=True), "CINPlanEndDate": col(rc.date_format(ISO))},
+        {
+            "LAchildID": col(required=True),
+            "CINdetailsNumber": col(required=True),
+            "CINPlanStartDate": col(rc.date_format(ISO), required=True),
+            "CINPlanEndDate": col(rc.date_format(ISO)),
+        },
         frame_checks=lambda ctx: [rc.date_order("CINPlanEndDate", ISO, "CINPlanStartDate", ISO)],
         positional=("CINdetailsNumber",),
     ),
     "cin_section47": TableRules(
         "CIN census: section 47 enquiries",
         {
-            "LAchildID": col(required=True), "CINdetailsNumber": col(required=True), "S47ActualStartDate": col(rc.date_format(ISO), required=True),
-            "DateOfInitialCPC": col(rc.date_format(ISO)), "ICPCnotRequired": col(rc.code_list(("true", "false", "0", "1"), "ICPC not required flag")),
+            "LAchildID": col(required=True),
+            "CINdetailsNumber": col(required=True),
+            "S47ActualStartDate": col(rc.date_format(ISO), required=True),
+            "DateOfInitialCPC": col(rc.date_format(ISO)),
+            "ICPCnotRequired": col(rc.code_list(("true", "false", "0", "1"), "ICPC not required flag")),
         },
         frame_checks=lambda ctx: [rc.date_order("DateOfInitialCPC", ISO, "S47ActualStartDate", ISO)],
         positional=("CINdetailsNumber",),
@@ -211,11 +259,14 @@ RAW_TABLES: dict[str, TableRules] = {
     "cin_protection_plans": TableRules(
         "CIN census: child protection plans",
         {
-            "LAchildID": col(required=True), "CINdetailsNumber": col(required=True), "CPPstartDate": col(rc.date_format(ISO), required=True),
+            "LAchildID": col(required=True),
+            "CINdetailsNumber": col(required=True),
+            "CPPstartDate": col(rc.date_format(ISO), required=True),
             "CPPendDate": col(rc.date_format(ISO)),
             "InitialCategoryOfAbuse": col(rc.code_list(_codes(codes.CATEGORY_OF_ABUSE), "category of abuse"), required=True),
             "LatestCategoryOfAbuse": col(rc.code_list(_codes(codes.CATEGORY_OF_ABUSE), "category of abuse")),
-            "NumberOfPreviousCPP": col(rc.integer_between(0, 50)), "CPPreviewDates": col(rc.dates_in_list(ISO)),
+            "NumberOfPreviousCPP": col(rc.integer_between(0, 50)),
+            "CPPreviewDates": col(rc.dates_in_list(ISO)),
         },
         frame_checks=lambda ctx: [rc.date_order("CPPendDate", ISO, "CPPstartDate", ISO)],
         positional=("CINdetailsNumber",),
@@ -223,9 +274,13 @@ RAW_TABLES: dict[str, TableRules] = {
     "ssda903_header": TableRules(
         "SSDA903 header: one row per looked-after child",
         {
-            "CHILD": col(required=True), "SEX": col(rc.code_list(codes.SSDA903_SEX, "SSDA903 sex"), required=True), "DOB": _dob(DMY),
-            "ETHNIC": col(rc.code_list(DFE_ETHNICITY, "DfE ethnicity"), required=True), "UPN": UPN,
-            "MOTHER": col(rc.code_list(("0", "1"), "SSDA903 MOTHER flag")), "MC_DOB": col(rc.date_format(DMY)),
+            "CHILD": col(required=True),
+            "SEX": col(rc.code_list(codes.SSDA903_SEX, "SSDA903 sex"), required=True),
+            "DOB": _dob(DMY),
+            "ETHNIC": col(rc.code_list(DFE_ETHNICITY, "DfE ethnicity"), required=True),
+            "UPN": UPN,
+            "MOTHER": col(rc.code_list(("0", "1"), "SSDA903 MOTHER flag")),
+            "MC_DOB": col(rc.date_format(DMY)),
         },
         frame_checks=_with(
             _future("DOB", DMY),
@@ -241,15 +296,18 @@ RAW_TABLES: dict[str, TableRules] = {
     "ssda903_episodes": TableRules(
         "SSDA903 episodes of care",
         {
-            "CHILD": col(required=True), "DECOM": col(rc.date_format(DMY), required=True),
+            "CHILD": col(required=True),
+            "DECOM": col(rc.date_format(DMY), required=True),
             "RNE": col(rc.code_list(_codes(codes.REASON_NEW_EPISODE), "SSDA903 reason for new episode"), required=True),
             "LS": col(rc.code_list(_codes(codes.LEGAL_STATUS), "SSDA903 legal status"), required=True),
             "CIN": col(rc.code_list(tuple(f"N{i}" for i in range(1, 9)), "SSDA903 category of need"), required=True),
             "PLACE": col(rc.code_list(_codes(codes.PLACEMENT_TYPE), "SSDA903 placement type"), required=True),
             "PLACE_PROVIDER": col(rc.code_list(_codes(codes.PLACEMENT_PROVIDER), "SSDA903 placement provider"), required=True),
-            "DEC": col(rc.date_format(DMY)), "REC": col(rc.code_list(_codes(codes.REASON_EPISODE_CEASED), "SSDA903 reason episode ceased")),
+            "DEC": col(rc.date_format(DMY)),
+            "REC": col(rc.code_list(_codes(codes.REASON_EPISODE_CEASED), "SSDA903 reason episode ceased")),
             "REASON_PLACE_CHANGE": col(rc.code_list(_codes(codes.REASON_PLACE_CHANGE), "SSDA903 reason for placement change")),
-            "HOME_POST": POSTCODE, "PL_POST": POSTCODE,
+            "HOME_POST": POSTCODE,
+            "PL_POST": POSTCODE,
         },
         frame_checks=lambda ctx: [
             rc.date_order("DEC", DMY, "DECOM", DMY),
@@ -262,11 +320,17 @@ RAW_TABLES: dict[str, TableRules] = {
     "hes_apc": TableRules(
         "HES-like admitted patient care episodes (from the hospital's patient administration system, so with names)",
         {
-            "EPIKEY": col(rc.matches(r"^[0-9]{1,15}$", "epikey_format"), required=True), "NEWNHSNO": col(rc.nhs_modulus_11()),
-            "FORENAME": col(), "SURNAME": col(),
-            "DOB": _dob(COMPACT), "SEX": col(rc.code_list(codes.HES_SEX_VALID, "HES sex"), required=True),
+            "EPIKEY": col(rc.matches(r"^[0-9]{1,15}$", "epikey_format"), required=True),
+            "NEWNHSNO": col(rc.nhs_modulus_11()),
+            "FORENAME": col(),
+            "SURNAME": col(),
+            "DOB": _dob(COMPACT),
+            "SEX": col(rc.code_list(codes.HES_SEX_VALID, "HES sex"), required=True),
             "ETHNOS": col(rc.code_list(_codes(codes.HES_ETHNIC_CATEGORY), "HES ethnic category"), required=True),
-            "HOMEADD": col(), "POSTCODE": POSTCODE, "ADMIDATE": col(rc.date_format(COMPACT), required=True), "DISDATE": col(rc.date_format(COMPACT)),
+            "HOMEADD": col(),
+            "POSTCODE": POSTCODE,
+            "ADMIDATE": col(rc.date_format(COMPACT), required=True),
+            "DISDATE": col(rc.date_format(COMPACT)),
             "ADMIMETH": col(rc.code_list(_codes(codes.HES_ADMISSION_METHOD), "HES admission method"), required=True),
             "DIAG_4_01": col(rc.matches(r"^[A-Z][0-9]{2}[0-9X]?$", "icd10_format"), required=True),
         },
@@ -276,12 +340,18 @@ RAW_TABLES: dict[str, TableRules] = {
     "youth_justice": TableRules(
         "Youth justice offences and outcomes",
         {
-            "YOT": col(required=True), "FORENAME": col(required=True), "SURNAME": col(required=True), "DOB": _dob(DMONY),
+            "YOT": col(required=True),
+            "FORENAME": col(required=True),
+            "SURNAME": col(required=True),
+            "DOB": _dob(DMONY),
             "SEX": col(rc.code_list(codes.YJ_SEX, "youth justice sex"), required=True),
             "ETHNICITY": col(rc.code_list(_codes(codes.YJ_ETHNICITY), "youth justice ethnicity (5 groups)"), required=True),
-            "ADDRESS": col(), "POSTCODE": POSTCODE, "OFFENCE_DATE": col(rc.date_format(DMONY), required=True),
+            "ADDRESS": col(),
+            "POSTCODE": POSTCODE,
+            "OFFENCE_DATE": col(rc.date_format(DMONY), required=True),
             "OFFENCE_TYPE": col(rc.code_list(_codes(codes.YJ_OFFENCE_TYPE), "youth justice offence type"), required=True),
-            "OUTCOME": col(rc.code_list(_codes(codes.YJ_OUTCOME), "youth justice outcome"), required=True), "OUTCOME_DATE": col(rc.date_format(DMONY)),
+            "OUTCOME": col(rc.code_list(_codes(codes.YJ_OUTCOME), "youth justice outcome"), required=True),
+            "OUTCOME_DATE": col(rc.date_format(DMONY)),
         },
         frame_checks=lambda ctx: [rc.date_order("OUTCOME_DATE", DMONY, "OFFENCE_DATE", DMONY), rc.min_age_at("OFFENCE_DATE", DMONY, "DOB", DMONY, 10)],
     ),
@@ -292,5 +362,5 @@ def _companion(ctx: ValidationContext, table: str) -> pl.DataFrame:
     """A companion table of the partition; empty (so every reference fails) when the return lacks it."""
     companion = ctx.companions.get(table)
     if companion is None:
-        return pl.DataFrame(schema={RETURN_COLUMN: pl.Utf8, **{c: pl.Utf8 for c in RAW_TABLES[table].column_names}})
+        return pl.DataFrame(schema={RETURN_COLUMN: pl.Utf8, **dict.fromkeys(RAW_TABLES[table].column_names, pl.Utf8)})
     return companion

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_duckdb import DuckDBResource
 
 from orchestration.resources import WAREHOUSE_POOL, warehouse_connection
 from orchestration.settings import REPO_ROOT
@@ -64,18 +64,31 @@ def _build_and_record(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
             continue
         tested = nodes.get(node.get("attached_node") or "", {}) or nodes.get(next(iter(node.get("depends_on", {}).get("nodes", [])), ""), {})
         table = f"{HearthDbtTranslator.layer(tested)}.{tested['name']}" if tested else node.get("model", "")
-        rows.append((
-            context.run.run_id, now, "dbt", table.split(".")[0], table, node["name"], result["unique_id"],
-            node.get("config", {}).get("severity", "ERROR").upper() == "ERROR", result["status"] == "pass",
-            None if result.get("failures") is None else str(result["failures"]),
-        ))
+        rows.append(
+            (
+                context.run.run_id,
+                now,
+                "dbt",
+                table.split(".")[0],
+                table,
+                node["name"],
+                result["unique_id"],
+                node.get("config", {}).get("severity", "ERROR").upper() == "ERROR",
+                result["status"] == "pass",
+                None if result.get("failures") is None else str(result["failures"]),
+            )
+        )
     with warehouse_connection(warehouse) as con:
         record_gate_results(con, rows)
 
 
 @dbt_assets(
-    pool=WAREHOUSE_POOL, manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(),
-    name="harmonisation", selector="before_linkage",
+    pool=WAREHOUSE_POOL,
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=HearthDbtTranslator(),
+    name="harmonisation",
+    selector="before_linkage",
 )
 def harmonisation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     """`dbt build` of seeds, staging and intermediate models with their tests, before linkage."""
@@ -83,8 +96,12 @@ def harmonisation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResou
 
 
 @dbt_assets(
-    pool=WAREHOUSE_POOL, manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(),
-    name="marts", selector="after_linkage",
+    pool=WAREHOUSE_POOL,
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=HearthDbtTranslator(),
+    name="marts",
+    selector="after_linkage",
 )
 def marts_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     """`dbt build` of the models joined to linkage and the marts analysts query, with their tests

@@ -20,7 +20,9 @@ def _asset_key(gate: Gate) -> dg.AssetKey:
 def _gates_check(name: str, gates: tuple[Gate, ...], description: str) -> dg.AssetChecksDefinition:
     specs = [
         dg.AssetCheckSpec(
-            name=f"gx_{'critical' if gate.critical else 'warning'}", asset=_asset_key(gate), blocking=gate.critical,
+            name=f"gx_{'critical' if gate.critical else 'warning'}",
+            asset=_asset_key(gate),
+            blocking=gate.critical,
             description=f"Great Expectations suite {gate.name}: {len(gate.expectations)} expectations ({'blocking' if gate.critical else 'warning'}).",
         )
         for gate in gates
@@ -31,18 +33,24 @@ def _gates_check(name: str, gates: tuple[Gate, ...], description: str) -> dg.Ass
         paths = HearthPaths.from_env()
         for result, spec in zip(run_gates(Path(warehouse.database), paths.gx_dir, paths.docs_dir / "gx", name, gates, context.run.run_id), specs, strict=True):
             yield dg.AssetCheckResult(
-                asset_key=spec.asset_key, check_name=spec.name, passed=result.passed,
+                asset_key=spec.asset_key,
+                check_name=spec.name,
+                passed=result.passed,
                 severity=dg.AssetCheckSeverity.ERROR if result.gate.critical else dg.AssetCheckSeverity.WARN,
                 metadata={"suite": result.gate.name, "expectations": result.rules, "failed": dg.MetadataValue.json(list(result.failed_rules))},
-                description=f"{result.rules - len(result.failed_rules)} of {result.rules} expectations hold" + (f"; failed: {'; '.join(result.failed_rules)}" if result.failed_rules else "."),
+                description=f"{result.rules - len(result.failed_rules)} of {result.rules} expectations hold"
+                + (f"; failed: {'; '.join(result.failed_rules)}" if result.failed_rules else "."),
             )
 
     return _check
 
 
 harmonisation_gates = _gates_check(
-    "harmonisation_gates", tuple(g for g in GATES if g.layer in ("staging", "intermediate")),
+    "harmonisation_gates",
+    tuple(g for g in GATES if g.layer in ("staging", "intermediate")),
     "Great Expectations gates on staging and intermediate models.",
 )
 marts_gates = _gates_check("marts_gates", tuple(g for g in GATES if g.layer == "marts"), "Great Expectations gates on the marts.")
-publication_gates = _gates_check("publication_gates", tuple(g for g in GATES if g.layer == "publication"), "Great Expectations gates on the publication tables.")
+publication_gates = _gates_check(
+    "publication_gates", tuple(g for g in GATES if g.layer == "publication"), "Great Expectations gates on the publication tables."
+)

@@ -34,17 +34,12 @@ _INVENTORY_COLUMNS = """
 """
 
 
-def write_file_inventory(
-    conn: duckdb.DuckDBPyConnection, files: Iterable[LandingFile], inventoried_at: datetime
-) -> None:
+def write_file_inventory(conn: duckdb.DuckDBPyConnection, files: Iterable[LandingFile], inventoried_at: datetime) -> None:
     """Replace ``landing.file_inventory`` in one transaction: fill a staging table, then swap.
 
     Any error rolls back, leaving the previous inventory untouched.
     """
-    rows = [
-        (f.source, f.collection_year, f.path, f.size_bytes, f.sha256, f.modified_at, inventoried_at)
-        for f in files
-    ]
+    rows = [(f.source, f.collection_year, f.path, f.size_bytes, f.sha256, f.modified_at, inventoried_at) for f in files]
     staging = f"{LANDING_SCHEMA}.{_STAGING_NAME}"
     conn.execute("BEGIN TRANSACTION")
     try:
@@ -69,9 +64,7 @@ def _landing_failure(err: LandingDirectoryNotFoundError, landing_zone: LandingZo
 
 
 @dg.asset(pool=WAREHOUSE_POOL, group_name="landing", kinds={"duckdb"})
-def landing_file_inventory(
-    landing_zone: LandingZone, warehouse: DuckDBResource
-) -> dg.MaterializeResult:
+def landing_file_inventory(landing_zone: LandingZone, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Registers every landed extract with its sha256 so later ingestion can skip files it has
     already loaded.
 
@@ -94,14 +87,10 @@ def landing_file_inventory(
             "dagster/row_count": len(scan.files),
             "table": FILE_INVENTORY_TABLE,
             "landing_dir": dg.MetadataValue.path(str(landing_zone.root_path)),
-            "files_per_source": dg.MetadataValue.json(
-                {name: per_source.get(name, 0) for name in LANDING_SOURCE_NAMES}
-            ),
+            "files_per_source": dg.MetadataValue.json({name: per_source.get(name, 0) for name in LANDING_SOURCE_NAMES}),
             "total_bytes": sum(f.size_bytes for f in scan.files),
             "unrecognised_count": len(scan.unrecognised),
-            "unrecognised_files": dg.MetadataValue.json(
-                [{"path": u.path, "reason": u.reason} for u in scan.unrecognised]
-            ),
+            "unrecognised_files": dg.MetadataValue.json([{"path": u.path, "reason": u.reason} for u in scan.unrecognised]),
         }
     )
 
@@ -111,11 +100,7 @@ def every_source_has_files(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     """Every one of the seven landing sources has at least one file in the inventory."""
     try:
         with warehouse_connection(warehouse) as conn:
-            counts = dict(
-                conn.execute(
-                    f"SELECT source, count(*) FROM {FILE_INVENTORY_TABLE} GROUP BY source"
-                ).fetchall()
-            )
+            counts = dict(conn.execute(f"SELECT source, count(*) FROM {FILE_INVENTORY_TABLE} GROUP BY source").fetchall())
     except duckdb.CatalogException:
         return dg.AssetCheckResult(
             passed=False,
@@ -125,14 +110,10 @@ def every_source_has_files(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     missing = [name for name in LANDING_SOURCE_NAMES if not counts.get(name)]
     return dg.AssetCheckResult(
         passed=not missing,
-        description=(
-            f"No landed files for: {', '.join(missing)}" if missing else "All sources have files."
-        ),
+        description=(f"No landed files for: {', '.join(missing)}" if missing else "All sources have files."),
         metadata={
             "missing_sources": dg.MetadataValue.json(missing),
-            "files_per_source": dg.MetadataValue.json(
-                {name: counts.get(name, 0) for name in LANDING_SOURCE_NAMES}
-            ),
+            "files_per_source": dg.MetadataValue.json({name: counts.get(name, 0) for name in LANDING_SOURCE_NAMES}),
         },
     )
 
@@ -149,15 +130,9 @@ def no_unrecognised_files(landing_zone: LandingZone) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=not unrecognised,
         severity=dg.AssetCheckSeverity.WARN,
-        description=(
-            f"{len(unrecognised)} unrecognised file(s): " + ", ".join(u.path for u in unrecognised)
-            if unrecognised
-            else "No unrecognised files."
-        ),
+        description=(f"{len(unrecognised)} unrecognised file(s): " + ", ".join(u.path for u in unrecognised) if unrecognised else "No unrecognised files."),
         metadata={
             "unrecognised_count": len(unrecognised),
-            "unrecognised_files": dg.MetadataValue.json(
-                [{"path": u.path, "reason": u.reason} for u in unrecognised]
-            ),
+            "unrecognised_files": dg.MetadataValue.json([{"path": u.path, "reason": u.reason} for u in unrecognised]),
         },
     )

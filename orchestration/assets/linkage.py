@@ -13,8 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from linkage.addresses import ADDRESS_MATCHES, AddressMatchThresholds, match_addresses
 from linkage.evaluation import evaluate_address_matches, evaluate_household_spells, evaluate_parent_links, evaluate_person_links, true_persons
-from linkage.families import link_families
-from linkage.families import FAMILY_MEMBERS, PARENT_LINKS, SIBLING_LINKS
+from linkage.families import FAMILY_MEMBERS, PARENT_LINKS, SIBLING_LINKS, link_families
 from linkage.households import HOUSEHOLD_MEMBERS, HOUSEHOLD_SPELLS, form_households
 from linkage.persons import PERSON_LINKS, PersonLinkageSettings, link_persons
 from orchestration.resources import WAREHOUSE_POOL, warehouse_connection
@@ -52,9 +51,13 @@ class LinkageSettings(dg.ConfigurableResource):
 
 
 @dg.asset(
-    pool=WAREHOUSE_POOL, key=ADDRESS_MATCHES_KEY, group_name="linkage", kinds={"duckdb", "splink"},
+    pool=WAREHOUSE_POOL,
+    key=ADDRESS_MATCHES_KEY,
+    group_name="linkage",
+    kinds={"duckdb", "splink"},
     deps=[
-        dg.AssetKey(["intermediate", "int_person_records"]), dg.AssetKey(["staging", "stg_census_2021__households"]),
+        dg.AssetKey(["intermediate", "int_person_records"]),
+        dg.AssetKey(["staging", "stg_census_2021__households"]),
         dg.AssetKey(["staging", "stg_gazetteer__properties"]),
     ],
 )
@@ -63,13 +66,19 @@ def address_matches(warehouse: DuckDBResource, linkage_settings: LinkageSettings
     acceptance thresholds a record keeps its best candidate but no UPRN."""
     with warehouse_connection(warehouse) as con:
         summary = match_addresses(con, linkage_settings.address_thresholds())
-        by_source = con.sql(f"select source, count(*) n, avg(case when uprn is not null then 1.0 else 0 end) rate from {ADDRESS_MATCHES} group by 1 order by 1").fetchall()
+        by_source = con.sql(
+            f"select source, count(*) n, avg(case when uprn is not null then 1.0 else 0 end) rate from {ADDRESS_MATCHES} group by 1 order by 1"
+        ).fetchall()
         reasons = con.sql(f"select coalesce(match_reason, 'no candidate'), count(*) from {ADDRESS_MATCHES} group by 1 order by 2 desc").fetchall()
-    return dg.MaterializeResult(metadata={
-        "addresses": summary["addresses"], "matched": summary["matched"], "match_rate": summary["match_rate"],
-        "match_rate_by_source": dg.MetadataValue.json({source: {"addresses": n, "match_rate": round(rate, 4)} for source, n, rate in by_source}),
-        "match_reasons": dg.MetadataValue.json(dict(reasons)),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "addresses": summary["addresses"],
+            "matched": summary["matched"],
+            "match_rate": summary["match_rate"],
+            "match_rate_by_source": dg.MetadataValue.json({source: {"addresses": n, "match_rate": round(rate, 4)} for source, n, rate in by_source}),
+            "match_reasons": dg.MetadataValue.json(dict(reasons)),
+        }
+    )
 
 
 @dg.asset(pool=WAREHOUSE_POOL, key=ADDRESS_EVALUATION_KEY, group_name="linkage", deps=[ADDRESS_MATCHES_KEY], kinds={"duckdb"})
@@ -84,10 +93,17 @@ def address_match_evaluation(context: dg.AssetExecutionContext, warehouse: DuckD
         rows = figures.rename({"addresses": "records"}).unpivot(index=["source", "records"], on=["match_rate", "precision"], variable_name="metric")
         append_evaluation(con, context.run.run_id, "address_to_uprn", rows)
     overall = figures.filter(pl.col("source") == "all").row(0, named=True)
-    return dg.MaterializeResult(metadata={
-        "evaluated": True, "precision": overall["precision"], "match_rate": overall["match_rate"], "addresses_with_truth": overall["addresses"],
-        "by_source": dg.MetadataValue.json({r["source"]: {"precision": r["precision"], "match_rate": r["match_rate"]} for r in figures.iter_rows(named=True)}),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "evaluated": True,
+            "precision": overall["precision"],
+            "match_rate": overall["match_rate"],
+            "addresses_with_truth": overall["addresses"],
+            "by_source": dg.MetadataValue.json(
+                {r["source"]: {"precision": r["precision"], "match_rate": r["match_rate"]} for r in figures.iter_rows(named=True)}
+            ),
+        }
+    )
 
 
 def append_evaluation(con: duckdb.DuckDBPyConnection, run_id: str, stage: str, rows: pl.DataFrame) -> None:
@@ -105,11 +121,13 @@ def latest_evaluation(warehouse: DuckDBResource, stage: str) -> dict[str, float]
     with warehouse_connection(warehouse) as con:
         con.execute("create schema if not exists audit")
         con.execute(EVALUATION_DDL)
-        return dict(con.execute(
-            "select metric, value from audit.linkage_evaluation where stage = ? and source = 'all' and run_id = "
-            "(select run_id from audit.linkage_evaluation where stage = ? order by evaluated_at desc limit 1)",
-            [stage, stage],
-        ).fetchall())
+        return dict(
+            con.execute(
+                "select metric, value from audit.linkage_evaluation where stage = ? and source = 'all' and run_id = "
+                "(select run_id from audit.linkage_evaluation where stage = ? order by evaluated_at desc limit 1)",
+                [stage, stage],
+            ).fetchall()
+        )
 
 
 def _targets_result(figures: dict[str, float], targets: dict[str, float]) -> dg.AssetCheckResult:
@@ -117,17 +135,26 @@ def _targets_result(figures: dict[str, float], targets: dict[str, float]) -> dg.
         return dg.AssetCheckResult(passed=True, description="No ground truth evaluated: nothing to compare against targets.")
     passed = all(figures[metric] >= target for metric, target in targets.items())
     return dg.AssetCheckResult(
-        passed=passed, metadata=figures,
+        passed=passed,
+        metadata=figures,
         description=", ".join(f"{metric} {figures[metric]:.4f} (target {target})" for metric, target in targets.items()) + ".",
     )
 
 
-@dg.asset_check(pool=WAREHOUSE_POOL, asset=ADDRESS_EVALUATION_KEY, description=f"Address to UPRN: precision >= {TARGET_PRECISION} at match rate >= {TARGET_MATCH_RATE}.")
+@dg.asset_check(
+    pool=WAREHOUSE_POOL, asset=ADDRESS_EVALUATION_KEY, description=f"Address to UPRN: precision >= {TARGET_PRECISION} at match rate >= {TARGET_MATCH_RATE}."
+)
 def address_match_meets_targets(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     return _targets_result(latest_evaluation(warehouse, "address_to_uprn"), {"precision": TARGET_PRECISION, "match_rate": TARGET_MATCH_RATE})
 
 
-@dg.asset(pool=WAREHOUSE_POOL, key=PERSON_LINKS_KEY, group_name="linkage", kinds={"duckdb", "splink"}, deps=[ADDRESS_MATCHES_KEY, dg.AssetKey(["intermediate", "int_person_records"])])
+@dg.asset(
+    pool=WAREHOUSE_POOL,
+    key=PERSON_LINKS_KEY,
+    group_name="linkage",
+    kinds={"duckdb", "splink"},
+    deps=[ADDRESS_MATCHES_KEY, dg.AssetKey(["intermediate", "int_person_records"])],
+)
 def person_links(warehouse: DuckDBResource, linkage_settings: LinkageSettings) -> dg.MaterializeResult:
     """Every person record clustered to one pseudonymous person key: identifiers first, Splink for the rest."""
     with warehouse_connection(warehouse) as con:
@@ -143,7 +170,8 @@ def person_links(warehouse: DuckDBResource, linkage_settings: LinkageSettings) -
 
 
 @dg.asset_check(
-    pool=WAREHOUSE_POOL, asset=PERSON_EVALUATION_KEY,
+    pool=WAREHOUSE_POOL,
+    asset=PERSON_EVALUATION_KEY,
     description=f"Records to persons: cluster precision >= {TARGET_CLUSTER_PRECISION} and cluster recall >= {TARGET_CLUSTER_RECALL}.",
 )
 def person_links_meet_targets(warehouse: DuckDBResource) -> dg.AssetCheckResult:
@@ -153,7 +181,10 @@ def person_links_meet_targets(warehouse: DuckDBResource) -> dg.AssetCheckResult:
 
 
 @dg.asset(
-    pool=WAREHOUSE_POOL, key=HOUSEHOLDS_KEY, group_name="linkage", kinds={"duckdb"},
+    pool=WAREHOUSE_POOL,
+    key=HOUSEHOLDS_KEY,
+    group_name="linkage",
+    kinds={"duckdb"},
     deps=[PERSON_LINKS_KEY, ADDRESS_MATCHES_KEY, dg.AssetKey(["intermediate", "int_person_records"])],
 )
 def households(warehouse: DuckDBResource) -> dg.MaterializeResult:
@@ -166,7 +197,8 @@ def households(warehouse: DuckDBResource) -> dg.MaterializeResult:
 
 
 @dg.asset_check(
-    pool=WAREHOUSE_POOL, asset=HOUSEHOLD_EVALUATION_KEY,
+    pool=WAREHOUSE_POOL,
+    asset=HOUSEHOLD_EVALUATION_KEY,
     description=f"Household spells: at least {TARGET_HOUSEHOLD_SPELL_RECALL} of the observable true spells reproduced with the same members.",
 )
 def household_spells_meet_target(warehouse: DuckDBResource) -> dg.AssetCheckResult:
@@ -174,10 +206,16 @@ def household_spells_meet_target(warehouse: DuckDBResource) -> dg.AssetCheckResu
 
 
 @dg.asset(
-    pool=WAREHOUSE_POOL, key=FAMILIES_KEY, group_name="linkage", kinds={"duckdb"},
+    pool=WAREHOUSE_POOL,
+    key=FAMILIES_KEY,
+    group_name="linkage",
+    kinds={"duckdb"},
     deps=[
-        PERSON_LINKS_KEY, HOUSEHOLDS_KEY, dg.AssetKey(["intermediate", "int_hospital_episodes"]),
-        dg.AssetKey(["staging", "stg_census_2021__persons"]), dg.AssetKey(["staging", "stg_ssda903__children"]),
+        PERSON_LINKS_KEY,
+        HOUSEHOLDS_KEY,
+        dg.AssetKey(["intermediate", "int_hospital_episodes"]),
+        dg.AssetKey(["staging", "stg_census_2021__persons"]),
+        dg.AssetKey(["staging", "stg_ssda903__children"]),
     ],
 )
 def families(warehouse: DuckDBResource) -> dg.MaterializeResult:
@@ -199,14 +237,18 @@ KEYED_TABLES = {
 
 def _keyed_only(asset_key: dg.AssetKey, tables: list[str]) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        pool=WAREHOUSE_POOL, asset=asset_key, name="keyed_without_direct_identifiers", blocking=True,
+        pool=WAREHOUSE_POOL,
+        asset=asset_key,
+        name="keyed_without_direct_identifiers",
+        blocking=True,
         description="The tables marts are built from carry pseudonymous keys only: no names, dates of birth, addresses, NHS numbers or UPNs.",
     )
     def _check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse_connection(warehouse) as con:
             found = direct_identifier_columns(con, tables)
         return dg.AssetCheckResult(
-            passed=not found, metadata={"tables": tables, "direct_identifier_columns": found},
+            passed=not found,
+            metadata={"tables": tables, "direct_identifier_columns": found},
             description=f"Direct identifiers found: {', '.join(found)}." if found else f"{len(tables)} tables carry keys only.",
         )
 
@@ -217,8 +259,13 @@ keyed_only_checks = [_keyed_only(asset_key, tables) for asset_key, tables in KEY
 
 
 def _evaluation_asset(
-    key: dg.AssetKey, upstream: dg.AssetKey, stage: str, truth_file: str, count: str,
-    evaluate: Callable[[duckdb.DuckDBPyConnection, Path], dict[str, float]], description: str,
+    key: dg.AssetKey,
+    upstream: dg.AssetKey,
+    stage: str,
+    truth_file: str,
+    count: str,
+    evaluate: Callable[[duckdb.DuckDBPyConnection, Path], dict[str, float]],
+    description: str,
 ) -> dg.AssetsDefinition:
     """One linkage stage scored against the ground truth, appended to `audit.linkage_evaluation`
     with run id and time; a no-op where there is no truth (production)."""
@@ -238,16 +285,29 @@ def _evaluation_asset(
 
 
 person_link_evaluation = _evaluation_asset(
-    PERSON_EVALUATION_KEY, PERSON_LINKS_KEY, "record_to_person", "record_person.parquet", "records",
+    PERSON_EVALUATION_KEY,
+    PERSON_LINKS_KEY,
+    "record_to_person",
+    "record_person.parquet",
+    "records",
     lambda con, truth_dir: evaluate_person_links(con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl(), true_persons(truth_dir)),
     "Person linkage scored against the ground truth (pairwise and cluster precision and recall).",
 )
 household_spell_evaluation = _evaluation_asset(
-    HOUSEHOLD_EVALUATION_KEY, HOUSEHOLDS_KEY, "household_spells", "household_spells.parquet", "true_household_spells",
+    HOUSEHOLD_EVALUATION_KEY,
+    HOUSEHOLDS_KEY,
+    "household_spells",
+    "household_spells.parquet",
+    "true_household_spells",
     evaluate_household_spells,
     "Household spells scored against the truth: the share of true spells the extracts saw that are reproduced at the same UPRN with the same members.",
 )
 family_link_evaluation = _evaluation_asset(
-    FAMILY_EVALUATION_KEY, FAMILIES_KEY, "family_links", "relationships.parquet", "parent_links",
-    evaluate_parent_links, "Parent-child and sibling links scored against the ground truth's relationships.",
+    FAMILY_EVALUATION_KEY,
+    FAMILIES_KEY,
+    "family_links",
+    "relationships.parquet",
+    "parent_links",
+    evaluate_parent_links,
+    "Parent-child and sibling links scored against the ground truth's relationships.",
 )

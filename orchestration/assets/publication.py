@@ -3,7 +3,6 @@ outside the secure setting. The marts stay row-level and restricted to analysts;
 are meant to leave."""
 
 import dagster as dg
-import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from disclosure.control import DisclosureRules, disclosure_breaches, protect
@@ -24,7 +23,13 @@ class DisclosureSettings(dg.ConfigurableResource):
         return DisclosureRules(self.threshold, self.rounding)
 
 
-@dg.asset(pool=WAREHOUSE_POOL, key=LA_YEAR_INDICATORS_KEY, group_name="publication", deps=[dg.AssetKey(["marts", "agg_la_year_indicators"])], kinds={"duckdb", "polars"})
+@dg.asset(
+    pool=WAREHOUSE_POOL,
+    key=LA_YEAR_INDICATORS_KEY,
+    group_name="publication",
+    deps=[dg.AssetKey(["marts", "agg_la_year_indicators"])],
+    kinds={"duckdb", "polars"},
+)
 def la_year_indicators(warehouse: DuckDBResource, disclosure: DisclosureSettings) -> dg.MaterializeResult:
     """`marts.agg_la_year_indicators` made safe to publish: a total per indicator and year, small
     counts suppressed, totals protected from subtraction by secondary suppression, counts rounded."""
@@ -36,15 +41,21 @@ def la_year_indicators(warehouse: DuckDBResource, disclosure: DisclosureSettings
         con.execute("create or replace table publication.la_year_indicators as select * from _published")
         con.unregister("_published")
     reasons = published["suppressed"].value_counts().drop_nulls()
-    return dg.MaterializeResult(metadata={
-        "cells": published.height, "published": int(published["children"].is_not_null().sum()),
-        "suppressed": dg.MetadataValue.json(dict(zip(reasons["suppressed"].to_list(), reasons["count"].to_list()))),
-        "threshold": disclosure.threshold, "rounding": disclosure.rounding,
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "cells": published.height,
+            "published": int(published["children"].is_not_null().sum()),
+            "suppressed": dg.MetadataValue.json(dict(zip(reasons["suppressed"].to_list(), reasons["count"].to_list(), strict=True))),
+            "threshold": disclosure.threshold,
+            "rounding": disclosure.rounding,
+        }
+    )
 
 
 @dg.asset_check(
-    pool=WAREHOUSE_POOL, asset=LA_YEAR_INDICATORS_KEY, blocking=True,
+    pool=WAREHOUSE_POOL,
+    asset=LA_YEAR_INDICATORS_KEY,
+    blocking=True,
     description="No published count is under the threshold or off the rounding base, and no hidden cell can be recovered from a total.",
 )
 def la_year_indicators_are_disclosure_safe(warehouse: DuckDBResource, disclosure: DisclosureSettings) -> dg.AssetCheckResult:
@@ -52,7 +63,8 @@ def la_year_indicators_are_disclosure_safe(warehouse: DuckDBResource, disclosure
         published = con.sql("select * from publication.la_year_indicators").pl()
     breaches = disclosure_breaches(published, TABLE_BY, "la_code", "children", disclosure.rules())
     return dg.AssetCheckResult(
-        passed=not breaches, metadata={"cells": published.height, "breaches": len(breaches)},
+        passed=not breaches,
+        metadata={"cells": published.height, "breaches": len(breaches)},
         description="; ".join(breaches[:10]) if breaches else f"{published.height} cells checked; nothing recoverable.",
     )
 
@@ -62,7 +74,10 @@ PUBLISHED_SCHEMAS = ("marts", "publication")
 
 
 @dg.asset(
-    pool=WAREHOUSE_POOL, key=SNAPSHOT_KEY, group_name="analysts", kinds={"duckdb"},
+    pool=WAREHOUSE_POOL,
+    key=SNAPSHOT_KEY,
+    group_name="analysts",
+    kinds={"duckdb"},
     # Every mart dbt builds (read from its manifest, so a new mart is copied too) and the publication.
     deps=[LA_YEAR_INDICATORS_KEY, *(key for key in marts_dbt_assets.keys if key.path[0] == "marts")],
 )

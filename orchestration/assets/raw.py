@@ -6,7 +6,6 @@ pandera schemas in `validations/`, loads valid rows into `raw.<table>` and rejec
 the quarantine rate stays within the source's threshold (blocking: downstream assets wait).
 """
 
-
 from collections import Counter
 from pathlib import Path
 
@@ -27,7 +26,7 @@ GATE_CHECK = "quarantine_rate_within_threshold"
 class IngestionGates(dg.ConfigurableResource):
     """Quarantine-rate thresholds per source; a source not named keeps its registry default."""
 
-    thresholds: dict[str, float] = {}
+    thresholds: dict[str, float] = {}  # noqa: RUF012 (pydantic copies field defaults per instance)
 
     def threshold(self, source: Source) -> float:
         return self.thresholds.get(source.name, source.failure_threshold)
@@ -58,7 +57,10 @@ def reconcile(con: duckdb.DuckDBPyConnection, table: str, years: list[int]) -> l
 def build_ingestion_asset(source: Source, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     specs = [
         dg.AssetSpec(
-            raw_key(table), group_name="raw", description=RAW_TABLES[table].description, kinds={"duckdb", "pandera"},
+            raw_key(table),
+            group_name="raw",
+            description=RAW_TABLES[table].description,
+            kinds={"duckdb", "pandera"},
             metadata={"source": source.name, "columns": ", ".join(RAW_TABLES[table].column_names)},
         )
         for table in source.tables
@@ -69,15 +71,22 @@ def build_ingestion_asset(source: Source, partitions: dg.PartitionsDefinition) -
         for spec in (
             dg.AssetCheckSpec(RECONCILE_CHECK, asset=raw_key(table), description="For every file: rows read = rows loaded + rows quarantined."),
             dg.AssetCheckSpec(
-                GATE_CHECK, asset=raw_key(table), blocking=True,
+                GATE_CHECK,
+                asset=raw_key(table),
+                blocking=True,
                 description="Share of rows quarantined stays within the source's threshold; above it, downstream assets do not run.",
             ),
         )
     ]
 
     @dg.multi_asset(
-        pool=WAREHOUSE_POOL, name=f"ingest_{source.name}", specs=specs, check_specs=checks, partitions_def=partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(), description=source.description,
+        pool=WAREHOUSE_POOL,
+        name=f"ingest_{source.name}",
+        specs=specs,
+        check_specs=checks,
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        description=source.description,
     )
     def ingest_source(context: dg.AssetExecutionContext, warehouse: DuckDBResource, landing_zone: LandingZone, gates: IngestionGates):
         years = [int(key) for key in context.partition_keys]
@@ -87,7 +96,8 @@ def build_ingestion_asset(source: Source, partitions: dg.PartitionsDefinition) -
             except FileRejected as exc:
                 raise dg.Failure(
                     description=f"{source.name} {', '.join(map(str, years))}: file rejected, nothing loaded by this run. {exc.path}: {exc.problem}",
-                    metadata={"file": exc.path, "problem": exc.problem}, allow_retries=False,
+                    metadata={"file": exc.path, "problem": exc.problem},
+                    allow_retries=False,
                 ) from exc
             ensure_schemas(con)
             for table in source.tables:
@@ -118,9 +128,16 @@ def _table_metadata(files, run: IngestionRun) -> dict:
 def _reconcile_result(table: str, rows: list[tuple[str, int, int, int]]) -> dg.AssetCheckResult:
     broken = [f"{file}: read {read}, loaded {loaded}, quarantined {quarantined}" for file, read, loaded, quarantined in rows if read != loaded + quarantined]
     return dg.AssetCheckResult(
-        asset_key=raw_key(table), check_name=RECONCILE_CHECK, passed=not broken,
+        asset_key=raw_key(table),
+        check_name=RECONCILE_CHECK,
+        passed=not broken,
         description="Every file reconciles." if not broken else "Rows lost or double-counted: " + "; ".join(broken),
-        metadata={"files_checked": len(rows), "rows_read": sum(r[1] for r in rows), "rows_loaded": sum(r[2] for r in rows), "rows_quarantined": sum(r[3] for r in rows)},
+        metadata={
+            "files_checked": len(rows),
+            "rows_read": sum(r[1] for r in rows),
+            "rows_loaded": sum(r[2] for r in rows),
+            "rows_quarantined": sum(r[3] for r in rows),
+        },
     )
 
 
@@ -131,10 +148,14 @@ def _gate_result(table: str, files, threshold: float) -> dg.AssetCheckResult:
     passed = rate <= threshold
     worst = sorted(((f.rows_quarantined / f.rows_read if f.rows_read else 0.0), f.source_file) for f in files)[-3:]
     return dg.AssetCheckResult(
-        asset_key=raw_key(table), check_name=GATE_CHECK, passed=passed, severity=dg.AssetCheckSeverity.ERROR,
+        asset_key=raw_key(table),
+        check_name=GATE_CHECK,
+        passed=passed,
+        severity=dg.AssetCheckSeverity.ERROR,
         description=(
             f"{quarantined} of {read} rows quarantined ({rate:.2%}), within the threshold of {threshold:.2%}."
-            if passed else f"{quarantined} of {read} rows quarantined ({rate:.2%}) exceeds the threshold of {threshold:.2%}: "
+            if passed
+            else f"{quarantined} of {read} rows quarantined ({rate:.2%}) exceeds the threshold of {threshold:.2%}: "
             "downstream assets are held until the extract is fixed or the threshold is raised. See quarantine.rejected_rows."
         ),
         metadata={"rate": rate, "threshold": threshold, "worst_files": dg.MetadataValue.json([{"file": f, "rate": round(r, 4)} for r, f in worst])},

@@ -10,13 +10,19 @@ LAST_YEAR ?= 2023
 export HEARTH_COLLECTION_YEARS ?= $(FIRST_YEAR)-$(LAST_YEAR)
 DAGSTER := $(UV) run dagster asset materialize -m orchestration.definitions
 
-.PHONY: demo test uv sync docs-assets browser bench bench-generate
+.PHONY: demo test check lint uv sync manifest docs-assets browser bench
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 
 sync: uv
 	$(UV) sync --frozen
+
+# dbt's manifest, which Dagster reads to build the dbt assets: parsed again only when the project changes.
+DBT_MANIFEST := dbt_project/target/manifest.json
+$(DBT_MANIFEST): $(shell find dbt_project -path dbt_project/target -prune -o -path dbt_project/logs -prune -o -type f -print 2>/dev/null)
+	cd dbt_project && $(UV) run dbt parse --quiet --profiles-dir .
+manifest: sync $(DBT_MANIFEST)
 
 # Data Docs scripts and styles, pinned, from the npm registry (the pages must work offline).
 docs-assets: sync
@@ -26,7 +32,7 @@ docs-assets: sync
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-demo: sync docs-assets
+demo: manifest docs-assets
 	$(UV) run hearth generate --persons $(DEMO_PERSONS) --years $(FIRST_YEAR)-$(LAST_YEAR) --out $(HEARTH_LANDING_DIR) --truth data/truth --malformed data/malformed
 	$(DAGSTER) --select 'group:landing'
 	$(DAGSTER) --select 'group:raw' --partition-range $(FIRST_YEAR)...$(LAST_YEAR)
@@ -39,11 +45,17 @@ demo: sync docs-assets
 	@echo "Extracts: $(HEARTH_LANDING_DIR)/  ground truth: data/truth/  broken files for ingestion tests: data/malformed/"
 	@echo "Look around: uv run hearth ui (Dagster UI); uv run hearth status (warehouse tables); uv run hearth docs --serve (stewards' pages)"
 
-test: sync docs-assets browser
+# Python (ruff lint and format) and the dbt SQL (SQLFluff, config in .sqlfluff).
+lint: sync
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+# The fast tier: lint, then the unit tests (no Dagster subprocess, no generated world).
+check: lint manifest
+	$(UV) run pytest -m "not e2e"
+
+test: lint manifest docs-assets browser
 	$(UV) run pytest
 
-bench: sync
+bench: manifest
 	$(UV) run hearth bench --persons 100000,1000000 --json data/bench/bench.json
-
-bench-generate: sync
-	$(UV) run hearth bench-generate --persons 100000,1000000 --json data/bench/generate.json

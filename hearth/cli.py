@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import os
-import resource
 import sys
-import time
 from pathlib import Path
 
 from synthetic_population.config import FaultRates, WorldConfig
@@ -50,103 +48,6 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(rows: list[dict], columns: dict[str, str], json_path: str | None) -> None:
-    """Print benchmark rows as a markdown table (numbers right-aligned) and optionally save them as JSON."""
-    print("| " + " | ".join(columns.values()) + " |")
-    print("|" + "|".join("---:" if isinstance(rows[0][k], int | float) else "---" for k in columns) + "|")
-    for row in rows:
-        print("| " + " | ".join(f"{row[k]:,}" if isinstance(row[k], int) else str(row[k]) for k in columns) + " |")
-    if json_path:
-        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_path).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-
-
-def _bench_generate(args: argparse.Namespace) -> int:
-    """Time and peak memory of generation, printed as a markdown table (and JSON with --json)."""
-    rows = []
-    for persons in args.persons:
-        out = Path(args.workdir) / f"persons_{persons}"
-        config = WorldConfig(persons=persons, seed=args.seed)
-        started = time.perf_counter()
-        summary = generate_world(config, out / "landing", out / "truth")
-        seconds = time.perf_counter() - started
-        peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-        rows.append(
-            {
-                "persons": persons,
-                "seconds": round(seconds, 1),
-                "peak_gib": round(peak_gib, 2),
-                "records": sum(summary.records.values()),
-                "persons_per_second": round(summary.persons / seconds),
-            }
-        )
-    _report(
-        rows,
-        {"persons": "persons", "seconds": "wall time (s)", "peak_gib": "peak memory (GiB)", "records": "records written", "persons_per_second": "persons/s"},
-        args.json,
-    )
-    return 0
-
-
-def _bench_ingest(args: argparse.Namespace) -> int:
-    """Rows/s of ingest + validation per source on a generated world, as a markdown table."""
-    import duckdb
-
-    from ingestion.load import ingest
-    from ingestion.registry import SOURCES
-
-    root = Path(args.workdir) / f"persons_{args.persons}"
-    config = WorldConfig(persons=args.persons, seed=args.seed)
-    generate_world(config, root / "landing", root / "truth")
-    database = root / "bench.duckdb"
-    database.unlink(missing_ok=True)
-    rows = []
-    with duckdb.connect(str(database)) as con:
-        for source in SOURCES:
-            run = ingest(con, source, list(config.years), root / "landing", "bench")
-            read = sum(f.rows_read for f in run.files)
-            seconds = {step: getattr(run, f"seconds_{step}") for step in ("read", "validate", "write")}
-            total = sum(seconds.values())
-            rows.append(
-                {
-                    "source": source.name,
-                    "files": len({f.source_file for f in run.files}),
-                    "rows": read,
-                    **{f"{k}_s": round(v, 2) for k, v in seconds.items()},
-                    "rows_per_s": round(read / total) if total else 0,
-                    "validate_vs_load": round(seconds["validate"] / (seconds["read"] + seconds["write"]), 2) if read else 0.0,
-                }
-            )
-    totals = {step: sum(r[f"{step}_s"] for r in rows) for step in ("read", "validate", "write")}
-    all_rows = sum(r["rows"] for r in rows)
-    rows.append(
-        {
-            "source": "all sources",
-            "files": sum(r["files"] for r in rows),
-            "rows": all_rows,
-            **{f"{k}_s": round(v, 2) for k, v in totals.items()},
-            "rows_per_s": round(all_rows / sum(totals.values())),
-            "validate_vs_load": round(totals["validate"] / (totals["read"] + totals["write"]), 2),
-        }
-    )
-    print(f"Ingest + validation, {args.persons:,}-person world, collection years {config.first_year}-{config.last_year}")
-    _report(
-        rows,
-        {
-            "source": "source",
-            "files": "files",
-            "rows": "rows",
-            "read_s": "read (s)",
-            "validate_s": "validate (s)",
-            "write_s": "write (s)",
-            "rows_per_s": "rows/s",
-            "validate_vs_load": "validate / load",
-        },
-        args.json,
-    )
-    return 0
-
-
 def _export_seeds(args: argparse.Namespace) -> int:
     """Write the code-list seeds for dbt from `code_lists`, their single source of truth."""
     from code_lists.seeds import write_seeds
@@ -171,146 +72,11 @@ def _link_persons(args: argparse.Namespace) -> int:
     return 0
 
 
-LINKAGE_STAGES = ("addresses to UPRN", "records to persons", "households + families")
-
-
 def _bench(args: argparse.Namespace) -> int:
-    """End to end per size: generate, ingest + validate, harmonise (dbt build), match addresses,
-    link persons, form households and families; wall time, peak memory so far and rows/s per
-    stage, plus linkage quality."""
-    import logging
-    import os
-    import subprocess
+    """The whole run per world size, stage by stage (see hearth/bench.py)."""
+    from hearth.bench import bench
 
-    import duckdb
-    import polars as pl
-
-    from disclosure.control import protect
-    from ingestion.load import ingest
-    from ingestion.registry import SOURCES
-    from linkage.addresses import match_addresses
-    from linkage.evaluation import evaluate_address_matches, evaluate_household_spells, evaluate_parent_links, evaluate_person_links, true_persons
-    from linkage.families import link_families
-    from linkage.households import form_households
-    from linkage.persons import link_persons
-    from orchestration.assets.publication import TABLE_BY
-    from orchestration.settings import REPO_ROOT
-    from validations.gates import GATES, run_gates
-
-    logging.getLogger("splink").setLevel(logging.WARNING)
-    rows = []
-    for persons in args.persons:
-        root = Path(args.workdir).resolve() / f"e2e_{persons}"
-        config = WorldConfig(persons=persons, seed=args.seed)
-        database = root / "hearth.duckdb"
-
-        def stage(name: str, run) -> None:
-            started = time.perf_counter()
-            count = run()
-            seconds = time.perf_counter() - started
-            rows.append(
-                {
-                    "persons": persons,
-                    "stage": name,
-                    "seconds": round(seconds, 1),
-                    "rows": count,
-                    "rows_per_s": round(count / seconds) if seconds else 0,
-                    "peak_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2),
-                }
-            )
-
-        def generate() -> int:
-            return sum(generate_world(config, root / "landing", root / "truth").records.values())
-
-        def load() -> int:
-            database.unlink(missing_ok=True)
-            with duckdb.connect(str(database)) as con:
-                runs = [ingest(con, source, list(config.years), root / "landing", "bench") for source in SOURCES]
-            validation["pandera"] += sum(run.seconds_validate for run in runs)
-            return sum(f.rows_read for run in runs for f in run.files)
-
-        validation = {"pandera": 0.0, "dbt tests": 0.0, "great expectations": 0.0}
-
-        def dbt_build(selector: str) -> None:
-            env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(database)}
-            command = ["dbt", "build", "--selector", selector, "--profiles-dir", ".", "--target-path", str(root / "target")]
-            subprocess.run(command, cwd=REPO_ROOT / "dbt_project", env=env, check=True, capture_output=True)
-            results = json.loads((root / "target" / "run_results.json").read_text())["results"]
-            validation["dbt tests"] += sum(r["execution_time"] for r in results if r["unique_id"].startswith(("test.", "unit_test.")))
-
-        def harmonise() -> int:
-            dbt_build("before_linkage")
-            with duckdb.connect(str(database)) as con:
-                return con.sql("select count(*) from intermediate.int_person_records").fetchone()[0]
-
-        def marts_and_publication() -> int:
-            dbt_build("after_linkage")
-            with duckdb.connect(str(database)) as con:
-                counts = con.sql("select la_code, collection_year, indicator, children from marts.agg_la_year_indicators").pl()
-                published = protect(counts, TABLE_BY, "la_code", "children")
-                con.execute("create schema if not exists publication")
-                con.register("_published", published.to_arrow())
-                con.execute("create or replace table publication.la_year_indicators as select * from _published")
-                return (
-                    sum(
-                        con.sql(f"select count(*) from marts.{t}").fetchone()[0]
-                        for (t,) in con.sql("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()
-                    )
-                    + published.height
-                )
-
-        def gates() -> int:
-            started = time.perf_counter()
-            rules = sum(result.rules for result in run_gates(database, root / "gx", root / "docs" / "gx", "bench", GATES, "bench"))
-            validation["great expectations"] += time.perf_counter() - started
-            return rules
-
-        def addresses() -> int:
-            with duckdb.connect(str(database)) as con:
-                return match_addresses(con)["addresses"]
-
-        def people() -> int:
-            with duckdb.connect(str(database)) as con:
-                return link_persons(con)["records"]
-
-        def households_and_families() -> int:
-            with duckdb.connect(str(database)) as con:
-                housed = form_households(con)["residences"]
-                return housed + link_families(con)["parent_links"]
-
-        for name, run in (
-            ("generate", generate),
-            ("ingest + validate", load),
-            ("harmonise (dbt)", harmonise),
-            *zip(LINKAGE_STAGES, (addresses, people, households_and_families)),
-            ("marts (dbt) + publication", marts_and_publication),
-            ("gates (Great Expectations)", gates),
-        ):
-            stage(name, run)
-        with duckdb.connect(str(database)) as con:
-            address = evaluate_address_matches(con, root / "truth").filter(pl.col("source") == "all").row(0, named=True)
-            linked = evaluate_person_links(con.sql("select record_id, person_key from linkage.person_links").pl(), true_persons(root / "truth"))
-            housed = evaluate_household_spells(con, root / "truth")
-            related = evaluate_parent_links(con, root / "truth")
-        total = sum(r["seconds"] for r in rows if r["persons"] == persons)
-        linking = sum(r["seconds"] for r in rows if r["persons"] == persons and r["stage"] in LINKAGE_STAGES)
-        rows.append({"persons": persons, "stage": "total", "seconds": round(total, 1), "rows": 0, "rows_per_s": 0, "peak_gib": rows[-1]["peak_gib"]})
-        print(
-            f"{persons:,} persons: linkage {linking:.0f} s; address precision {address['precision']:.4f} at match rate {address['match_rate']:.4f}; "
-            f"person cluster precision {linked['cluster_precision']:.4f}, recall {linked['cluster_recall']:.4f}; "
-            f"household spells reproduced {housed['household_spell_recall']:.4f} (precision {housed['household_spell_precision']:.4f}); "
-            f"parent links precision {related['parent_link_precision']:.4f}, recall {related['parent_link_recall']:.4f}"
-        )
-        gated = sum(validation.values())
-        print(
-            f"{persons:,} persons: validation gates {gated:.0f} s = {gated / total:.0%} of the total "
-            f"({', '.join(f'{tool} {seconds:.0f} s' for tool, seconds in validation.items())})"
-        )
-    _report(
-        rows,
-        {"persons": "persons", "stage": "stage", "seconds": "wall time (s)", "rows": "rows", "rows_per_s": "rows/s", "peak_gib": "peak memory so far (GiB)"},
-        args.json,
-    )
+    bench(args.persons, args.seed, Path(args.workdir), args.until, Path(args.json) if args.json else None)
     return 0
 
 
@@ -320,35 +86,30 @@ def _docs(args: argparse.Namespace) -> int:
     import http.server
     import subprocess
 
-    from orchestration.settings import REPO_ROOT, HearthPaths
+    from orchestration.settings import DBT_PROJECT_DIR, DOCS_DIR_ENV, WAREHOUSE_PATH_ENV, dbt_warehouse_vars, gx_project_of, path_setting
     from validations.gates import build_data_docs
     from validations.overview import write_overview
 
-    paths = HearthPaths.from_env()
-    if not paths.warehouse_path.exists():
-        raise ValueError(f"no warehouse at {paths.warehouse_path}: run `make demo` first")
-    data_docs = build_data_docs(paths.gx_dir, paths.docs_dir / "gx")
+    warehouse, docs_dir = path_setting(WAREHOUSE_PATH_ENV), path_setting(DOCS_DIR_ENV)
+    if not warehouse.exists():
+        raise ValueError(f"no warehouse at {warehouse}: run `make demo` first")
+    data_docs = build_data_docs(gx_project_of(warehouse), docs_dir / "gx")
     # dbt's own site: every model and column with its description, for analysts.
-    env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(paths.warehouse_path)}
     subprocess.run(
-        ["dbt", "docs", "generate", "--profiles-dir", ".", "--target-path", str(paths.docs_dir / "dbt")],
-        cwd=REPO_ROOT / "dbt_project",
-        env=env,
+        ["dbt", "docs", "generate", "--profiles-dir", ".", "--target-path", str(docs_dir / "dbt"), *dbt_warehouse_vars(warehouse)],
+        cwd=DBT_PROJECT_DIR,
         check=True,
         capture_output=True,
     )
-    overview = write_overview(paths.warehouse_path, paths.docs_dir)
+    overview = write_overview(warehouse, docs_dir)
     print(f"Overview: {overview}")
-    print(f"dbt docs: {paths.docs_dir / 'dbt' / 'index.html'} (serve them: `hearth docs --serve`)")
+    print(f"dbt docs: {docs_dir / 'dbt' / 'index.html'} (serve them: `hearth docs --serve`)")
     print(f"Data Docs: {data_docs}" if data_docs else "Data Docs: no Great Expectations results yet (materialise the marts first)")
     if args.serve:
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(paths.docs_dir))
-        with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
-            print(f"Serving {paths.docs_dir} at http://127.0.0.1:{args.port}/ (Ctrl-C stops)")
-            try:
-                server.serve_forever()
-            except KeyboardInterrupt:
-                pass
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(docs_dir))
+        with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server, contextlib.suppress(KeyboardInterrupt):
+            print(f"Serving {docs_dir} at http://127.0.0.1:{args.port}/ (Ctrl-C stops)")
+            server.serve_forever()
     return 0
 
 
@@ -435,25 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--fault", type=_fault, action="append", metavar="NAME=RATE", help="override a fault rate, e.g. name_typo=0.05")
     gen.set_defaults(func=_generate)
 
-    bench = sub.add_parser("bench-generate", help="benchmark the generator: wall time and peak memory per size")
-    bench.add_argument("--persons", type=lambda s: [int(x) for x in s.split(",")], default=[100_000, 1_000_000])
+    bench = sub.add_parser("bench", help="benchmark the whole run per world size: per-stage and per-source tables")
+    bench.add_argument("--persons", type=lambda text: [int(x) for x in text.split(",")], default=[100_000], help="world sizes, e.g. 100000,1000000")
     bench.add_argument("--seed", type=int, default=42)
+    bench.add_argument("--until", default="gates", help="stop after this stage: generate, ingest, harmonise, addresses, persons, households, marts or gates")
     bench.add_argument("--workdir", default="data/bench")
-    bench.add_argument("--json", default=None, help="also save the rows as JSON here")
-    bench.set_defaults(func=_bench_generate)
-    bench_all = sub.add_parser("bench", help="benchmark the whole run per size: generate, ingest, harmonise, link")
-    bench_all.add_argument("--persons", type=lambda text: [int(x) for x in text.split(",")], default=[100_000])
-    bench_all.add_argument("--seed", type=int, default=42)
-    bench_all.add_argument("--workdir", default="data/bench")
-    bench_all.add_argument("--json", default=None, help="also save the rows as JSON here")
-    bench_all.set_defaults(func=_bench)
-
-    bench_ingest = sub.add_parser("bench-ingest", help="benchmark ingestion: rows/s and validation cost per source")
-    bench_ingest.add_argument("--persons", type=int, default=1_000_000)
-    bench_ingest.add_argument("--seed", type=int, default=42)
-    bench_ingest.add_argument("--workdir", default="data/bench")
-    bench_ingest.add_argument("--json", default=None, help="also save the rows as JSON here")
-    bench_ingest.set_defaults(func=_bench_ingest)
+    bench.add_argument("--json", default=None, help="also save both tables as JSON here")
+    bench.set_defaults(func=_bench)
 
     seeds = sub.add_parser("export-seeds", help="write the dbt code-list seeds from code_lists")
     seeds.add_argument("--out", default="dbt_project/seeds")

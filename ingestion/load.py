@@ -20,8 +20,10 @@ import polars as pl
 from validations.raw_checks import RULE_COLUMNS, RULE_MESSAGES
 from validations.raw_schemas import FILE_COLUMN, PERIOD_END_COLUMN, RAW_TABLES, RETURN_COLUMN, ValidationContext
 
+from .bookkeeping import create_bookkeeping_table
 from .files import ROW_NUMBER, FileRejected, read_cin_xml, read_csv_extract, sha256_file
-from .registry import Source, landing_folder
+from .landing import files_for
+from .registry import Source
 
 REJECTION_COLUMNS = {"rule": pl.Utf8, "column_name": pl.Utf8, "offending_value": pl.Utf8, "record": pl.Utf8}
 QUARANTINE_COLUMNS = {
@@ -38,26 +40,6 @@ QUARANTINE_COLUMNS = {
     "load_run_id": pl.Utf8,
     "quarantined_at": pl.Datetime("us", "UTC"),
 }
-
-DDL = """
-create schema if not exists raw;
-create schema if not exists quarantine;
-create schema if not exists audit;
-create table if not exists quarantine.rejected_rows (
-    table_name varchar, source_file varchar, sha256 varchar, collection_year integer, row_number bigint,
-    rule varchar, column_name varchar, offending_value varchar, message varchar, record varchar,
-    load_run_id varchar, quarantined_at timestamptz
-);
-create table if not exists audit.ingested_files (
-    source varchar, collection_year integer, table_name varchar, source_file varchar, sha256 varchar,
-    rows_read bigint, rows_loaded bigint, rows_quarantined bigint, load_run_id varchar, loaded_at timestamptz,
-    primary key (table_name, source_file)
-);
-create table if not exists audit.validation_results (
-    load_run_id varchar, checked_at timestamptz, source varchar, collection_year integer, table_name varchar,
-    source_file varchar, rule varchar, failures bigint, rows_checked bigint
-);
-"""
 
 
 @dataclass
@@ -98,7 +80,10 @@ class _Pending:
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(DDL)
+    """The raw schema and the bookkeeping tables ingestion writes."""
+    con.execute("create schema if not exists raw")
+    for table in ("quarantine.rejected_rows", "audit.ingested_files", "audit.validation_results"):
+        create_bookkeeping_table(con, table)
 
 
 def _read(path: Path, kind_reader: str, tables: tuple[str, ...]) -> dict[str, pl.DataFrame]:
@@ -114,10 +99,9 @@ def ingest_partition(con: duckdb.DuckDBPyConnection, source: Source, year: int, 
 
 
 def _landed_files(source: Source, year: int, landing: Path) -> list[Path]:
-    folder = landing_folder(landing, source, year)
-    paths = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    paths = files_for(landing, source.name, year)
     if not paths and source.collected_every_year:
-        raise FileRejected(folder, f"no {source.name} extract for collection year {year}")
+        raise FileRejected(landing / source.name / str(year), f"no {source.name} extract for collection year {year}")
     for path in paths:
         if source.kind_of(path.name) is None:
             patterns = ", ".join(k.pattern for k in source.files)

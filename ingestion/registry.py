@@ -2,7 +2,7 @@
 
 One entry per source system; the Dagster asset factory builds one multi-asset per entry (one
 asset per raw table), so adding a source means adding an entry here and its table rules in
-`validations/raw_schemas.py`.
+`validations/raw_schemas.py` (a test checks the two agree). Reading the registry needs no schemas.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-
-from validations.raw_schemas import RAW_TABLES
 
 from .files import CIN_TABLE_COLUMNS
 
@@ -123,19 +120,3 @@ SOURCES: tuple[Source, ...] = (
 )
 
 SOURCES_BY_NAME = {s.name: s for s in SOURCES}
-
-
-def check_registry() -> None:
-    """Every table a source fills has rules, and no table is filled by two sources."""
-    tables = [t for s in SOURCES for t in s.tables]
-    missing = sorted(set(tables) - set(RAW_TABLES))
-    repeated = sorted({t for t in tables if tables.count(t) > 1})
-    if missing or repeated:
-        raise RuntimeError(f"source registry and raw table rules disagree: no rules for {missing}; filled by two sources: {repeated}")
-
-
-def landing_folder(landing: Path, source: Source, year: int) -> Path:
-    return landing / source.name / str(year)
-
-
-check_registry()

@@ -5,12 +5,16 @@ The truth names records by (table, file, row); the warehouse by record_id = "tab
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from ingestion.bookkeeping import create_bookkeeping_table
+
 from .addresses import ADDRESS_MATCHES
+from .persons import PERSON_LINKS
 
 RECORD_ID = pl.concat_str([pl.col("table"), pl.col("file"), pl.col("row").cast(pl.Utf8)], separator="|").alias("record_id")
 
@@ -174,3 +178,63 @@ def evaluate_household_spells(con: duckdb.DuckDBPyConnection, truth_dir: Path) -
         "household_spell_recall": reproduced / truth.height if truth.height else 1.0,
         "household_spell_precision": exact / formed.height if formed.height else 1.0,
     }
+
+
+# What each stage must reach on a synthetic world, checked after every evaluated run.
+TARGET_PRECISION = 0.996  # the ASSIGN algorithm's published PPV
+TARGET_MATCH_RATE = 0.985
+TARGET_CLUSTER_PRECISION = 0.995
+TARGET_CLUSTER_RECALL = 0.98
+TARGET_HOUSEHOLD_SPELL_RECALL = 0.97
+STAGE_TARGETS: dict[str, dict[str, float]] = {
+    "address_to_uprn": {"precision": TARGET_PRECISION, "match_rate": TARGET_MATCH_RATE},
+    "record_to_person": {"cluster_precision": TARGET_CLUSTER_PRECISION, "cluster_recall": TARGET_CLUSTER_RECALL},
+    "household_spells": {"household_spell_recall": TARGET_HOUSEHOLD_SPELL_RECALL},
+}
+EVALUATION_TABLE = "audit.linkage_evaluation"
+# The truth file each stage needs: a world without one (production) is not evaluated.
+TRUTH_FILES = {
+    "address_to_uprn": "address_uprn.parquet",
+    "record_to_person": "record_person.parquet",
+    "household_spells": "household_spells.parquet",
+    "family_links": "relationships.parquet",
+}
+
+
+def _overall(figures: dict[str, float], count: str) -> pl.DataFrame:
+    return pl.DataFrame({"source": "all", "metric": list(figures), "value": [float(v) for v in figures.values()], "records": int(figures[count])})
+
+
+def evaluate_linkage(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, pl.DataFrame]:
+    """Every linkage stage scored against the truth: stage -> rows (source, metric, value, records)."""
+    addresses = evaluate_address_matches(con, truth_dir).rename({"addresses": "records"})
+    persons = evaluate_person_links(con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl(), true_persons(truth_dir))
+    return {
+        "address_to_uprn": addresses.unpivot(index=["source", "records"], on=["match_rate", "precision"], variable_name="metric"),
+        "record_to_person": _overall(persons, "records"),
+        "household_spells": _overall(evaluate_household_spells(con, truth_dir), "true_household_spells"),
+        "family_links": _overall(evaluate_parent_links(con, truth_dir), "parent_links"),
+    }
+
+
+def append_evaluation(con: duckdb.DuckDBPyConnection, run_id: str, evaluated: dict[str, pl.DataFrame]) -> None:
+    """Append each stage's figures to `audit.linkage_evaluation` with the run id and time, so the trend stays visible."""
+    create_bookkeeping_table(con, EVALUATION_TABLE)
+    now = datetime.now(UTC)
+    for stage, rows in evaluated.items():
+        stamped = rows.with_columns(pl.lit(stage).alias("stage"), pl.lit(run_id).alias("run_id"), pl.lit(now).alias("evaluated_at"))
+        con.register("_evaluation", stamped.to_arrow())
+        con.execute(f"insert into {EVALUATION_TABLE} by name select run_id, evaluated_at, stage, source, metric, value, records from _evaluation")
+        con.unregister("_evaluation")
+
+
+def latest_evaluation(con: duckdb.DuckDBPyConnection, stage: str) -> dict[str, float]:
+    """The newest run's overall figures for a stage ({} where none was ever evaluated)."""
+    create_bookkeeping_table(con, EVALUATION_TABLE)
+    return dict(
+        con.execute(
+            f"select metric, value from {EVALUATION_TABLE} where stage = ? and source = 'all' and run_id = "
+            f"(select run_id from {EVALUATION_TABLE} where stage = ? order by evaluated_at desc limit 1)",
+            [stage, stage],
+        ).fetchall()
+    )

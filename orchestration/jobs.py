@@ -10,6 +10,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 from ingestion.registry import SOURCES
 from orchestration.assets.dbt import harmonisation_dbt_assets, marts_dbt_assets
 from orchestration.assets.raw import raw_key
+from orchestration.partitions import collection_year_partitions
 
 TRANSIENT_RETRIES = dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
@@ -31,6 +32,8 @@ def build_ingestion_jobs(partitions: dg.PartitionsDefinition) -> dict[str, Asset
         for source in SOURCES
     }
 
+
+ingestion_jobs = build_ingestion_jobs(collection_year_partitions)
 
 landing_inventory_job = dg.define_asset_job(
     name="landing_inventory_job",

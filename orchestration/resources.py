@@ -1,25 +1,32 @@
-"""Dagster resources: the landing zone on disk and helpers for the DuckDB warehouse."""
+"""Dagster resources: the warehouse file and the folders Hearth reads and writes.
+
+Both are configured from `HEARTH_*` environment variables through `dg.EnvVar` (resolved when a
+run starts, and named in the UI), falling back to the repository's `data/` folders. A relative path
+is taken from the repository root, as everywhere in Hearth.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster._utils.backoff import backoff  # what DuckDBResource retries a locked file with
 from dagster_duckdb import DuckDBResource
 
-from ingestion.files import sha256_file
-from orchestration.settings import LANDING_SOURCE_NAMES
-
-LANDING_FILE_SUFFIXES: frozenset[str] = frozenset({".csv", ".xml"})
-_YEAR = re.compile(r"\d{4}")
-
+from orchestration.settings import (
+    DOCS_DIR_ENV,
+    LANDING_DIR_ENV,
+    PATH_DEFAULTS,
+    TRUTH_DIR_ENV,
+    WAREHOUSE_PATH_ENV,
+    analysts_snapshot_of,
+    gx_project_of,
+    resolve_path,
+)
 
 # DuckDB allows one writer, and a reader cannot open the file while another process writes: every
 # step that touches the warehouse takes a slot in this concurrency pool, whose limit the instance's
@@ -27,108 +34,72 @@ _YEAR = re.compile(r"\d{4}")
 WAREHOUSE_POOL = "warehouse"
 
 
-class LandingDirectoryNotFoundError(FileNotFoundError):
-    """The configured landing directory does not exist (or is not a directory)."""
+def configured(env_name: str, default: str) -> str:
+    """`dg.EnvVar(env_name)` where the variable is set, else `default`.
+
+    Dagster's EnvVar has no default of its own, and a fresh clone sets no variables."""
+    return dg.EnvVar(env_name) if os.environ.get(env_name) else default
 
 
-@dataclass(frozen=True)
-class LandingFile:
-    """One landed extract at ``<source>/<collection_year>/<file>``."""
-
-    source: str
-    collection_year: int
-    path: str  # POSIX path relative to the landing root
-    size_bytes: int
-    sha256: str
-    modified_at: datetime  # UTC
-
-
-@dataclass(frozen=True)
-class UnrecognisedFile:
-    """A file under the landing root that does not fit the expected layout."""
-
-    path: str  # POSIX path relative to the landing root
-    reason: str
-
-
-@dataclass(frozen=True)
-class LandingScan:
-    files: tuple[LandingFile, ...]
-    unrecognised: tuple[UnrecognisedFile, ...]
-
-
-def classify_landing_path(relative: str) -> str | None:
-    """Return why ``relative`` (POSIX, relative to the landing root) is unrecognised, or None."""
-    parts = relative.split("/")
-    if len(parts) != 3:
-        return "expected <source>/<collection_year>/<file>"
-    source, year, name = parts
-    if source not in LANDING_SOURCE_NAMES:
-        return f"unknown source {source!r}"
-    if not _YEAR.fullmatch(year):
-        return f"collection year {year!r} is not a 4-digit year"
-    if Path(name).suffix.lower() not in LANDING_FILE_SUFFIXES:
-        return f"unexpected file type (expected one of {sorted(LANDING_FILE_SUFFIXES)})"
-    return None
-
-
-class LandingZone(dg.ConfigurableResource):
-    """The directory the generator writes extracts into: ``<root>/<source>/<year>/<file>``."""
-
-    root: str
+class Warehouse(DuckDBResource):
+    """The DuckDB warehouse. Connections create the file's folder first and are closed on errors too
+    (DuckDBResource closes only on a clean exit, and a connection left open keeps the file locked)."""
 
     @property
-    def root_path(self) -> Path:
-        return Path(self.root)
+    def path(self) -> Path:
+        return resolve_path(self.database)
 
-    def _relative_files(self) -> list[str]:
-        root = self.root_path
-        if not root.is_dir():
-            raise LandingDirectoryNotFoundError(f"Landing directory does not exist: {root}")
-        found: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames.sort()
-            for filename in filenames:
-                found.append((Path(dirpath) / filename).relative_to(root).as_posix())
-        return sorted(found)
+    @property
+    def analysts_snapshot(self) -> Path:
+        return analysts_snapshot_of(self.path)
 
-    def find_unrecognised(self) -> tuple[UnrecognisedFile, ...]:
-        """Files that do not fit the layout, without hashing anything."""
-        return tuple(UnrecognisedFile(path, reason) for path in self._relative_files() if (reason := classify_landing_path(path)) is not None)
+    @property
+    def gx_project(self) -> Path:
+        return gx_project_of(self.path)
 
-    def scan(self) -> LandingScan:
-        """List every landed file; recognised ones are stat'ed and sha256-hashed."""
-        files: list[LandingFile] = []
-        unrecognised: list[UnrecognisedFile] = []
-        for relative in self._relative_files():
-            reason = classify_landing_path(relative)
-            if reason is not None:
-                unrecognised.append(UnrecognisedFile(relative, reason))
-                continue
-            source, year, _ = relative.split("/")
-            absolute = self.root_path / relative
-            stat = absolute.stat()
-            files.append(
-                LandingFile(
-                    source=source,
-                    collection_year=int(year),
-                    path=relative,
-                    size_bytes=stat.st_size,
-                    sha256=sha256_file(absolute),
-                    modified_at=datetime.fromtimestamp(stat.st_mtime, tz=UTC),
-                )
-            )
-        return LandingScan(files=tuple(files), unrecognised=tuple(unrecognised))
-
-
-@contextmanager
-def warehouse_connection(warehouse: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Connect to the warehouse, creating the database file's parent directory first."""
-    if warehouse.database != ":memory:" and not warehouse.database.startswith("md:"):
-        Path(warehouse.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    with warehouse.get_connection() as conn:
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # As DuckDBResource does: wait out a lock another process holds for a moment.
+        conn = backoff(
+            fn=duckdb.connect,
+            retry_on=(RuntimeError, duckdb.IOException),
+            kwargs={"database": str(self.path), "config": self.connection_config},
+            max_retries=10,
+        )
         try:
             yield conn
         finally:
-            # DuckDBResource only closes on a clean exit; close on errors too.
             conn.close()
+
+
+PATH_FIELDS = {"landing_dir": LANDING_DIR_ENV, "truth_dir": TRUTH_DIR_ENV, "docs_dir": DOCS_DIR_ENV}
+
+
+class HearthPaths(dg.ConfigurableResource):
+    """The folders around the warehouse: landed extracts, the synthetic ground truth (evaluation
+    only; production has none) and the stewards' site."""
+
+    landing_dir: str = PATH_DEFAULTS[LANDING_DIR_ENV]
+    truth_dir: str = PATH_DEFAULTS[TRUTH_DIR_ENV]
+    docs_dir: str = PATH_DEFAULTS[DOCS_DIR_ENV]
+
+    @property
+    def landing(self) -> Path:
+        return resolve_path(self.landing_dir)
+
+    @property
+    def truth(self) -> Path:
+        return resolve_path(self.truth_dir)
+
+    @property
+    def docs(self) -> Path:
+        return resolve_path(self.docs_dir)
+
+
+def configured_warehouse() -> Warehouse:
+    return Warehouse(database=configured(WAREHOUSE_PATH_ENV, PATH_DEFAULTS[WAREHOUSE_PATH_ENV]))
+
+
+def configured_paths() -> HearthPaths:
+    return HearthPaths(**{field: configured(env_name, PATH_DEFAULTS[env_name]) for field, env_name in PATH_FIELDS.items()})

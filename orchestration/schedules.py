@@ -4,7 +4,8 @@ returns are due. Each tick asks for the collection year it falls in, if Hearth p
 import dagster as dg
 
 from ingestion.registry import SOURCES
-from orchestration.jobs import AssetJob
+from orchestration.jobs import AssetJob, ingestion_jobs
+from orchestration.partitions import collection_year_partitions
 
 
 def build_collection_schedules(jobs: dict[str, AssetJob], partitions: dg.StaticPartitionsDefinition) -> list[dg.ScheduleDefinition]:
@@ -30,3 +31,6 @@ def build_collection_schedules(jobs: dict[str, AssetJob], partitions: dg.StaticP
 
         schedules.append(_collection)
     return schedules
+
+
+collection_schedules = build_collection_schedules(ingestion_jobs, collection_year_partitions)

@@ -5,29 +5,14 @@ import hashlib
 import json
 import urllib.request
 from datetime import UTC, datetime
-from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
-from ingestion.registry import SOURCES
-from orchestration.jobs import AssetJob
-from orchestration.resources import LandingZone, warehouse_connection
-
-SOURCE_NAMES = {source.name for source in SOURCES}
-RUN_FAILURES_DDL = (
-    "create table if not exists audit.run_failures "
-    "(run_id varchar, job_name varchar, failed_at timestamptz, partition_key varchar, message varchar, notified boolean)"
-)
-
-
-def landing_fingerprints(root: Path) -> dict[str, str]:
-    """'source/year' -> a fingerprint of its files (names, sizes, modification times)."""
-    fingerprints = {}
-    for folder in sorted(p for p in root.glob("*/*") if p.is_dir() and p.parent.name in SOURCE_NAMES and p.name.isdigit()):
-        files = sorted(f for f in folder.iterdir() if f.is_file())
-        fingerprints[f"{folder.parent.name}/{folder.name}"] = json.dumps([(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files])
-    return fingerprints
+from ingestion.bookkeeping import create_bookkeeping_table
+from ingestion.landing import landing_fingerprints
+from orchestration.jobs import AssetJob, ingestion_jobs
+from orchestration.partitions import collection_year_partitions
+from orchestration.resources import HearthPaths, Warehouse
 
 
 def build_landing_sensor(jobs: dict[str, AssetJob], partitions: dg.StaticPartitionsDefinition) -> dg.SensorDefinition:
@@ -38,9 +23,9 @@ def build_landing_sensor(jobs: dict[str, AssetJob], partitions: dg.StaticPartiti
         default_status=dg.DefaultSensorStatus.STOPPED,
         description="New or changed files under data/landing/<source>/<year>/ start that source's ingestion for that year only.",
     )
-    def landing_sensor(context: dg.SensorEvaluationContext, landing_zone: LandingZone) -> dg.SensorResult:
+    def landing_sensor(context: dg.SensorEvaluationContext, paths: HearthPaths) -> dg.SensorResult:
         seen = json.loads(context.cursor) if context.cursor else {}
-        now = landing_fingerprints(Path(landing_zone.root))
+        now = landing_fingerprints(paths.landing) if paths.landing.is_dir() else {}
         requests, skipped = [], []
         for folder, fingerprint in now.items():
             if seen.get(folder) == fingerprint:
@@ -82,7 +67,7 @@ class FailureNotifier(dg.ConfigurableResource):
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Records every failed run in audit.run_failures and notifies the configured hook.",
 )
-def run_failure_sensor(context: dg.RunFailureSensorContext, warehouse: DuckDBResource, failure_notifier: FailureNotifier) -> None:
+def run_failure_sensor(context: dg.RunFailureSensorContext, warehouse: Warehouse, failure_notifier: FailureNotifier) -> None:
     run = context.dagster_run
     payload = {
         "run_id": run.run_id,
@@ -96,10 +81,12 @@ def run_failure_sensor(context: dg.RunFailureSensorContext, warehouse: DuckDBRes
     except OSError as exc:  # the hook being down must not hide the failure itself
         context.log.warning(f"failure hook {failure_notifier.webhook_url} unreachable: {exc}")
         notified = False
-    with warehouse_connection(warehouse) as con:
-        con.execute("create schema if not exists audit")
-        con.execute(RUN_FAILURES_DDL)
+    with warehouse.get_connection() as con:
+        create_bookkeeping_table(con, "audit.run_failures")
         con.execute(
             "insert into audit.run_failures values (?, ?, ?, ?, ?, ?)",
             [payload["run_id"], payload["job_name"], datetime.now(UTC), payload["partition_key"], payload["message"], notified],
         )
+
+
+landing_sensor = build_landing_sensor(ingestion_jobs, collection_year_partitions)

@@ -8,11 +8,10 @@ current working directory.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict
 
 from ingestion.registry import SOURCES
 
@@ -35,16 +34,32 @@ LANDING_DIR_ENV = "HEARTH_LANDING_DIR"
 WAREHOUSE_PATH_ENV = "HEARTH_WAREHOUSE_PATH"
 TRUTH_DIR_ENV = "HEARTH_TRUTH_DIR"
 DOCS_DIR_ENV = "HEARTH_DOCS_DIR"
+PATH_DEFAULTS: dict[str, str] = {
+    LANDING_DIR_ENV: "data/landing",
+    WAREHOUSE_PATH_ENV: "data/warehouse/hearth.duckdb",
+    TRUTH_DIR_ENV: "data/truth",
+    DOCS_DIR_ENV: "data/docs",  # the stewards' site: GX Data Docs under gx/, the gate overview as index.html
+}
 
-DEFAULT_LANDING_DIR = "data/landing"
-DEFAULT_WAREHOUSE_PATH = "data/warehouse/hearth.duckdb"
-DEFAULT_TRUTH_DIR = "data/truth"
-DEFAULT_DOCS_DIR = "data/docs"
 
-
-def _resolve(value: str, root: Path) -> Path:
+def resolve_path(value: str | Path, root: Path = REPO_ROOT) -> Path:
+    """An absolute path; a relative one is taken from the repository root, wherever Hearth runs from."""
     path = Path(value).expanduser()
     return path if path.is_absolute() else (root / path).resolve()
+
+
+def path_setting(env_name: str, environ: Mapping[str, str] | None = None) -> Path:
+    """The path a `HEARTH_*` variable names, or its repository default where it is unset or empty."""
+    env = os.environ if environ is None else environ
+    return resolve_path(env.get(env_name) or PATH_DEFAULTS[env_name])
+
+
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+def dbt_warehouse_vars(warehouse_path: Path) -> list[str]:
+    """dbt arguments that point its profile at this warehouse file (the profile reads `warehouse_path`)."""
+    return ["--vars", json.dumps({"warehouse_path": str(warehouse_path)})]
 
 
 def analysts_snapshot_of(warehouse_path: Path) -> Path:
@@ -52,35 +67,9 @@ def analysts_snapshot_of(warehouse_path: Path) -> Path:
     return warehouse_path.with_name(warehouse_path.stem + "_analysts.duckdb")
 
 
-class HearthPaths(BaseModel):
-    """Absolute filesystem locations used by the pipeline."""
-
-    model_config = ConfigDict(frozen=True)
-
-    landing_dir: Path
-    warehouse_path: Path
-    truth_dir: Path
-    docs_dir: Path  # the stewards' site: GX Data Docs under gx/, the gate overview as index.html
-
-    @property
-    def analysts_snapshot(self) -> Path:
-        return analysts_snapshot_of(self.warehouse_path)
-
-    @property
-    def gx_dir(self) -> Path:
-        """The GX project (suites, validation results) the Data Docs are built from."""
-        return self.warehouse_path.parent / "gx"
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, root: Path = REPO_ROOT) -> HearthPaths:
-        """Build paths from ``HEARTH_*`` environment variables, falling back to repo defaults."""
-        env = os.environ if environ is None else environ
-        return cls(
-            landing_dir=_resolve(env.get(LANDING_DIR_ENV) or DEFAULT_LANDING_DIR, root),
-            warehouse_path=_resolve(env.get(WAREHOUSE_PATH_ENV) or DEFAULT_WAREHOUSE_PATH, root),
-            truth_dir=_resolve(env.get(TRUTH_DIR_ENV) or DEFAULT_TRUTH_DIR, root),
-            docs_dir=_resolve(env.get(DOCS_DIR_ENV) or DEFAULT_DOCS_DIR, root),
-        )
+def gx_project_of(warehouse_path: Path) -> Path:
+    """The GX project (suites, validation results) the Data Docs are built from, beside the warehouse."""
+    return warehouse_path.parent / "gx"
 
 
 LANDING_SOURCE_NAMES: tuple[str, ...] = tuple(source.name for source in SOURCES)

@@ -1,8 +1,9 @@
-"""Shared fixtures: a small synthetic world, ingested and harmonised by dbt into a scratch warehouse."""
+"""Shared fixtures: one small synthetic world per session, ingested and harmonised by dbt into a
+scratch warehouse, and a copy of it linked by the Dagster linkage assets. Tests that change a
+warehouse work on their own copy."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -13,11 +14,22 @@ import pytest
 
 from ingestion.load import ingest
 from ingestion.registry import SOURCES
-from orchestration.settings import REPO_ROOT
+from orchestration.settings import DBT_PROJECT_DIR, dbt_warehouse_vars
 from synthetic_population.config import WorldConfig
 from synthetic_population.world import generate_world
 
-DBT_DIR = REPO_ROOT / "dbt_project"
+
+def dbt_build(database: Path, selector: str, target: Path) -> subprocess.CompletedProcess:
+    """`dbt build` of one selector on `database`; fails the test with dbt's output unless every node passes."""
+    build = subprocess.run(
+        ["dbt", "build", "--selector", selector, "--profiles-dir", ".", "--target-path", str(target), *dbt_warehouse_vars(database)],
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert build.returncode == 0 and "ERROR=0" in build.stdout, build.stdout[-4000:]
+    return build
 
 
 @pytest.fixture(scope="session")
@@ -30,18 +42,28 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     with duckdb.connect(str(database)) as con:
         for source in SOURCES:
             ingest(con, source, list(config.years), root / "landing", "test")
-    env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(database)}
-    build = subprocess.run(
-        ["dbt", "build", "--selector", "before_linkage", "--profiles-dir", ".", "--target-path", str(root / "target")],
-        cwd=DBT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert build.returncode == 0, build.stdout[-4000:]
-    assert "ERROR=0" in build.stdout and "FAIL" not in build.stdout.replace("FAIL=0", "")
+    build = dbt_build(database, "before_linkage", root / "target")
+    assert "FAIL" not in build.stdout.replace("FAIL=0", "")
     return database, root / "truth"
+
+
+@pytest.fixture(scope="session")
+def linked_warehouse(warehouse, tmp_path_factory: pytest.TempPathFactory):
+    """(DuckDB file, truth folder, Dagster result) after the linkage assets and their checks ran on
+    a copy of the harmonised warehouse, as `linkage_job` runs them."""
+    import dagster as dg
+
+    from orchestration.assets import linkage
+    from orchestration.resources import HearthPaths, Warehouse
+
+    source, truth = warehouse
+    database = tmp_path_factory.mktemp("linked") / "hearth.duckdb"
+    shutil.copy(source, database)
+    result = dg.materialize(
+        [*dg.load_assets_from_modules([linkage]), *dg.load_asset_checks_from_modules([linkage])],
+        resources={"warehouse": Warehouse(database=str(database)), "paths": HearthPaths(truth_dir=str(truth)), "linkage_settings": linkage.LinkageSettings()},
+    )
+    return database, truth, result
 
 
 @pytest.fixture(scope="session")

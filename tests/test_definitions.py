@@ -1,9 +1,14 @@
+import subprocess
+import sys
+
 import dagster as dg
+import duckdb
 
 from orchestration.definitions import defs
-from orchestration.settings import REPO_ROOT, HearthPaths
+from orchestration.resources import HearthPaths, Warehouse
+from orchestration.settings import REPO_ROOT, path_setting
 
-INVENTORY = dg.AssetKey("landing_file_inventory")
+INVENTORY = dg.AssetKey(["landing", "file_inventory"])
 CHECKS = {
     dg.AssetCheckKey(INVENTORY, "every_source_has_files"),
     dg.AssetCheckKey(INVENTORY, "no_unrecognised_files"),
@@ -28,23 +33,79 @@ def test_landing_inventory_job_runs_asset_and_checks():
 
 
 def test_paths_default_to_repo_relative_locations():
-    paths = HearthPaths.from_env(environ={})
-    assert paths.landing_dir == REPO_ROOT / "data" / "landing"
-    assert paths.warehouse_path == REPO_ROOT / "data" / "warehouse" / "hearth.duckdb"
-    assert paths.truth_dir == REPO_ROOT / "data" / "truth"
+    paths = HearthPaths()
+    assert paths.landing == REPO_ROOT / "data" / "landing"
+    assert paths.truth == REPO_ROOT / "data" / "truth"
+    assert paths.docs == REPO_ROOT / "data" / "docs"
+    assert path_setting("HEARTH_WAREHOUSE_PATH", environ={}) == REPO_ROOT / "data" / "warehouse" / "hearth.duckdb"
 
 
 def test_paths_env_overrides(tmp_path):
-    paths = HearthPaths.from_env(
-        environ={
-            "HEARTH_LANDING_DIR": str(tmp_path / "landing"),
-            "HEARTH_WAREHOUSE_PATH": "elsewhere/w.duckdb",
-            "HEARTH_TRUTH_DIR": str(tmp_path / "truth"),
-        }
-    )
-    assert paths.landing_dir == tmp_path / "landing"
-    assert paths.warehouse_path == REPO_ROOT / "elsewhere" / "w.duckdb"
-    assert paths.truth_dir == tmp_path / "truth"
+    environ = {"HEARTH_LANDING_DIR": str(tmp_path / "landing"), "HEARTH_WAREHOUSE_PATH": "elsewhere/w.duckdb"}
+    assert path_setting("HEARTH_LANDING_DIR", environ) == tmp_path / "landing"
+    assert path_setting("HEARTH_WAREHOUSE_PATH", environ) == REPO_ROOT / "elsewhere" / "w.duckdb"
+    warehouse = Warehouse(database="elsewhere/w.duckdb")
+    assert warehouse.path == REPO_ROOT / "elsewhere" / "w.duckdb"
+    assert warehouse.analysts_snapshot == REPO_ROOT / "elsewhere" / "w_analysts.duckdb"
+
+
+def test_resources_read_the_environment_when_a_run_starts(tmp_path, monkeypatch):
+    """Resources hold `EnvVar`s, not values copied at import: Dagster resolves them per run."""
+    monkeypatch.setenv("HEARTH_WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("HEARTH_LANDING_DIR", str(tmp_path / "landing"))
+    from orchestration.resources import configured_paths, configured_warehouse
+
+    warehouse, paths = configured_warehouse(), configured_paths()
+    assert isinstance(warehouse.database, dg.EnvVar) and warehouse.database.env_var_name == "HEARTH_WAREHOUSE_PATH"
+    assert isinstance(paths.landing_dir, dg.EnvVar) and paths.truth_dir == "data/truth"
+
+    @dg.asset
+    def probe(warehouse: Warehouse, paths: HearthPaths) -> dg.MaterializeResult:
+        with warehouse.get_connection() as con:
+            con.execute("create table probe as select 1 as one")
+        return dg.MaterializeResult(metadata={"warehouse": str(warehouse.path), "landing": str(paths.landing)})
+
+    result = dg.materialize([probe], resources={"warehouse": warehouse, "paths": paths})
+    (materialization,) = result.asset_materializations_for_node("probe")
+    assert materialization.metadata["warehouse"].value == str(tmp_path / "w.duckdb")
+    assert materialization.metadata["landing"].value == str(tmp_path / "landing")
+    assert duckdb.connect(str(tmp_path / "w.duckdb")).sql("select one from probe").fetchone() == (1,)
+
+
+def test_importing_the_definitions_changes_no_environment_variable_and_runs_no_subprocess():
+    """Polars and pandera set variables of their own when imported, and Dagster's croniter runs
+    `file` once; they are imported first, so what is left is what Hearth's code does."""
+    probe = """
+import os, subprocess
+import dagster, polars, pandera.polars
+before = dict(os.environ)
+spawned = []
+spawn = subprocess.Popen.__init__
+def recorded(self, args, *rest, **kwargs):
+    spawned.append(args)
+    spawn(self, args, *rest, **kwargs)
+subprocess.Popen.__init__ = recorded
+import orchestration.definitions
+changed = sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))
+print(changed, spawned)
+"""
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT).stdout.strip().splitlines()[-1]
+    assert out == "[] []"
+
+
+def test_every_python_asset_key_names_one_warehouse_table():
+    """`<schema>/<table>`: no asset writes two tables and no two assets write one. (dbt's assets are
+    its models, one table each; the analysts' snapshot is a file of its own.)"""
+    graph = defs.resolve_asset_graph()
+    python_layers = ("landing", "raw", "linkage", "audit", "publication")
+    python_keys = [key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable and key.path[0] in python_layers]
+    assert all(len(key.path) == 2 for key in python_keys)
+    tables = {".".join(key.path) for key in python_keys}
+    assert {"landing.file_inventory", "linkage.household_spells", "linkage.household_members", "linkage.parent_links", "audit.linkage_evaluation"} <= tables
+    assert len(tables) == len(python_keys)
+    # Each dbt source is exactly the asset that writes its table.
+    sources = [key for key in graph.get_all_asset_keys() if not graph.get(key).is_materializable]
+    assert sources == []
 
 
 def test_asset_graph_reads_raw_then_staging_then_intermediate():

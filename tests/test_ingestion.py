@@ -10,13 +10,12 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
-from dagster_duckdb import DuckDBResource
 
 from ingestion.files import FileRejected
 from ingestion.load import ingest_partition
 from ingestion.registry import SOURCES, SOURCES_BY_NAME
 from orchestration.assets.raw import GATE_CHECK, RECONCILE_CHECK, IngestionGates, build_ingestion_asset
-from orchestration.resources import LandingZone
+from orchestration.resources import HearthPaths, Warehouse
 from synthetic_population.config import WorldConfig
 from synthetic_population.world import generate_world
 
@@ -238,8 +237,8 @@ def test_school_and_cin_rules(world: Path, tmp_path: Path) -> None:
 
 def _dagster_resources(landing: Path, database: Path, thresholds: dict[str, float] | None = None) -> dict:
     return {
-        "warehouse": DuckDBResource(database=str(database)),
-        "landing_zone": LandingZone(root=str(landing)),
+        "warehouse": Warehouse(database=str(database)),
+        "paths": HearthPaths(landing_dir=str(landing)),
         "gates": IngestionGates(thresholds=thresholds or {}),
     }
 

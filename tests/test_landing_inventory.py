@@ -5,18 +5,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster_duckdb import DuckDBResource
 
-from orchestration.assets.landing import (
-    every_source_has_files,
-    landing_file_inventory,
-    no_unrecognised_files,
-    write_file_inventory,
-)
-from orchestration.resources import LandingFile, LandingZone
+from ingestion.landing import LandingFile, scan_landing, write_file_inventory
+from orchestration.assets.landing import every_source_has_files, file_inventory, no_unrecognised_files
+from orchestration.resources import HearthPaths, Warehouse
 from orchestration.settings import LANDING_SOURCE_NAMES
 
-ASSETS = [landing_file_inventory, every_source_has_files, no_unrecognised_files]
+ASSETS = [file_inventory, every_source_has_files, no_unrecognised_files]
 
 
 def _write(root: Path, relative: str, content: bytes) -> Path:
@@ -30,8 +25,8 @@ def _materialize(landing: Path, database: Path, raise_on_error: bool = True):
     return dg.materialize(
         ASSETS,
         resources={
-            "landing_zone": LandingZone(root=str(landing)),
-            "warehouse": DuckDBResource(database=str(database)),
+            "paths": HearthPaths(landing_dir=str(landing)),
+            "warehouse": Warehouse(database=str(database)),
         },
         raise_on_error=raise_on_error,
     )
@@ -81,7 +76,7 @@ def test_inventory_rows_hashes_and_checks(landing: Path, tmp_path: Path):
         assert inventoried_at >= modified_at
     assert len({r[6] for r in rows}) == 1  # one inventoried_at per run
 
-    (materialization,) = result.asset_materializations_for_node("landing_file_inventory")
+    (materialization,) = result.asset_materializations_for_node("landing__file_inventory")
     meta = materialization.metadata
     assert meta["files_per_source"].value == {
         "gazetteer": 1,
@@ -139,7 +134,7 @@ def test_checks_pass_when_every_source_has_a_file(landing: Path, tmp_path: Path)
 def test_layout_violations_are_unrecognised(tmp_path: Path, relative: str):
     root = tmp_path / "landing"
     _write(root, relative, b"x")
-    scan = LandingZone(root=str(root)).scan()
+    scan = scan_landing(root)
     assert scan.files == ()
     assert [u.path for u in scan.unrecognised] == [relative]
 

@@ -10,8 +10,7 @@ import duckdb
 import polars as pl
 
 from linkage.addresses import ADDRESS_MATCHES, AddressMatchThresholds, match_addresses
-from linkage.evaluation import evaluate_address_matches, true_addresses
-from orchestration.assets.linkage import TARGET_MATCH_RATE, TARGET_PRECISION
+from linkage.evaluation import TARGET_MATCH_RATE, TARGET_PRECISION, evaluate_address_matches, true_addresses
 
 
 def _scratch_copy(warehouse: tuple[Path, Path], tmp_path: Path) -> duckdb.DuckDBPyConnection:
@@ -61,25 +60,32 @@ def test_a_stricter_threshold_leaves_records_unmatched_not_guessed(warehouse, tm
     )
 
 
-def test_dagster_assets_match_evaluate_and_check_the_targets(warehouse, tmp_path: Path) -> None:
+def test_dagster_linkage_assets_evaluate_and_check_the_targets(linked_warehouse, tmp_path: Path) -> None:
+    """The linkage assets as `linkage_job` runs them: every check passes, the evaluation is recorded
+    once per stage, and without a truth the evaluation is a no-op."""
     import dagster as dg
-    from dagster_duckdb import DuckDBResource
 
-    from orchestration.assets.linkage import LinkageSettings, address_match_evaluation, address_match_meets_targets, address_matches
+    from orchestration.assets.linkage import linkage_evaluation
+    from orchestration.resources import HearthPaths, Warehouse
 
-    _, truth = warehouse
-    _scratch_copy(warehouse, tmp_path).close()
-    resources = {"warehouse": DuckDBResource(database=str(tmp_path / "hearth.duckdb")), "linkage_settings": LinkageSettings(truth_dir=str(truth))}
-    result = dg.materialize([address_matches, address_match_evaluation, address_match_meets_targets], resources=resources)
+    database, _, result = linked_warehouse
     assert result.success
-    (check,) = result.get_asset_check_evaluations()
-    assert check.passed
-    assert check.metadata["precision"].value >= TARGET_PRECISION and check.metadata["match_rate"].value >= TARGET_MATCH_RATE
-    runs = duckdb.connect(str(tmp_path / "hearth.duckdb")).sql("select count(distinct run_id), count(*) from audit.linkage_evaluation").fetchone()
-    assert runs == (1, 12)  # five sources and "all", each with precision and match rate
+    checks = {check.check_name: check for check in result.get_asset_check_evaluations()}
+    assert {"address_match_meets_targets", "person_links_meet_targets", "household_spells_meet_target", "keyed_without_direct_identifiers"} <= set(checks)
+    assert all(check.passed for check in result.get_asset_check_evaluations())
+    address = checks["address_match_meets_targets"].metadata
+    assert address["precision"].value >= TARGET_PRECISION and address["match_rate"].value >= TARGET_MATCH_RATE
+    with duckdb.connect(str(database), read_only=True) as con:
+        stages = dict(con.sql("select stage, count(*) from audit.linkage_evaluation group by 1").fetchall())
+        runs = con.sql("select count(distinct run_id) from audit.linkage_evaluation").fetchone()[0]
+    assert runs == 1
+    assert stages["address_to_uprn"] == 12  # five sources and "all", each with precision and match rate
+    assert set(stages) == {"address_to_uprn", "record_to_person", "household_spells", "family_links"}
 
-    no_truth = {**resources, "linkage_settings": LinkageSettings(truth_dir=str(tmp_path / "nowhere"))}
-    result = dg.materialize([address_match_evaluation], resources=no_truth, selection=[address_match_evaluation.key])
+    copy = tmp_path / "hearth.duckdb"
+    shutil.copy(database, copy)
+    no_truth = {"warehouse": Warehouse(database=str(copy)), "paths": HearthPaths(truth_dir=str(tmp_path / "nowhere"))}
+    result = dg.materialize([linkage_evaluation], resources=no_truth)
     (event,) = result.get_asset_materialization_events()
     assert event.materialization.metadata["evaluated"].value is False
 

@@ -3,26 +3,20 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 import yaml
+from conftest import dbt_build
 
 from disclosure.control import DisclosureRules, disclosure_breaches, protect
-from linkage.addresses import match_addresses
-from linkage.families import link_families
-from linkage.households import form_households
-from linkage.persons import link_persons
-from orchestration.assets.publication import TABLE_BY
-from orchestration.settings import analysts_snapshot_of
+from disclosure.publication import TABLE_BY, publish_la_year_indicators
+from orchestration.settings import DBT_PROJECT_DIR, analysts_snapshot_of
 from validations.direct_identifiers import direct_identifier_columns
 
-DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 GRAIN = {
     "dim_child": ["person_key"],
     "dim_household": ["household_key"],
@@ -39,25 +33,11 @@ GRAIN = {
 
 
 @pytest.fixture(scope="module")
-def marts(warehouse, tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
-    database, _ = warehouse
+def marts(linked_warehouse, tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    database, _, _ = linked_warehouse
     folder = tmp_path_factory.mktemp("marts")
     shutil.copy(database, folder / "hearth.duckdb")
-    with duckdb.connect(str(folder / "hearth.duckdb")) as con:
-        match_addresses(con)
-        link_persons(con)
-        form_households(con)
-        link_families(con)
-    env = {**os.environ, "HEARTH_WAREHOUSE_PATH": str(folder / "hearth.duckdb")}
-    build = subprocess.run(
-        ["dbt", "build", "--selector", "after_linkage", "--profiles-dir", ".", "--target-path", str(folder / "target")],
-        cwd=DBT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert build.returncode == 0 and "ERROR=0" in build.stdout, build.stdout[-4000:]
+    dbt_build(folder / "hearth.duckdb", "after_linkage", folder / "target")
     con = duckdb.connect(str(folder / "hearth.duckdb"))
     yield con
     con.close()
@@ -72,7 +52,7 @@ def test_every_mart_is_built_at_its_grain(marts) -> None:
 
 
 def test_marts_match_their_documented_contracts(marts) -> None:
-    declared = yaml.safe_load((DBT_DIR / "models" / "marts" / "_marts.yml").read_text())["models"]
+    declared = yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml").read_text())["models"]
     assert {m["name"] for m in declared} == set(GRAIN)
     for model in declared:
         assert model["config"]["contract"]["enforced"] is True
@@ -156,10 +136,7 @@ def gated(marts, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     database = folder / "hearth.duckdb"
     shutil.copy(marts.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0], database)
     with duckdb.connect(str(database)) as con:
-        counts = con.sql("select la_code, collection_year, indicator, children from marts.agg_la_year_indicators").pl()
-        con.register("_published", protect(counts, TABLE_BY, "la_code", "children").to_arrow())
-        con.execute("create schema if not exists publication")
-        con.execute("create table publication.la_year_indicators as select * from _published")
+        publish_la_year_indicators(con)
     docs = folder / "docs"
     results = run_gates(database, folder / "gx", docs / "gx", "all", GATES, "test-run")
     write_overview(database, docs)
@@ -215,15 +192,14 @@ def test_stewards_pages_render_in_headless_chromium_without_console_errors(gated
         server.shutdown()
 
 
-def test_analysts_snapshot_holds_only_marts_and_publication_and_never_blocks_a_run(gated, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_analysts_snapshot_holds_only_marts_and_publication_and_never_blocks_a_run(gated) -> None:
     import dagster as dg
-    from dagster_duckdb import DuckDBResource
 
-    from orchestration.assets.publication import warehouse_snapshot
+    from orchestration.assets.analysts import warehouse_snapshot
+    from orchestration.resources import Warehouse
 
     database, _, _ = gated
-    monkeypatch.setenv("HEARTH_WAREHOUSE_PATH", str(database))
-    resources = {"warehouse": DuckDBResource(database=str(database))}
+    resources = {"warehouse": Warehouse(database=str(database))}
     assert dg.materialize([warehouse_snapshot], resources=resources).success
     snapshot = analysts_snapshot_of(database)
     reader = duckdb.connect(str(snapshot), read_only=True)  # an analyst with the file open

@@ -19,11 +19,12 @@ import pytest
 from dagster._config import process_config
 from dagster._core.instance.ref import InstanceRef
 from dagster._serdes.config_class import class_from_code_pointer
-from dagster_duckdb import DuckDBResource
 from dagster_postgres.utils import pg_url_from_config
 
-from orchestration.definitions import collection_year_partitions, defs, ingestion_jobs
-from orchestration.resources import LandingZone
+from orchestration.definitions import defs
+from orchestration.jobs import ingestion_jobs
+from orchestration.partitions import collection_year_partitions
+from orchestration.resources import HearthPaths, Warehouse
 from orchestration.sensors import FailureNotifier, build_landing_sensor, run_failure_sensor
 from orchestration.settings import REPO_ROOT
 
@@ -76,7 +77,7 @@ def test_the_landing_sensor_starts_ingestion_for_exactly_the_new_file(tmp_path: 
     _write(tmp_path / "hes_apc" / "2035" / "hes_apc_2035.csv", "a\n")  # not a collection year Hearth partitions by
     _write(tmp_path / "notes" / "2022" / "readme.txt", "not a source\n")
     sensor = build_landing_sensor(ingestion_jobs, collection_year_partitions)
-    resources = {"landing_zone": LandingZone(root=str(tmp_path))}
+    resources = {"paths": HearthPaths(landing_dir=str(tmp_path))}
 
     first = sensor(dg.build_sensor_context(resources=resources))
     assert sorted((r.job_name, r.partition_key) for r in first.run_requests) == [
@@ -121,7 +122,7 @@ def _report_failure(database: Path, webhook_url: str, error: str) -> dg.ExecuteI
         dagster_instance=instance,
         dagster_run=failed.dagster_run,
         dagster_event=failed.get_run_failure_event(),
-        resources={"warehouse": DuckDBResource(database=str(database)), "failure_notifier": FailureNotifier(webhook_url=webhook_url)},
+        resources={"warehouse": Warehouse(database=str(database)), "failure_notifier": FailureNotifier(webhook_url=webhook_url)},
     ).for_run_failure()
     run_failure_sensor(context)
     return failed

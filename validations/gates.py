@@ -9,38 +9,37 @@ and rebuilds the GX Data Docs site under `data/docs/gx/`.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-
-os.environ.setdefault("TQDM_DISABLE", "1")  # GX draws a progress bar per metric batch in the run logs
 import great_expectations as gx
+from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
+
+from ingestion.bookkeeping import create_bookkeeping_table
 
 from .docs_assets import localise
 
-GATE_RESULTS_DDL = """
-create table if not exists audit.gate_results (
-    run_id varchar, checked_at timestamptz, tool varchar, layer varchar, table_name varchar, gate varchar,
-    rule varchar, critical boolean, passed boolean, observed varchar
-)
-"""
 DATASOURCE = "warehouse"
 DOCS_SITE = "hearth_data_docs"
 
 
 def _execute_query_buffered(self: SqlAlchemyExecutionEngine, query):
-    # duckdb-engine's cursor is its connection, so rows fetched after GX returns the connection to
-    # the pool come back empty and every metric fails (great_expectations issue #11579). Buffer the
-    # rows before the connection goes back.
+    """`execute_query` that fetches every row before the connection goes back to the pool."""
     with self.get_connection() as connection:
         return self._execute_query_with_recovery(connection, query).freeze()()
 
 
-SqlAlchemyExecutionEngine.execute_query = _execute_query_buffered
+def patch_gx_for_duckdb() -> None:
+    """Make GX's SQL engine usable on DuckDB; called where the gates' GX context is set up.
+
+    duckdb-engine's cursor is its connection, so rows fetched after GX returns the connection to
+    the pool come back empty and every metric fails (great_expectations issue #11579). The patch
+    buffers the rows first. Drop it when GX fixes the bug or ships its native DuckDB engine.
+    """
+    SqlAlchemyExecutionEngine.execute_query = _execute_query_buffered
 
 
 @dataclass(frozen=True)
@@ -270,8 +269,12 @@ class GateResult:
 
 
 def _context(gx_root: Path, docs_dir: Path):
+    """The file-backed GX project of the gates, set up for DuckDB and quiet run logs."""
+    patch_gx_for_duckdb()
     gx_root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(gx_root))
+    # GX draws a progress bar per metric batch; in Dagster's run logs that is noise.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     sites = context.list_data_docs_sites()
     if DOCS_SITE not in sites:
         context.add_data_docs_site(
@@ -357,8 +360,7 @@ def run_gates(database: Path, gx_root: Path, docs_dir: Path, stage: str, gates: 
 
 def record_gate_results(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
     """Append (run_id, checked_at, tool, layer, table, gate, rule, critical, passed, observed) rows."""
-    con.execute("create schema if not exists audit")
-    con.execute(GATE_RESULTS_DDL)
+    create_bookkeeping_table(con, "audit.gate_results")
     if rows:
         con.executemany("insert into audit.gate_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 

@@ -11,28 +11,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
-from dagster_duckdb import DuckDBResource
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.resources import WAREHOUSE_POOL, warehouse_connection
-from orchestration.settings import REPO_ROOT
+from orchestration.resources import WAREHOUSE_POOL, Warehouse
+from orchestration.settings import DBT_PROJECT_DIR, dbt_warehouse_vars
 from validations.gates import record_gate_results
 
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
+# The manifest is built before Dagster loads the code (`make manifest`, which every make target
+# runs first), as a deployment builds it into its image; `dagster dev` (hearth ui) re-parses on
+# load to pick up edits.
+dbt_project.prepare_if_dev()
 if not dbt_project.manifest_path.exists():
-    # A fresh clone has no manifest yet; `dbt parse` writes it (no database connection needed).
-    dbt_project.preparer.prepare(dbt_project)
-else:
-    dbt_project.prepare_if_dev()
+    raise FileNotFoundError(f"no dbt manifest at {dbt_project.manifest_path}: run `make manifest` (dbt parse) first")
 
 
 class HearthDbtTranslator(DagsterDbtTranslator):
-    """Keys and groups by layer; sources keep their own keys, which are the raw assets', or the
-    key their `meta` names (two linkage tables come from one asset, hence duplicates allowed)."""
-
-    def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True))
+    """Keys and groups by layer; a source keeps its own key, `<source>/<table>`, which is the key of
+    the asset that writes that table (raw ingestion, linkage)."""
 
     @staticmethod
     def layer(props: Mapping[str, Any]) -> str:
@@ -42,18 +38,17 @@ class HearthDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            declared = dbt_resource_props.get("meta", {}).get("dagster", {}).get("asset_key")
-            return dg.AssetKey(declared or [dbt_resource_props["source_name"], dbt_resource_props["name"]])
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
         return dg.AssetKey([self.layer(dbt_resource_props), dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return self.layer(dbt_resource_props)
 
 
-def _build_and_record(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource) -> Iterator:
+def _build_and_record(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator:
     """`dbt build`, streaming events to Dagster, then every test's outcome into `audit.gate_results`
     beside the pandera and Great Expectations results, so stewards see one history."""
-    invocation = dbt.cli(["build"], context=context)
+    invocation = dbt.cli(["build", *dbt_warehouse_vars(warehouse.path)], context=context)
     yield from invocation.stream()
     manifest = json.loads(dbt_project.manifest_path.read_text())
     nodes = {**manifest["nodes"], **manifest.get("unit_tests", {})}
@@ -78,7 +73,7 @@ def _build_and_record(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
                 None if result.get("failures") is None else str(result["failures"]),
             )
         )
-    with warehouse_connection(warehouse) as con:
+    with warehouse.get_connection() as con:
         record_gate_results(con, rows)
 
 
@@ -90,7 +85,7 @@ def _build_and_record(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     name="harmonisation",
     selector="before_linkage",
 )
-def harmonisation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+def harmonisation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """`dbt build` of seeds, staging and intermediate models with their tests, before linkage."""
     yield from _build_and_record(context, dbt, warehouse)
 
@@ -103,7 +98,7 @@ def harmonisation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResou
     name="marts",
     selector="after_linkage",
 )
-def marts_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+def marts_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """`dbt build` of the models joined to linkage and the marts analysts query, with their tests
     and enforced contracts, after linkage."""
     yield from _build_and_record(context, dbt, warehouse)

@@ -3,13 +3,10 @@ table it validates; critical gates block what depends on that asset. The gates o
 one GX checkpoint, which also rebuilds the Data Docs for stewards."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
-from orchestration.resources import WAREHOUSE_POOL
-from orchestration.settings import HearthPaths
+from orchestration.resources import WAREHOUSE_POOL, HearthPaths, Warehouse
 from validations.gates import GATES, Gate, run_gates
 
 
@@ -29,9 +26,9 @@ def _gates_check(name: str, gates: tuple[Gate, ...], description: str) -> dg.Ass
     ]
 
     @dg.multi_asset_check(pool=WAREHOUSE_POOL, specs=specs, name=name, description=description)
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> Iterator[dg.AssetCheckResult]:
-        paths = HearthPaths.from_env()
-        for result, spec in zip(run_gates(Path(warehouse.database), paths.gx_dir, paths.docs_dir / "gx", name, gates, context.run.run_id), specs, strict=True):
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse, paths: HearthPaths) -> Iterator[dg.AssetCheckResult]:
+        results = run_gates(warehouse.path, warehouse.gx_project, paths.docs / "gx", name, gates, context.run.run_id)
+        for result, spec in zip(results, specs, strict=True):
             yield dg.AssetCheckResult(
                 asset_key=spec.asset_key,
                 check_name=spec.name,

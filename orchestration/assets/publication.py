@@ -3,14 +3,12 @@ outside the secure setting. The marts stay row-level and restricted to analysts;
 are meant to leave."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
-from disclosure.control import DisclosureRules, disclosure_breaches, protect
-from orchestration.assets.dbt import marts_dbt_assets
-from orchestration.resources import WAREHOUSE_POOL, warehouse_connection
+from disclosure.control import DisclosureRules
+from disclosure.publication import COUNTS_MART, LA_YEAR_INDICATORS, la_year_indicator_breaches, publish_la_year_indicators
+from orchestration.resources import WAREHOUSE_POOL, Warehouse
 
-LA_YEAR_INDICATORS_KEY = dg.AssetKey(["publication", "la_year_indicators"])
-TABLE_BY = ["collection_year", "indicator"]
+LA_YEAR_INDICATORS_KEY = dg.AssetKey(LA_YEAR_INDICATORS.split("."))
 
 
 class DisclosureSettings(dg.ConfigurableResource):
@@ -23,23 +21,12 @@ class DisclosureSettings(dg.ConfigurableResource):
         return DisclosureRules(self.threshold, self.rounding)
 
 
-@dg.asset(
-    pool=WAREHOUSE_POOL,
-    key=LA_YEAR_INDICATORS_KEY,
-    group_name="publication",
-    deps=[dg.AssetKey(["marts", "agg_la_year_indicators"])],
-    kinds={"duckdb", "polars"},
-)
-def la_year_indicators(warehouse: DuckDBResource, disclosure: DisclosureSettings) -> dg.MaterializeResult:
-    """`marts.agg_la_year_indicators` made safe to publish: a total per indicator and year, small
+@dg.asset(pool=WAREHOUSE_POOL, key=LA_YEAR_INDICATORS_KEY, deps=[dg.AssetKey(COUNTS_MART.split("."))], kinds={"duckdb", "polars"})
+def la_year_indicators(warehouse: Warehouse, disclosure: DisclosureSettings) -> dg.MaterializeResult:
+    """The LA-by-year counts of the marts made safe to publish: a total per indicator and year, small
     counts suppressed, totals protected from subtraction by secondary suppression, counts rounded."""
-    with warehouse_connection(warehouse) as con:
-        counts = con.sql("select la_code, collection_year, indicator, children from marts.agg_la_year_indicators").pl()
-        published = protect(counts, TABLE_BY, "la_code", "children", disclosure.rules())
-        con.execute("create schema if not exists publication")
-        con.register("_published", published.to_arrow())
-        con.execute("create or replace table publication.la_year_indicators as select * from _published")
-        con.unregister("_published")
+    with warehouse.get_connection() as con:
+        published = publish_la_year_indicators(con, disclosure.rules())
     reasons = published["suppressed"].value_counts().drop_nulls()
     return dg.MaterializeResult(
         metadata={
@@ -58,48 +45,11 @@ def la_year_indicators(warehouse: DuckDBResource, disclosure: DisclosureSettings
     blocking=True,
     description="No published count is under the threshold or off the rounding base, and no hidden cell can be recovered from a total.",
 )
-def la_year_indicators_are_disclosure_safe(warehouse: DuckDBResource, disclosure: DisclosureSettings) -> dg.AssetCheckResult:
-    with warehouse_connection(warehouse) as con:
-        published = con.sql("select * from publication.la_year_indicators").pl()
-    breaches = disclosure_breaches(published, TABLE_BY, "la_code", "children", disclosure.rules())
+def la_year_indicators_are_disclosure_safe(warehouse: Warehouse, disclosure: DisclosureSettings) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        cells, breaches = la_year_indicator_breaches(con, disclosure.rules())
     return dg.AssetCheckResult(
         passed=not breaches,
-        metadata={"cells": published.height, "breaches": len(breaches)},
-        description="; ".join(breaches[:10]) if breaches else f"{published.height} cells checked; nothing recoverable.",
+        metadata={"cells": cells, "breaches": len(breaches)},
+        description="; ".join(breaches[:10]) if breaches else f"{cells} cells checked; nothing recoverable.",
     )
-
-
-SNAPSHOT_KEY = dg.AssetKey(["analysts", "warehouse_snapshot"])
-PUBLISHED_SCHEMAS = ("marts", "publication")
-
-
-@dg.asset(
-    pool=WAREHOUSE_POOL,
-    key=SNAPSHOT_KEY,
-    group_name="analysts",
-    kinds={"duckdb"},
-    # Every mart dbt builds (read from its manifest, so a new mart is copied too) and the publication.
-    deps=[LA_YEAR_INDICATORS_KEY, *(key for key in marts_dbt_assets.keys if key.path[0] == "marts")],
-)
-def warehouse_snapshot(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """The marts and publication tables, and nothing else, copied to a separate DuckDB file that
-    analysts open read-only. It is written beside the old one and swapped in at the end, so a
-    reader never sees a half-written file and never holds a lock the pipeline needs."""
-    from orchestration.settings import HearthPaths
-
-    target = HearthPaths.from_env().analysts_snapshot
-    scratch = target.with_suffix(".duckdb.tmp")
-    scratch.unlink(missing_ok=True)
-    with warehouse_connection(warehouse) as con:
-        con.execute(f"attach '{scratch}' as snapshot")
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables where table_catalog = current_database() "
-            f"and table_schema in {PUBLISHED_SCHEMAS} and table_type = 'BASE TABLE' order by 1, 2"
-        ).fetchall()
-        for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"create schema snapshot.{schema}")
-        for schema, table in tables:
-            con.execute(f"create table snapshot.{schema}.{table} as select * from {schema}.{table}")
-        con.execute("detach snapshot")
-    scratch.replace(target)
-    return dg.MaterializeResult(metadata={"path": str(target), "tables": len(tables), "bytes": target.stat().st_size})

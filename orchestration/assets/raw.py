@@ -7,16 +7,15 @@ the quarantine rate stays within the source's threshold (blocking: downstream as
 """
 
 from collections import Counter
-from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
 from ingestion.files import FileRejected
 from ingestion.load import IngestionRun, ensure_schemas, ingest
 from ingestion.registry import SOURCES, Source
-from orchestration.resources import WAREHOUSE_POOL, LandingZone, warehouse_connection
+from orchestration.partitions import collection_year_partitions
+from orchestration.resources import WAREHOUSE_POOL, HearthPaths, Warehouse
 from validations.raw_schemas import RAW_TABLES
 
 RECONCILE_CHECK = "rows_reconcile"
@@ -58,7 +57,6 @@ def build_ingestion_asset(source: Source, partitions: dg.PartitionsDefinition) -
     specs = [
         dg.AssetSpec(
             raw_key(table),
-            group_name="raw",
             description=RAW_TABLES[table].description,
             kinds={"duckdb", "pandera"},
             metadata={"source": source.name, "columns": ", ".join(RAW_TABLES[table].column_names)},
@@ -88,11 +86,11 @@ def build_ingestion_asset(source: Source, partitions: dg.PartitionsDefinition) -
         backfill_policy=dg.BackfillPolicy.single_run(),
         description=source.description,
     )
-    def ingest_source(context: dg.AssetExecutionContext, warehouse: DuckDBResource, landing_zone: LandingZone, gates: IngestionGates):
+    def ingest_source(context: dg.AssetExecutionContext, warehouse: Warehouse, paths: HearthPaths, gates: IngestionGates):
         years = [int(key) for key in context.partition_keys]
-        with warehouse_connection(warehouse) as con:
+        with warehouse.get_connection() as con:
             try:
-                run = ingest(con, source, years, Path(landing_zone.root), context.run.run_id)
+                run = ingest(con, source, years, paths.landing, context.run.run_id)
             except FileRejected as exc:
                 raise dg.Failure(
                     description=f"{source.name} {', '.join(map(str, years))}: file rejected, nothing loaded by this run. {exc.path}: {exc.problem}",
@@ -162,5 +160,4 @@ def _gate_result(table: str, files, threshold: float) -> dg.AssetCheckResult:
     )
 
 
-def build_ingestion_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
-    return [build_ingestion_asset(source, partitions) for source in SOURCES]
+ingestion_assets = [build_ingestion_asset(source, collection_year_partitions) for source in SOURCES]

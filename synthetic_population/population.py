@@ -116,6 +116,13 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def draw_codes(rng: np.random.Generator, code_list: tuple[codes.Code, ...], n: int) -> np.ndarray:
+    """n codes drawn by their weights (approximate national shares)."""
+    values = np.array([c.code for c in code_list], dtype=object)
+    weights = np.array([c.weight for c in code_list], dtype=float)
+    return values[rng.choice(len(values), size=n, p=weights / weights.sum())]
+
+
 def draw_ethnicity(rng: np.random.Generator, n: int) -> np.ndarray:
     return _ETHNIC_CODES[rng.choice(len(_ETHNIC_CODES), size=n, p=_ETHNIC_WEIGHTS)]
 

@@ -17,10 +17,10 @@ import polars as pl
 import code_lists as codes
 
 from .config import WorldConfig
-from .dynamics import History, day_number, draw_codes
+from .dynamics import History, day_number
 from .geography import Gazetteer
 from .identifiers import make_upns
-from .population import DAYS_PER_YEAR, KIND_INSTITUTION, MALE, Population
+from .population import DAYS_PER_YEAR, KIND_INSTITUTION, MALE, Population, draw_codes
 
 
 @dataclass

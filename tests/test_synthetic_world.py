@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 import code_lists as codes
+from code_lists.identifiers import is_valid_nhs_number, is_valid_upn
 from synthetic_population.config import FaultRates, WorldConfig
-from synthetic_population.identifiers import is_valid_nhs_number, is_valid_upn
 from synthetic_population.world import generate_world
 
 SMALL = WorldConfig(persons=4000, seed=7)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import pandera.polars as pa
 import polars as pl
 
-from synthetic_population.identifiers import is_valid_nhs_number, is_valid_upn
+from code_lists.identifiers import is_valid_nhs_number, is_valid_upn
 
 UK_POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][ABD-HJLNP-UW-Z]{2}$"
 

@@ -1,0 +1,353 @@
+"""Children's social care: referrals, child-in-need episodes, protection plans and periods looked after.
+
+Each referral's whole course is laid out when it is made; the placements and endings of care
+are then carried out month by month, moving children between households through the household
+simulation, so household spells stay the one record of where every child lived.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+import code_lists as codes
+
+from .population import DAYS_PER_YEAR, FEMALE, KIND_FOSTER, KIND_INSTITUTION, KIND_PRIVATE, draw_codes, sigmoid
+
+if TYPE_CHECKING:
+    from .dynamics import Simulation
+
+REFERRAL_RATE = 0.028  # children referred per year at average hardship, before family stresses
+
+# Placement codes grouped by where the child goes.
+_KIN = {"U1", "U2", "U3"}
+_FOSTER = {"U4", "U5", "U6", "A3", "A4", "A5", "A6"}
+_INDEPENDENT = {"H5", "P2"}
+_HOME = {"P1"}
+_RETURN_HOME = {"E4A", "E4B", "E13", "E41", "E8", "E14", "E15", "E3", "E7"}
+_TO_KIN = {"E46", "E48"}
+_ALONE = {"E5", "E6"}
+_CUSTODY = {"E9"}
+
+
+class SocialCare:
+    """The care side of the simulation, driven by ``Simulation.run`` once a month.
+
+    It reads the simulation's people and households and moves children only through the
+    simulation (``relocate``, ``take_vacant``, ``new_households``, ``log``). It draws from the
+    simulation's random generator, so the order of its calls within the month is part of the
+    output and must not change.
+    """
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.rng, self.P, self.H, self.gaz = sim.rng, sim.P, sim.H, sim.gaz
+        self.cin_chunks: list[dict[str, np.ndarray]] = []  # child-in-need episodes, a chunk per month
+        self.lac_rows: list[dict[str, object]] = []  # one row per SSDA903 episode
+        self.cin_open_until = np.zeros(self.P.n, dtype=np.int64)
+        self._pending: list[tuple[int, int, str]] = []  # (day, lac row, action)
+        self._periods = 0
+
+    def _grow(self) -> None:
+        """Make room for the children born since the last referrals."""
+        if len(self.cin_open_until) < self.P.n:
+            self.cin_open_until = np.concatenate([self.cin_open_until, np.zeros(self.P.n - len(self.cin_open_until), dtype=np.int64)])
+
+    def referrals(self, m_start: int, days: int, m_next: int) -> None:
+        """This month's referrals, likelier in hardship and family stress; an open case is not re-referred."""
+        P, H, rng = self.P, self.H, self.rng
+        self._grow()
+        present = P.view("present") & (P.view("household") >= 0)
+        age = self.sim.age(np.arange(P.n), m_start)
+        kids = np.flatnonzero(present & (age >= 0) & (age < 17.5) & (self.cin_open_until[: P.n] < m_start))
+        hh = P.household[kids]
+        kids, hh = kids[H.kind[hh] == KIND_PRIVATE], hh[H.kind[hh] == KIND_PRIVATE]
+        rate = (
+            REFERRAL_RATE
+            * np.exp(0.8 * H.hardship[hh])
+            * (1 + 1.5 * H.domestic_abuse[hh] + 0.8 * H.mental_health[hh] + 1.0 * H.substance_misuse[hh])
+            * np.where(age[kids] < 1, 1.6, 1.0)
+            * days
+            / 365.0
+        )
+        chosen = rng.random(len(kids)) < rate
+        kids, hh = kids[chosen], hh[chosen]
+        if len(kids):
+            self._plan_cin(kids, hh, self.sim.day_in_month(m_start, days, len(kids)), m_next)
+
+    def _plan_cin(self, kids: np.ndarray, hh: np.ndarray, ref: np.ndarray, m_next: int) -> None:
+        """Lay out each referral's whole course at once: assessment, s47, plan, care, closure."""
+        rng, H, P = self.rng, self.H, self.P
+        n = len(kids)
+        ref = ref.astype(np.int64)
+        age = (ref - P.dob[kids]) / DAYS_PER_YEAR
+        hard = H.hardship[hh]
+        da, mh, sub = H.domestic_abuse[hh], H.mental_health[hh], H.substance_misuse[hh]
+        female = P.sex[kids] == FEMALE
+        nfa = rng.random(n) < 0.08
+        assessed = ~nfa & (rng.random(n) < 0.93)
+        ass_start = ref + rng.integers(0, 8, n)
+        ass_auth = ass_start + rng.integers(5, 46, n)
+        s47 = assessed & (rng.random(n) < sigmoid(-1.4 + 0.4 * hard + 0.8 * da + 0.4 * sub))
+        s47_day = ass_start + rng.integers(0, 15, n)
+        icpc = s47 & (rng.random(n) < 0.55)
+        icpc_day = s47_day + rng.integers(5, 16, n)
+        cpp = icpc & (rng.random(n) < 0.85)
+        cpp_len = (30 + rng.gamma(2.0, 140, n)).astype(np.int64)
+        cpp_end = icpc_day + cpp_len
+        lac = (cpp & (rng.random(n) < 0.16)) | (assessed & ~cpp & (rng.random(n) < 0.015 + 0.04 * (age >= 13)))
+        lac_start = np.where(cpp, icpc_day + (rng.random(n) * cpp_len).astype(np.int64), ass_auth + rng.integers(0, 60, n))
+        lac_start = np.maximum(lac_start, m_next)
+        cpp_end = np.where(lac & cpp, np.minimum(cpp_end, lac_start), cpp_end)
+        teen_accommodated = (age >= 13) & ~cpp
+        lac_len = np.where(teen_accommodated, 14 + rng.gamma(1.5, 120, n), 30 + rng.gamma(1.3, 420, n)).astype(np.int64)
+        eighteen = (P.dob[kids] + np.round(18 * DAYS_PER_YEAR)).astype(np.int64)
+        lac_end = np.minimum(lac_start + lac_len, eighteen)
+        lac = lac & (lac_end > lac_start + 1)
+        plan = assessed & ~cpp & ~lac & (rng.random(n) < 0.55)
+        plan_end = ass_auth + (20 + rng.gamma(2.0, 100, n)).astype(np.int64)
+        closure = np.select(
+            [nfa, lac, cpp, plan, assessed],
+            [ref + rng.integers(0, 5, n), lac_end + rng.integers(0, 30, n), cpp_end + rng.integers(0, 120, n), plan_end, ass_auth],
+            ref + rng.integers(1, 30, n),
+        )
+        reason = np.select(
+            [nfa, lac | cpp | plan, assessed],
+            [np.full(n, "RC8", dtype=object), draw_codes(rng, codes.CIN_REASON_FOR_CLOSURE[4:7], n), np.where(rng.random(n) < 0.55, "RC8", "RC9")],
+            "RC7",
+        )
+        need = np.where(cpp | s47, "N1", draw_codes(rng, codes.CIN_PRIMARY_NEED, n))
+        factors = self._factors(n, assessed, age, female, hard, da, mh, sub)
+        category = draw_codes(rng, codes.CATEGORY_OF_ABUSE, n)
+        latest = np.where(rng.random(n) < 0.9, category, draw_codes(rng, codes.CATEGORY_OF_ABUSE, n))
+        self.cin_open_until[kids] = closure
+        self.cin_chunks.append(
+            {
+                "child": kids.astype(np.int32),
+                "referral": ref,
+                "source": draw_codes(rng, codes.CIN_REFERRAL_SOURCE, n),
+                "primary_need": need,
+                "nfa": nfa,
+                "assessed": assessed,
+                "assessment_start": ass_start,
+                "assessment_auth": ass_auth,
+                "factors": factors,
+                "plan": plan | (cpp & ~lac),
+                "plan_start": np.where(plan, ass_auth, cpp_end),
+                "plan_end": np.where(plan, plan_end, closure),
+                "s47": s47,
+                "s47_day": s47_day,
+                "icpc": icpc,
+                "icpc_day": icpc_day,
+                "cpp": cpp,
+                "cpp_start": icpc_day,
+                "cpp_end": cpp_end,
+                "category": category,
+                "latest_category": latest,
+                "closure": closure,
+                "closure_reason": reason,
+                "lac": lac,
+                "lac_start": lac_start,
+                "lac_end": lac_end,
+            }
+        )
+        for i in np.flatnonzero(lac):
+            self._plan_care(int(kids[i]), int(lac_start[i]), int(lac_end[i]), int(lac_end[i] >= eighteen[i]), age[i], bool(cpp[i]), str(need[i]), int(ref[i]))
+
+    def _factors(self, n, assessed, age, female, hard, da, mh, sub) -> np.ndarray:
+        rng = self.rng
+        teen = age >= 11
+        probs = {
+            "3B": 0.85 * da,
+            "3A": 0.3 * da,
+            "4B": 0.75 * mh,
+            "1B": 0.5 * sub,
+            "2B": 0.6 * sub,
+            "4A": 0.12 * teen,
+            "8E": teen * sigmoid(-3.0 + 0.5 * hard + 0.9 * female),
+            "8D": 0.07 * teen,
+            "9A": teen * 0.05 * ~female,
+            "22A": teen * sigmoid(-3.2 + 0.5 * hard + 0.8 * ~female),
+            "8F": 0.006 * teen,
+            "11A": 0.06 * teen,
+            "12A": 0.3 + 0 * age,
+            "13A": 0.22 + 0 * age,
+            "14A": 0.08 + 0 * age,
+            "15A": 0.03 + 0 * age,
+            "6A": 0.05 + 0 * age,
+            "5A": 0.04 + 0 * age,
+            "7A": 0.03 + 0 * age,
+            "4C": 0.03 + 0 * age,
+        }
+        names = np.array(list(probs), dtype=object)
+        hits = np.column_stack([rng.random(n) < np.asarray(p, dtype=float) for p in probs.values()])
+        out = np.full(n, "", dtype=object)
+        for i in np.flatnonzero(assessed):
+            chosen = names[hits[i]]
+            out[i] = ",".join(chosen) if len(chosen) else "21"
+        return out
+
+    def _plan_care(self, child: int, start: int, end: int, aged_out: int, age: float, cpp: bool, need: str, ref: int) -> None:
+        rng = self.rng
+        k = 1 + min(int(rng.poisson(0.8)), 4)
+        cuts = np.sort(rng.integers(start + 1, max(start + 2, end), size=k - 1)) if k > 1 else np.array([], dtype=np.int64)
+        bounds = np.unique(np.r_[start, cuts, end])
+        older_without_plan = age >= 13 and not cpp
+        legal = rng.choice(["V2", "L1", "J1"], p=[0.8, 0.12, 0.08]) if older_without_plan else rng.choice(["C1", "V2", "L2", "L1"], p=[0.5, 0.35, 0.1, 0.05])
+        period = self._periods
+        self._periods += 1
+        for j in range(len(bounds) - 1):
+            decom, dec = int(bounds[j]), int(bounds[j + 1])
+            age_now = age + (decom - start) / DAYS_PER_YEAR
+            if j == 0:
+                rne = "S"
+            else:
+                rne = str(rng.choice(["P", "L", "U", "T"], p=[0.6, 0.25, 0.1, 0.05]))
+                if rne in ("L", "U"):
+                    legal = {"C1": "C2", "V2": "C2", "L1": "V2", "L2": "C1", "J1": "V2"}.get(legal, "E1" if age_now < 5 else legal)
+            place = self._placement_code(age_now)
+            if j > 0 and rne in ("L",):
+                place = self.lac_rows[-1]["place"]
+            last = j == len(bounds) - 2
+            rec = self._reason_ceased(age_now, end - start, aged_out, legal) if last else "X1"
+            self.lac_rows.append(
+                {
+                    "period": period,
+                    "child": child,
+                    "decom": decom,
+                    "dec": dec,
+                    "rne": rne,
+                    "ls": legal,
+                    "cin": need if need != "N9" else "N1",
+                    "place": place,
+                    "place_provider": self._provider(place),
+                    "rec": rec,
+                    "reason_place_change": "",
+                    "placement_prop": -1,
+                    "home_prop": -1,
+                    "referral": ref,
+                }
+            )
+            row = len(self.lac_rows) - 1
+            if j > 0 and rne != "L":
+                self.lac_rows[row - 1]["reason_place_change"] = str(draw_codes(rng, codes.REASON_PLACE_CHANGE, 1)[0])
+            self._pending.append((decom, row, "place" if rne != "L" else "legal"))
+            if last:
+                self._pending.append((dec, row, "end"))
+
+    def _placement_code(self, age: float) -> str:
+        rng = self.rng
+        if age < 1:
+            return str(rng.choice(["U6", "U4", "U3", "R3", "A6"], p=[0.5, 0.2, 0.15, 0.1, 0.05]))
+        if age < 11:
+            return str(rng.choice(["U6", "U4", "U3", "U1", "P1", "A6", "K2"], p=[0.38, 0.25, 0.12, 0.08, 0.08, 0.05, 0.04]))
+        if age < 16:
+            return str(rng.choice(["U6", "U4", "K2", "U3", "P1", "K1"], p=[0.35, 0.25, 0.22, 0.08, 0.08, 0.02]))
+        return str(rng.choice(["H5", "K2", "U6", "U4", "P2"], p=[0.35, 0.25, 0.2, 0.15, 0.05]))
+
+    @staticmethod
+    def _provider(place: str) -> str:
+        if place == "P1":
+            return "PR0"
+        if place in ("K2", "H5", "K1"):
+            return "PR4" if place != "K1" else "PR1"
+        return "PR1" if place[0] in "UA" else "PR4"
+
+    def _reason_ceased(self, age_end: float, length: int, aged_out: int, legal: str) -> str:
+        rng = self.rng
+        if aged_out:
+            return str(rng.choice(["E5", "E6", "E8"], p=[0.55, 0.3, 0.15]))
+        if legal == "J1":
+            return "E14"
+        if age_end < 5 and length > 300:
+            return str(rng.choice(["E11", "E12", "E45", "E46", "E4A"], p=[0.3, 0.3, 0.15, 0.1, 0.15]))
+        return str(rng.choice(["E4A", "E4B", "E41", "E45", "E46", "E8", "E13", "E9"], p=[0.5, 0.1, 0.08, 0.08, 0.08, 0.1, 0.03, 0.03]))
+
+    def care_events(self, m_start: int, m_next: int) -> None:
+        """Carry out the placements, legal changes and endings of care that fall in this month."""
+        due = sorted(e for e in self._pending if m_start <= e[0] < m_next and e[0] < self.sim.end_day)
+        self._pending = [e for e in self._pending if e[0] >= m_next]
+        P, H = self.P, self.H
+        for day, row_index, action in due:
+            row = self.lac_rows[row_index]
+            child = row["child"]
+            if not P.present[child] or P.household[child] < 0:
+                continue
+            current = int(P.household[child])
+            if action == "legal":
+                row["placement_prop"] = self.lac_rows[row_index - 1]["placement_prop"]
+                continue
+            if action == "place":
+                if row["rne"] == "S":
+                    row["home_prop"] = int(H.prop[current])
+                target = self._placement_household(child, row["place"], current)
+                if target != current:
+                    self.sim.relocate(np.array([child]), target, day)
+                row["placement_prop"] = int(H.prop[target])
+                self.sim.log(np.array([child]), day, "placed")
+            else:
+                target = self._household_after_care(child, row["rec"], current)
+                if target != current:
+                    self.sim.relocate(np.array([child]), target, day)
+                self.sim.log(np.array([child]), day, "left_care")
+
+    def _la_of(self, household: int) -> int:
+        return int(self.gaz.la_index[self.H.prop[household]])
+
+    def _pick(self, kind: int, la: int) -> int:
+        H = self.H
+        pool = np.flatnonzero((H.view("kind") == kind) & H.view("active"))
+        local = pool[self.gaz.la_index[H.prop[pool]] == la]
+        return int(self.rng.choice(local if len(local) else pool))
+
+    def _family_household(self, child: int) -> int:
+        P = self.P
+        for parent in (P.mother[child], P.father[child]):
+            if parent >= 0 and P.present[parent] and P.household[parent] >= 0 and self.H.kind[P.household[parent]] == KIND_PRIVATE:
+                return int(P.household[parent])
+        return -1
+
+    def _kin_household(self, child: int) -> int:
+        P = self.P
+        mother = P.mother[child]
+        grandma = P.mother[mother] if mother >= 0 else -1
+        for kin in (grandma, P.father[child]):
+            if kin >= 0 and P.present[kin] and P.household[kin] >= 0 and P.household[kin] != P.household[child]:
+                return int(P.household[kin])
+        return -1
+
+    def _alone(self, current: int) -> int:
+        props = self.sim.take_vacant(np.array([self._la_of(current)], dtype=np.int8))
+        if props[0] < 0:
+            return current
+        return int(self.sim.new_households(props, np.array([current]))[0])
+
+    def _placement_household(self, child: int, place: str, current: int) -> int:
+        la = self._la_of(current)
+        if place in _HOME:
+            family = self._family_household(child)
+            return family if family >= 0 else current
+        if place in _KIN:
+            kin = self._kin_household(child)
+            return kin if kin >= 0 else self._pick(KIND_FOSTER, la)
+        if place in _FOSTER:
+            return self._pick(KIND_FOSTER, la)
+        if place in _INDEPENDENT:
+            return self._alone(current)
+        return self._pick(KIND_INSTITUTION, la)
+
+    def _household_after_care(self, child: int, rec: str, current: int) -> int:
+        if rec in _RETURN_HOME:
+            family = self._family_household(child)
+            return family if family >= 0 else current
+        if rec in _TO_KIN:
+            kin = self._kin_household(child)
+            return kin if kin >= 0 else current
+        if rec in _ALONE:
+            return self._alone(current) if self.H.kind[current] != KIND_PRIVATE or self._family_household(child) == current else current
+        if rec in _CUSTODY:
+            return self._pick(KIND_INSTITUTION, self._la_of(current))
+        if self.H.kind[current] == KIND_INSTITUTION:
+            return self._pick(KIND_FOSTER, self._la_of(current))
+        return current

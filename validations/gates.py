@@ -193,7 +193,7 @@ GATES: tuple[Gate, ...] = (
         (
             _unique("person_key", "episode_number"),
             _rows("every pathway belongs to a child in dim_child", "select * from {batch} where person_key not in (select person_key from marts.dim_child)"),
-            _reconciles("one row per linked episode with a person", "select count(*) from linked.int_linked_service_episodes where person_key is not null"),
+            _reconciles("one row per linked episode with a person", "select count(*) from linked.linked_service_episodes where person_key is not null"),
         ),
     ),
     Gate(
@@ -231,7 +231,7 @@ GATES: tuple[Gate, ...] = (
         True,
         (
             _unique("person_key", "census_year"),
-            _reconciles("one row per linked pupil year", "select count(*) from linked.int_linked_pupil_years"),
+            _reconciles("one row per linked pupil year", "select count(*) from linked.linked_pupil_years"),
         ),
     ),
     Gate(

@@ -2,12 +2,12 @@
 -- Social care counts children with an episode open in the year to 31 March; school counts are per
 -- school census year. The publication asset suppresses and rounds these (publication schema).
 with years as (
-    select distinct census_year as collection_year from {{ ref('int_linked_pupil_years') }}
+    select distinct census_year as collection_year from {{ ref('linked_pupil_years') }}
 ),
 
 social_care as (
     select e.la_code, y.collection_year, e.service as indicator, count(distinct e.person_key) as children
-    from {{ ref('int_linked_service_episodes') }} as e
+    from {{ ref('linked_service_episodes') }} as e
     join years as y
         on e.start_date <= make_date(y.collection_year, 3, 31)
         and coalesce(e.end_date, make_date(y.collection_year, 3, 31)) >= make_date(y.collection_year - 1, 4, 1)
@@ -23,7 +23,7 @@ social_care as (
 school as (
     {% for indicator, condition in school_indicators.items() %}
     select la_code, census_year as collection_year, '{{ indicator }}' as indicator, count(distinct person_key) as children
-    from {{ ref('int_linked_pupil_years') }} where {{ condition }} group by la_code, census_year
+    from {{ ref('linked_pupil_years') }} where {{ condition }} group by la_code, census_year
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )

@@ -16,7 +16,7 @@ services as (
         max(case when service = 'child_in_need' then 1 else 0 end) = 1 as ever_child_in_need,
         max(case when service = 'child_protection' then 1 else 0 end) = 1 as ever_child_protection,
         max(case when service = 'looked_after' then 1 else 0 end) = 1 as ever_looked_after
-    from {{ ref('int_linked_service_episodes') }} where person_key is not null group by person_key
+    from {{ ref('linked_service_episodes') }} where person_key is not null group by person_key
 )
 
 select
@@ -36,9 +36,9 @@ select
     coalesce(s.ever_child_in_need, false) as ever_child_in_need,
     coalesce(s.ever_child_protection, false) as ever_child_protection,
     coalesce(s.ever_looked_after, false) as ever_looked_after
-from {{ ref('int_linked_persons') }} as p
+from {{ ref('linked_persons') }} as p
 left join families as f on f.person_key = p.person_key
 left join services as s on s.person_key = p.person_key
 where p.date_of_birth > {{ dbt.dateadd('year', -18, '(select day from window_start)') }}
     or p.in_school_census
-    or p.person_key in (select person_key from {{ ref('int_linked_child_ids') }})
+    or p.person_key in (select person_key from {{ ref('linked_child_ids') }})

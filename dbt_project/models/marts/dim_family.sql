@@ -3,7 +3,7 @@
 with members as (
     select f.family_key, f.person_key, f.role, p.date_of_birth
     from {{ source('linkage', 'family_members') }} as f
-    left join {{ ref('int_linked_persons') }} as p on p.person_key = f.person_key
+    left join {{ ref('linked_persons') }} as p on p.person_key = f.person_key
 )
 
 select

@@ -4,7 +4,7 @@ with members as (
     select m.household_key, m.person_key, {{ dbt.datediff('p.date_of_birth', 's.spell_from', 'year') }} as age_at_start
     from {{ source('linkage', 'household_members') }} as m
     join {{ source('linkage', 'household_spells') }} as s on s.household_key = m.household_key
-    left join {{ ref('int_linked_persons') }} as p on p.person_key = m.person_key
+    left join {{ ref('linked_persons') }} as p on p.person_key = m.person_key
 ),
 
 composition as (

@@ -10,7 +10,7 @@ with episodes as (
         max(end_date) over (
             partition by person_key, service order by start_date rows between unbounded preceding and 1 preceding
         ) as same_service_ended
-    from {{ ref('int_linked_service_episodes') }}
+    from {{ ref('linked_service_episodes') }}
     where person_key is not null
 )
 

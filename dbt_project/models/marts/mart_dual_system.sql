@@ -6,7 +6,7 @@ with care as (
     from {{ ref('dim_child') }} as c
     join (
         select person_key, min(start_date) as first_social_care_date
-        from {{ ref('int_linked_service_episodes') }} where person_key is not null group by person_key
+        from {{ ref('linked_service_episodes') }} where person_key is not null group by person_key
     ) as e on e.person_key = c.person_key
 ),
 
@@ -20,7 +20,7 @@ offences as (
 looked_after_at_first_offence as (
     select distinct o.person_key
     from offences as o
-    join {{ ref('int_linked_service_episodes') }} as e
+    join {{ ref('linked_service_episodes') }} as e
         on e.person_key = o.person_key and e.service = 'looked_after'
         and o.first_offence_date >= e.start_date and (e.end_date is null or o.first_offence_date <= e.end_date)
 )

@@ -3,8 +3,8 @@
 -- child was known to children's social care that year.
 with social_care_years as (
     select distinct e.person_key, y.census_year
-    from {{ ref('int_linked_service_episodes') }} as e
-    join (select distinct census_year from {{ ref('int_linked_pupil_years') }}) as y
+    from {{ ref('linked_service_episodes') }} as e
+    join (select distinct census_year from {{ ref('linked_pupil_years') }}) as y
         on e.start_date <= make_date(y.census_year, 12, 31) and coalesce(e.end_date, make_date(y.census_year, 12, 31)) >= make_date(y.census_year, 1, 1)
 )
 
@@ -24,5 +24,5 @@ select
     y.left_roll_unexplained,
     y.fsm_eligible_any_term,
     s.person_key is not null as known_to_social_care
-from {{ ref('int_linked_pupil_years') }} as y
+from {{ ref('linked_pupil_years') }} as y
 left join social_care_years as s on s.person_key = y.person_key and s.census_year = y.census_year

@@ -4,7 +4,7 @@
 with factors as (
     select c.person_key, f.la_code, f.assessment_record_id, f.assessment_start_date, f.assessment_authorised_date, f.factor_code, f.theme, f.subject, f.extra_familial_harm
     from {{ ref('int_cin_assessment_factors') }} as f
-    join {{ ref('int_linked_child_ids') }} as c on c.la_code = f.la_code and c.la_child_id = f.la_child_id
+    join {{ ref('linked_child_ids') }} as c on c.la_code = f.la_code and c.la_child_id = f.la_child_id
 )
 
 select

@@ -3,7 +3,7 @@
 -- that covered census day) and the area's IMD decile.
 with pupils as (
     select m.household_key, y.census_year, y.person_key, y.fsm_eligible_any_term
-    from {{ ref('int_linked_pupil_years') }} as y
+    from {{ ref('linked_pupil_years') }} as y
     join {{ source('linkage', 'household_members') }} as m
         on m.person_key = y.person_key
         and m.resident_from <= make_date(y.census_year, 12, 31)

@@ -1,7 +1,7 @@
 -- SEND over time: every census year of every pupil who had SEN support or an EHC plan in any
 -- year, with that year's provision and primary need beside absence, exclusions and leaving the roll.
 with send_pupils as (
-    select distinct person_key from {{ ref('int_linked_pupil_years') }} where sen_support or ehc_plan
+    select distinct person_key from {{ ref('linked_pupil_years') }} where sen_support or ehc_plan
 )
 
 select
@@ -21,5 +21,5 @@ select
     y.suspensions,
     y.permanently_excluded,
     y.left_roll_unexplained
-from {{ ref('int_linked_pupil_years') }} as y
+from {{ ref('linked_pupil_years') }} as y
 join send_pupils as s on s.person_key = y.person_key

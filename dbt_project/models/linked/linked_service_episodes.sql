@@ -12,4 +12,4 @@ select
     e.end_reason_code,
     e.detail_code
 from {{ ref('int_service_episodes') }} as e
-left join {{ ref('int_linked_child_ids') }} as c on c.la_code = e.la_code and c.la_child_id = e.la_child_id
+left join {{ ref('linked_child_ids') }} as c on c.la_code = e.la_code and c.la_child_id = e.la_child_id

@@ -246,7 +246,7 @@ def _bench(args: argparse.Namespace) -> int:
         def marts_and_publication() -> int:
             dbt_build("after_linkage")
             with duckdb.connect(str(database)) as con:
-                counts = con.sql("select la_code, collection_year, indicator, children from marts.agg_la_year_indicators").pl()
+                counts = con.sql("select la_code, collection_year, indicator, children from marts.la_year_indicators").pl()
                 published = protect(counts, TABLE_BY, "la_code", "children")
                 con.execute("create schema if not exists publication")
                 con.register("_published", published.to_arrow())

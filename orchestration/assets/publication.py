@@ -27,14 +27,14 @@ class DisclosureSettings(dg.ConfigurableResource):
     pool=WAREHOUSE_POOL,
     key=LA_YEAR_INDICATORS_KEY,
     group_name="publication",
-    deps=[dg.AssetKey(["marts", "agg_la_year_indicators"])],
+    deps=[dg.AssetKey(["marts", "la_year_indicators"])],
     kinds={"duckdb", "polars"},
 )
 def la_year_indicators(warehouse: DuckDBResource, disclosure: DisclosureSettings) -> dg.MaterializeResult:
-    """`marts.agg_la_year_indicators` made safe to publish: a total per indicator and year, small
+    """`marts.la_year_indicators` made safe to publish: a total per indicator and year, small
     counts suppressed, totals protected from subtraction by secondary suppression, counts rounded."""
     with warehouse_connection(warehouse) as con:
-        counts = con.sql("select la_code, collection_year, indicator, children from marts.agg_la_year_indicators").pl()
+        counts = con.sql("select la_code, collection_year, indicator, children from marts.la_year_indicators").pl()
         published = protect(counts, TABLE_BY, "la_code", "children", disclosure.rules())
         con.execute("create schema if not exists publication")
         con.register("_published", published.to_arrow())

@@ -21,6 +21,6 @@ select
     min(c.admission_date) as first_contact_date,
     max(c.admission_date) as latest_contact_date,
     count(c.admission_date) > 0 as any_member_with_contact
-from {{ ref('dim_family') }} as d
+from {{ ref('families') }} as d
 left join contacts as c on c.family_key = d.family_key
 group by d.family_key, d.members, d.children, d.parents

@@ -1,9 +1,9 @@
 -- Children in both systems: social care involvement (in need, protection, looked after) crossed
 -- with youth offending, one row per child known to either, with the order things happened in.
--- Which services saw the child comes from dim_child; only the date care began is worked out here.
+-- Which services saw the child comes from the children mart; only the date care began is worked out here.
 with care as (
     select c.person_key, e.first_social_care_date, c.ever_child_in_need, c.ever_child_protection, c.ever_looked_after
-    from {{ ref('dim_child') }} as c
+    from {{ ref('children') }} as c
     join (
         select person_key, min(start_date) as first_social_care_date
         from {{ ref('linked_service_episodes') }} where person_key is not null group by person_key

@@ -50,5 +50,5 @@ select
         + cast(c.deprived_health_disability as integer) + cast(c.deprived_housing as integer)
     end as census_deprivation_dimensions
 from household_years as y
-join {{ ref('dim_household') }} as d on d.household_key = y.household_key
+join {{ ref('households') }} as d on d.household_key = y.household_key
 left join census_forms as c on c.household_key = y.household_key and c.rank = 1

@@ -3,9 +3,11 @@
 -- the roll below year 11, not excluded, with no census record the next year (a leaver the census
 -- cannot explain).
 with terms as (
-    select l.person_key, t.*
-    from {{ ref('int_school_terms') }} as t
-    join {{ source('linkage', 'person_links') }} as l on l.record_id = t.record_id
+    select
+        person_links.person_key,
+        school_terms.*
+    from {{ ref('int_school_terms') }} as school_terms
+    inner join {{ source('linkage', 'person_links') }} as person_links on school_terms.record_id = person_links.record_id
 ),
 
 years as (
@@ -19,15 +21,28 @@ years as (
         cast(sum(suspensions) as bigint) as suspensions,
         max(case when permanently_excluded then 1 else 0 end) = 1 as permanently_excluded,
         max(nc_year) as nc_year
-    from terms group by person_key, census_year
+    from terms
+    group by person_key, census_year
+),
+
+ranked_terms as (
+    select
+        *,
+        row_number() over (partition by person_key, census_year order by term_order desc, record_id asc) as rank
+    from terms
 ),
 
 last_terms as (
-    select person_key, census_year, la_code, sen_provision_code, sen_provision_group, sen_support, ehc_plan, sen_primary_need_code
-    from (
-        select *, row_number() over (partition by person_key, census_year order by term_order desc, record_id) as rank
-        from terms
-    ) as ranked
+    select
+        person_key,
+        census_year,
+        la_code,
+        sen_provision_code,
+        sen_provision_group,
+        sen_support,
+        ehc_plan,
+        sen_primary_need_code
+    from ranked_terms
     where rank = 1
 ),
 
@@ -36,24 +51,25 @@ last_year as (
 )
 
 select
-    y.person_key,
-    y.census_year,
-    t.la_code,
-    y.census_terms,
-    y.nc_year,
-    y.fsm_eligible_any_term,
-    t.sen_provision_code,
-    t.sen_provision_group,
-    t.sen_support,
-    t.ehc_plan,
-    t.sen_primary_need_code,
-    y.sessions_possible,
-    y.sessions_missed,
-    {{ absence_measures('y.sessions_missed', 'y.sessions_possible') }},
-    y.suspensions,
-    y.permanently_excluded,
-    y.census_year < (select census_year from last_year) and y.nc_year < 11 and not y.permanently_excluded
-        and following.person_key is null as left_roll_unexplained
-from years as y
-join last_terms as t on t.person_key = y.person_key and t.census_year = y.census_year
-left join years as following on following.person_key = y.person_key and following.census_year = y.census_year + 1
+    years.person_key,
+    years.census_year,
+    last_terms.la_code,
+    years.census_terms,
+    years.nc_year,
+    years.fsm_eligible_any_term,
+    last_terms.sen_provision_code,
+    last_terms.sen_provision_group,
+    last_terms.sen_support,
+    last_terms.ehc_plan,
+    last_terms.sen_primary_need_code,
+    years.sessions_possible,
+    years.sessions_missed,
+    {{ absence_measures('years.sessions_missed', 'years.sessions_possible') }},
+    years.suspensions,
+    years.permanently_excluded,
+    years.census_year < last_year.census_year and years.nc_year < 11 and not years.permanently_excluded
+    and next_year.person_key is null as left_roll_unexplained
+from years
+inner join last_terms on years.person_key = last_terms.person_key and years.census_year = last_terms.census_year
+cross join last_year
+left join years as next_year on years.person_key = next_year.person_key and years.census_year + 1 = next_year.census_year

@@ -2,9 +2,19 @@
 -- between the adults), and extra-familial harm (sexual and criminal exploitation, gangs,
 -- trafficking, going missing), from the assessment's factor codes.
 with factors as (
-    select c.person_key, f.la_code, f.assessment_record_id, f.assessment_start_date, f.assessment_authorised_date, f.factor_code, f.theme, f.subject, f.extra_familial_harm
-    from {{ ref('int_cin_assessment_factors') }} as f
-    join {{ ref('linked_child_ids') }} as c on c.la_code = f.la_code and c.la_child_id = f.la_child_id
+    select
+        child_ids.person_key,
+        assessment_factors.la_code,
+        assessment_factors.assessment_record_id,
+        assessment_factors.assessment_start_date,
+        assessment_factors.assessment_authorised_date,
+        assessment_factors.factor_code,
+        assessment_factors.theme,
+        assessment_factors.subject,
+        assessment_factors.extra_familial_harm
+    from {{ ref('int_cin_assessment_factors') }} as assessment_factors
+    inner join {{ ref('linked_child_ids') }} as child_ids
+        on assessment_factors.la_code = child_ids.la_code and assessment_factors.la_child_id = child_ids.la_child_id
 )
 
 select

@@ -1,9 +1,13 @@
 -- One row per family: a mother (or a father where no mother is known) and her children, with the
 -- family's size and the birth years of its children. The key persists when the family moves.
 with members as (
-    select f.family_key, f.person_key, f.role, p.date_of_birth
-    from {{ source('linkage', 'family_members') }} as f
-    left join {{ ref('linked_persons') }} as p on p.person_key = f.person_key
+    select
+        family_members.family_key,
+        family_members.person_key,
+        family_members.role,
+        persons.date_of_birth
+    from {{ source('linkage', 'family_members') }} as family_members
+    left join {{ ref('linked_persons') }} as persons on family_members.person_key = persons.person_key
 )
 
 select

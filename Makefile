@@ -49,6 +49,7 @@ demo: manifest docs-assets
 lint: sync
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run sqlfluff lint dbt_project/models
 
 # The fast tier: lint, then the unit tests (no Dagster subprocess, no generated world).
 check: lint manifest

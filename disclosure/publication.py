@@ -13,7 +13,7 @@ import polars as pl
 
 from .control import DisclosureRules, disclosure_breaches, protect
 
-COUNTS_MART = "marts.agg_la_year_indicators"
+COUNTS_MART = "marts.la_year_indicators"
 LA_YEAR_INDICATORS = "publication.la_year_indicators"
 TABLE_BY = ["collection_year", "indicator"]
 PUBLISHED_SCHEMAS = ("marts", "publication")

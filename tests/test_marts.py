@@ -18,17 +18,17 @@ from orchestration.settings import DBT_PROJECT_DIR, analysts_snapshot_of
 from validations.direct_identifiers import direct_identifier_columns
 
 GRAIN = {
-    "dim_child": ["person_key"],
-    "dim_household": ["household_key"],
-    "dim_family": ["family_key"],
-    "fct_child_service_pathway": ["person_key", "episode_number"],
-    "mart_household_hardship": ["household_key", "census_year"],
-    "mart_family_mental_health": ["family_key"],
-    "mart_send_outcomes": ["person_key", "census_year"],
-    "mart_education_engagement": ["person_key", "census_year"],
-    "mart_dual_system": ["person_key"],
-    "mart_harm_context": ["person_key", "assessment_number"],
-    "agg_la_year_indicators": ["la_code", "collection_year", "indicator"],
+    "children": ["person_key"],
+    "households": ["household_key"],
+    "families": ["family_key"],
+    "child_service_episodes": ["person_key", "episode_number"],
+    "household_hardship": ["household_key", "census_year"],
+    "family_mental_health": ["family_key"],
+    "pupil_send_outcomes": ["person_key", "census_year"],
+    "pupil_education_engagement": ["person_key", "census_year"],
+    "child_dual_system": ["person_key"],
+    "assessment_harm_context": ["person_key", "assessment_number"],
+    "la_year_indicators": ["la_code", "collection_year", "indicator"],
 }
 
 
@@ -52,7 +52,7 @@ def test_every_mart_is_built_at_its_grain(marts) -> None:
 
 
 def test_marts_match_their_documented_contracts(marts) -> None:
-    declared = yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml").read_text())["models"]
+    declared = [m for f in sorted((DBT_PROJECT_DIR / "models" / "marts").glob("*.yml")) for m in yaml.safe_load(f.read_text())["models"]]
     assert {m["name"] for m in declared} == set(GRAIN)
     for model in declared:
         assert model["config"]["contract"]["enforced"] is True
@@ -86,7 +86,7 @@ def test_no_direct_identifier_reaches_a_mart(marts) -> None:
 
 
 def test_pathways_are_ordered_and_re_entries_follow_an_ended_episode(marts) -> None:
-    pathway = marts.sql("select * from marts.fct_child_service_pathway order by person_key, episode_number").pl()
+    pathway = marts.sql("select * from marts.child_service_episodes order by person_key, episode_number").pl()
     numbering = pathway.group_by("person_key").agg(pl.col("episode_number").sort(), pl.len())
     assert all(list(n) == list(range(1, k + 1)) for n, k in numbering.select("episode_number", "len").iter_rows())
     starts = pathway.group_by("person_key", maintain_order=True).agg(pl.col("start_date"))
@@ -99,7 +99,7 @@ def test_pathways_are_ordered_and_re_entries_follow_an_ended_episode(marts) -> N
 
 def test_publication_suppresses_small_counts_and_protects_totals(marts) -> None:
     rules = DisclosureRules()
-    counts = marts.sql("select la_code, collection_year, indicator, children from marts.agg_la_year_indicators").pl()
+    counts = marts.sql("select la_code, collection_year, indicator, children from marts.la_year_indicators").pl()
     published = protect(counts, TABLE_BY, "la_code", "children", rules)
     assert disclosure_breaches(published, TABLE_BY, "la_code", "children", rules) == []
     shown = published.filter(pl.col("children").is_not_null())
@@ -145,7 +145,7 @@ def gated(marts, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
 
 def test_every_gate_holds_on_a_clean_world_and_is_recorded(gated) -> None:
     database, _, results = gated
-    assert {r.gate.table for r in results} >= {f"marts.{t}" for t in GRAIN if t != "agg_la_year_indicators"}
+    assert {r.gate.table for r in results} >= {f"marts.{t}" for t in GRAIN if t != "la_year_indicators"}
     assert all(r.passed for r in results), [(r.gate.name, r.failed_rules) for r in results if not r.passed]
     with duckdb.connect(str(database), read_only=True) as con:
         recorded = con.sql("select count(*), bool_and(passed), count(distinct gate) from audit.gate_results where run_id = 'test-run'").fetchone()
@@ -159,8 +159,8 @@ def test_a_broken_key_fails_its_critical_gate(gated, tmp_path: Path) -> None:
     broken = tmp_path / "broken.duckdb"
     shutil.copy(database, broken)
     with duckdb.connect(str(broken)) as con:
-        con.execute("insert into marts.dim_family select * from marts.dim_family limit 1")
-    gate = next(g for g in GATES if g.table == "marts.dim_family" and g.critical)
+        con.execute("insert into marts.families select * from marts.families limit 1")
+    gate = next(g for g in GATES if g.table == "marts.families" and g.critical)
     (result,) = run_gates(broken, tmp_path / "gx", tmp_path / "docs", "broken", (gate,), "broken-run")
     assert not result.passed and result.failed_rules == ("expect_column_values_to_be_unique(column=family_key)",)
 
@@ -176,10 +176,10 @@ def test_stewards_pages_render_in_headless_chromium_without_console_errors(gated
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(docs))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    validation_page = next((docs / "gx" / "validations").rglob("*dim_child*.html")).relative_to(docs)
+    validation_page = next((docs / "gx" / "validations").rglob("*children*.html")).relative_to(docs)
     try:
         for page, expected in (
-            ("index.html", ["Gates: latest result and trend", "marts.dim_household", "great_expectations"]),
+            ("index.html", ["Gates: latest result and trend", "marts.households", "great_expectations"]),
             ("gx/index.html", sorted({r.gate.name for r in results})),
             (str(validation_page), ["person_key", "values must be unique", "Successful Expectations"]),
         ):
@@ -209,10 +209,10 @@ def test_analysts_snapshot_holds_only_marts_and_publication_and_never_blocks_a_r
         tables = [f"{s}.{t}" for s, t in reader.sql("select table_schema, table_name from information_schema.tables").fetchall()]
         assert len(tables) == len(GRAIN) + 1 and direct_identifier_columns(reader, tables) == []
         with duckdb.connect(str(database), read_only=True) as source:
-            assert reader.sql("select count(*) from marts.dim_child").fetchone() == source.sql("select count(*) from marts.dim_child").fetchone()
+            assert reader.sql("select count(*) from marts.children").fetchone() == source.sql("select count(*) from marts.children").fetchone()
         # The next run replaces the snapshot while the analyst still reads the old one.
         assert dg.materialize([warehouse_snapshot], resources=resources).success
-        assert reader.sql("select count(*) from marts.dim_household").fetchone()[0] > 0
+        assert reader.sql("select count(*) from marts.households").fetchone()[0] > 0
     finally:
         reader.close()
     with duckdb.connect(str(snapshot), read_only=True) as fresh:

@@ -159,7 +159,7 @@ def uninterrupted_pipeline(warehouse, tmp_path_factory: pytest.TempPathFactory) 
     ("moment", "signal_line", "delay"),
     [
         ("inside Splink", 'Started execution of step "linkage__person_links"', 1.0),
-        ("inside the dbt build of the marts", "Materialized value linked int_linked_persons", 0.0),
+        ("inside the dbt build of the marts", "Materialized value linked linked_persons", 0.0),
     ],
 )
 def test_a_pipeline_run_killed_mid_way_reruns_to_the_same_warehouse(

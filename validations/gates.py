@@ -149,9 +149,9 @@ GATES: tuple[Gate, ...] = (
             _rows("episodes end on or after they start", "select * from {batch} where end_date < start_date"),
         ),
     ),
-    Gate("marts.dim_child", True, (_unique("person_key"), _not_null("person_key"))),
+    Gate("marts.children", True, (_unique("person_key"), _not_null("person_key"))),
     Gate(
-        "marts.dim_child",
+        "marts.children",
         False,
         (
             _in_set("sex", "female", "male", "unknown"),
@@ -161,7 +161,7 @@ GATES: tuple[Gate, ...] = (
         ),
     ),
     Gate(
-        "marts.dim_household",
+        "marts.households",
         True,
         (
             _unique("household_key"),
@@ -170,7 +170,7 @@ GATES: tuple[Gate, ...] = (
         ),
     ),
     Gate(
-        "marts.dim_household",
+        "marts.households",
         False,
         (
             _between("imd_decile", 1, 10),
@@ -185,18 +185,18 @@ GATES: tuple[Gate, ...] = (
             ),
         ),
     ),
-    Gate("marts.dim_family", True, (_unique("family_key"), _in_set("anchor_role", "mother", "father"))),
+    Gate("marts.families", True, (_unique("family_key"), _in_set("anchor_role", "mother", "father"))),
     Gate(
-        "marts.fct_child_service_pathway",
+        "marts.child_service_episodes",
         True,
         (
             _unique("person_key", "episode_number"),
-            _rows("every pathway belongs to a child in dim_child", "select * from {batch} where person_key not in (select person_key from marts.dim_child)"),
-            _reconciles("one row per linked episode with a person", "select count(*) from linked.int_linked_service_episodes where person_key is not null"),
+            _rows("every episode's child is in marts.children", "select * from {batch} where person_key not in (select person_key from marts.children)"),
+            _reconciles("one row per linked episode with a person", "select count(*) from linked.linked_service_episodes where person_key is not null"),
         ),
     ),
     Gate(
-        "marts.fct_child_service_pathway",
+        "marts.child_service_episodes",
         False,
         (
             _in_set("service", "child_in_need", "child_protection", "looked_after"),
@@ -204,17 +204,17 @@ GATES: tuple[Gate, ...] = (
         ),
     ),
     Gate(
-        "marts.mart_household_hardship",
+        "marts.household_hardship",
         True,
         (
             _unique("household_key", "census_year"),
             _rows(
-                "every row's household is in dim_household", "select * from {batch} where household_key not in (select household_key from marts.dim_household)"
+                "every row's household is in marts.households", "select * from {batch} where household_key not in (select household_key from marts.households)"
             ),
         ),
     ),
     Gate(
-        "marts.mart_household_hardship",
+        "marts.household_hardship",
         False,
         (
             _rows("FSM-eligible pupils within pupils", "select * from {batch} where fsm_eligible_pupils > pupils"),
@@ -222,19 +222,19 @@ GATES: tuple[Gate, ...] = (
             _rate_between("any_pupil_fsm_eligible", 0.02, 0.7),
         ),
     ),
-    Gate("marts.mart_family_mental_health", True, (_unique("family_key"),)),
-    Gate("marts.mart_send_outcomes", True, (_unique("person_key", "census_year"),)),
-    Gate("marts.mart_send_outcomes", False, (_in_set("sen_provision_code", "N", "K", "E"), _between("absence_rate", 0, 1))),
+    Gate("marts.family_mental_health", True, (_unique("family_key"),)),
+    Gate("marts.pupil_send_outcomes", True, (_unique("person_key", "census_year"),)),
+    Gate("marts.pupil_send_outcomes", False, (_in_set("sen_provision_code", "N", "K", "E"), _between("absence_rate", 0, 1))),
     Gate(
-        "marts.mart_education_engagement",
+        "marts.pupil_education_engagement",
         True,
         (
             _unique("person_key", "census_year"),
-            _reconciles("one row per linked pupil year", "select count(*) from linked.int_linked_pupil_years"),
+            _reconciles("one row per linked pupil year", "select count(*) from linked.linked_pupil_years"),
         ),
     ),
     Gate(
-        "marts.mart_education_engagement",
+        "marts.pupil_education_engagement",
         False,
         (
             _between("absence_rate", 0, 1),
@@ -242,8 +242,8 @@ GATES: tuple[Gate, ...] = (
             _rate_between("severe_absence", 0.0, 0.1),
         ),
     ),
-    Gate("marts.mart_dual_system", True, (_unique("person_key"),)),
-    Gate("marts.mart_harm_context", True, (_unique("person_key", "assessment_number"),)),
+    Gate("marts.child_dual_system", True, (_unique("person_key"),)),
+    Gate("marts.assessment_harm_context", True, (_unique("person_key", "assessment_number"),)),
     Gate(
         "publication.la_year_indicators",
         True,

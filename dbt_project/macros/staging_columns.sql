@@ -1,6 +1,7 @@
-{#- Columns every staging model carries, written once. -#}
-{% macro provenance_columns() -%}
-    _collection_year as collection_year,
+{#- Columns every staging model carries, written once. The collection year takes another name where
+    the source calls it something else (the school census year). -#}
+{% macro provenance_columns(collection_year_as='collection_year') -%}
+    _collection_year as {{ collection_year_as }},
     _source_file as source_file,
     _row_number as row_number
 {%- endmacro %}

@@ -1,24 +1,24 @@
 -- One row per pupil per termly census, with the absence and SEN definitions written once.
 select
-    t.record_id,
-    t.la_code,
-    t.estab,
-    t.upn,
-    t.census_year,
-    t.term,
-    t.term_order,
-    t.census_date,
-    t.nc_year,
-    t.fsm_eligible,
-    t.sen_provision_code,
-    p.provision_group as sen_provision_group,
-    t.sen_provision_code = 'K' as sen_support,
-    t.sen_provision_code = 'E' as ehc_plan,
-    t.sen_primary_need_code,
-    t.sessions_possible,
-    t.sessions_missed,
-    {{ absence_measures('t.sessions_missed', 't.sessions_possible') }},
-    t.suspensions,
-    t.permanently_excluded
-from {{ ref('stg_school_census__pupil_terms') }} as t
-left join {{ ref('sen_provision') }} as p on p.code = t.sen_provision_code
+    pupil_terms.record_id,
+    pupil_terms.la_code,
+    pupil_terms.estab,
+    pupil_terms.upn,
+    pupil_terms.census_year,
+    pupil_terms.term,
+    pupil_terms.term_order,
+    pupil_terms.census_date,
+    pupil_terms.nc_year,
+    pupil_terms.fsm_eligible,
+    pupil_terms.sen_provision_code,
+    sen_provisions.provision_group as sen_provision_group,
+    pupil_terms.sen_provision_code = 'K' as sen_support,
+    pupil_terms.sen_provision_code = 'E' as ehc_plan,
+    pupil_terms.sen_primary_need_code,
+    pupil_terms.sessions_possible,
+    pupil_terms.sessions_missed,
+    {{ absence_measures('pupil_terms.sessions_missed', 'pupil_terms.sessions_possible') }},
+    pupil_terms.suspensions,
+    pupil_terms.permanently_excluded
+from {{ ref('stg_school_census__pupil_terms') }} as pupil_terms
+left join {{ ref('sen_provision') }} as sen_provisions on pupil_terms.sen_provision_code = sen_provisions.code

@@ -11,18 +11,36 @@ protection_plans as (
 
 episodes as (
     select
-        la_code, la_child_id, 'child_in_need' as service, referral_date as start_date, closure_date as end_date,
-        closure_reason_code as end_reason_code, primary_need_code as detail_code, record_id as source_record_id
+        la_code,
+        la_child_id,
+        'child_in_need' as service,
+        referral_date as start_date,
+        closure_date as end_date,
+        closure_reason_code as end_reason_code,
+        primary_need_code as detail_code,
+        record_id as source_record_id
     from child_in_need
     union all
     select
-        la_code, la_child_id, 'child_protection', plan_start_date, plan_end_date,
-        cast(null as {{ dbt.type_string() }}), coalesce(latest_category_code, initial_category_code), record_id
+        la_code,
+        la_child_id,
+        'child_protection' as service,
+        plan_start_date as start_date,
+        plan_end_date as end_date,
+        cast(null as {{ dbt.type_string() }}) as end_reason_code,
+        coalesce(latest_category_code, initial_category_code) as detail_code,
+        record_id as source_record_id
     from protection_plans
     union all
     select
-        la_code, la_child_id, 'looked_after', period_start_date, period_end_date,
-        reason_ceased_code, first_legal_status_code, period_id
+        la_code,
+        la_child_id,
+        'looked_after' as service,
+        period_start_date as start_date,
+        period_end_date as end_date,
+        reason_ceased_code as end_reason_code,
+        first_legal_status_code as detail_code,
+        period_id as source_record_id
     from {{ ref('int_looked_after_periods') }}
 )
 

@@ -53,7 +53,7 @@ lint: sync
 
 # The fast tier: lint, then the unit tests (no Dagster subprocess, no generated world).
 check: lint manifest
-	$(UV) run pytest -m "not e2e"
+	$(UV) run pytest -m "not integration"
 
 test: lint manifest docs-assets browser
 	$(UV) run pytest

@@ -263,7 +263,7 @@ class ExtractWriter:
         rid = frame["_rid"].to_numpy()
         first, last = self.names(table, frame)
         dfe = np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object)
-        extended = {main: [k for k, v in codes.DFE_ETHNICITY_EXTENDED.items() if v == main] for main in set(codes.DFE_ETHNICITY_EXTENDED.values())}
+        extended = {main: [k for k, v in codes.DFE_ETHNICITY_EXTENDED.items() if v == main] for main in sorted(set(codes.DFE_ETHNICITY_EXTENDED.values()))}
         use_ext = self.rng.random(len(dfe)) < 0.15
         for main, options in extended.items():
             rows = np.flatnonzero(use_ext & (dfe == main))

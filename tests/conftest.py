@@ -18,6 +18,16 @@ from orchestration.settings import DBT_PROJECT_DIR, dbt_warehouse_vars
 from synthetic_population.config import WorldConfig
 from synthetic_population.world import generate_world
 
+# Fixtures that generate a synthetic world: a test using any of them (directly or through another
+# fixture) is an integration test, left out of the fast tier (`make check`).
+WORLD_FIXTURES = {"warehouse", "linked_warehouse", "world"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if WORLD_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.integration)
+
 
 def dbt_build(database: Path, selector: str, target: Path) -> subprocess.CompletedProcess:
     """`dbt build` of one selector on `database`; fails the test with dbt's output unless every node passes."""

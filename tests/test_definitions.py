@@ -3,6 +3,7 @@ import sys
 
 import dagster as dg
 import duckdb
+import pytest
 
 from orchestration.definitions import defs
 from orchestration.resources import HearthPaths, Warehouse
@@ -72,6 +73,7 @@ def test_resources_read_the_environment_when_a_run_starts(tmp_path, monkeypatch)
     assert duckdb.connect(str(tmp_path / "w.duckdb")).sql("select one from probe").fetchone() == (1,)
 
 
+@pytest.mark.integration  # a fresh interpreter importing Dagster, GX and Splink: about 15 s
 def test_importing_the_definitions_changes_no_environment_variable_and_runs_no_subprocess():
     """Polars and pandera set variables of their own when imported, and Dagster's croniter runs
     `file` once; they are imported first, so what is left is what Hearth's code does."""
@@ -133,7 +135,5 @@ def test_collection_years_and_thresholds_come_from_the_environment():
     assert collection_years({}) == (2019, 2020, 2021, 2022, 2023)
     assert collection_years({"HEARTH_COLLECTION_YEARS": "2021,2019"}) == (2019, 2021)
     assert quarantine_thresholds({"HEARTH_QUARANTINE_THRESHOLDS": "hes_apc=0.02, school_census=0.1"}) == {"hes_apc": 0.02, "school_census": 0.1}
-    import pytest
-
     with pytest.raises(ValueError, match="unknown source"):
         quarantine_thresholds({"HEARTH_QUARANTINE_THRESHOLDS": "hospital=0.1"})

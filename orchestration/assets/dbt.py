@@ -77,28 +77,23 @@ def _build_and_record(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
         record_gate_results(con, rows)
 
 
-@dbt_assets(
-    pool=WAREHOUSE_POOL,
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=HearthDbtTranslator(),
-    name="harmonisation",
-    selector="before_linkage",
-)
-def harmonisation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-    """`dbt build` of seeds, staging and intermediate models with their tests, before linkage."""
-    yield from _build_and_record(context, dbt, warehouse)
+def _dbt_build_assets(name: str, selector: str, description: str) -> dg.AssetsDefinition:
+    """One `dbt build` of a selector as Dagster assets; the project builds twice, either side of linkage."""
+
+    def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+        yield from _build_and_record(context, dbt, warehouse)
+
+    build.__doc__ = description
+    return dbt_assets(
+        pool=WAREHOUSE_POOL, manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=HearthDbtTranslator(), name=name, selector=selector
+    )(build)
 
 
-@dbt_assets(
-    pool=WAREHOUSE_POOL,
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=HearthDbtTranslator(),
-    name="marts",
-    selector="after_linkage",
+harmonisation_dbt_assets = _dbt_build_assets(
+    "harmonisation", "before_linkage", "`dbt build` of seeds, staging and intermediate models with their tests, before linkage."
 )
-def marts_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-    """`dbt build` of the models joined to linkage and the marts analysts query, with their tests
-    and enforced contracts, after linkage."""
-    yield from _build_and_record(context, dbt, warehouse)
+marts_dbt_assets = _dbt_build_assets(
+    "marts",
+    "after_linkage",
+    "`dbt build` of the models joined to linkage and the marts analysts query, with their tests and enforced contracts, after linkage.",
+)

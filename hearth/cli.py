@@ -153,7 +153,9 @@ def _status(args: argparse.Namespace) -> int:
     """What the warehouse holds: every table with its row count, for a quick look after a run."""
     import duckdb
 
-    path = Path(args.warehouse)
+    from orchestration.settings import WAREHOUSE_PATH_ENV, path_setting
+
+    path = Path(args.warehouse) if args.warehouse else path_setting(WAREHOUSE_PATH_ENV)
     if not path.exists():
         print(f"hearth: no warehouse at {path}; run `make demo` first", file=sys.stderr)
         return 1
@@ -217,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     link_persons.set_defaults(func=_link_persons)
 
     status = sub.add_parser("status", help="list the warehouse's tables and row counts")
-    status.add_argument("--warehouse", default=os.environ.get("HEARTH_WAREHOUSE_PATH", "data/warehouse/hearth.duckdb"))
+    status.add_argument("--warehouse", default=None, help="the DuckDB file (default: HEARTH_WAREHOUSE_PATH, else data/warehouse/hearth.duckdb)")
     status.add_argument("--fingerprint", action="store_true", help="also print a hash of each table's rows, in any order, to compare two warehouses")
     status.set_defaults(func=_status)
 

@@ -33,8 +33,15 @@ BACKFILLED_SOURCES = ("hes_apc", "youth_justice")  # collected every year
 LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
   __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
 BACKFILL_STATUS = """query($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } } }"""
+LOCATIONS = """{ workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus
+  locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
 LAUNCH_RUN = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
   __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+# What the daemon's run queue logs (dagster/_daemon/run_coordinator/queued_run_coordinator_daemon.py):
+# once for each run it holds back for a concurrency pool, with the pools that block it, and at the
+# start of every sweep over the queued runs (every `dequeue_interval_seconds`, 5 by default).
+HELD_FOR_A_POOL = re.compile(r"Run (\S+) is blocked by global concurrency limits: (\{.*\})$", re.M)
+QUEUE_SWEEP = "Priority sorting and checking tag concurrency limits for queued runs."
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,10 @@ class RunningUI:
     url: str
     home: Path
     warehouse: Path
+    log: Path  # what `hearth ui` (webserver, daemon, code server) prints
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
 
     def graphql(self, query: str, variables: dict) -> dict:
         request = urllib.request.Request(
@@ -74,7 +85,7 @@ def _wait(what: str, ready, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
         assert time.monotonic() < deadline, f"{what} did not happen within {timeout:.0f} s"
-        time.sleep(2)
+        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +93,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUI]:
     root = tmp_path_factory.mktemp("ui")
     generate_world(WorldConfig(persons=3000, seed=11, first_year=int(YEARS[0]), last_year=int(YEARS[-1])), root / "landing", root / "truth")
     port = _free_port()
-    running = RunningUI(url=f"http://127.0.0.1:{port}", home=root / "dagster_home", warehouse=root / "hearth.duckdb")
+    running = RunningUI(url=f"http://127.0.0.1:{port}", home=root / "dagster_home", warehouse=root / "hearth.duckdb", log=root / "hearth_ui.log")
     env = {
         **os.environ,
         "HEARTH_LANDING_DIR": str(root / "landing"),
@@ -91,25 +102,31 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUI]:
         "HEARTH_DOCS_DIR": str(root / "docs"),
         "HEARTH_COLLECTION_YEARS": "-".join((YEARS[0], YEARS[-1])),
     }
-    process = subprocess.Popen(
-        ["hearth", "ui", "--port", str(port), "--home", str(running.home)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    with open(running.log, "w") as log:
+        process = subprocess.Popen(
+            ["hearth", "ui", "--port", str(port), "--home", str(running.home)],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
-    def serving() -> bool:
-        assert process.poll() is None, "hearth ui exited before serving"
+    def loaded() -> bool:
+        """The webserver answers and has loaded the `hearth` code location."""
+        assert process.poll() is None, f"hearth ui exited: {running.log_text()[-4000:]}"
         try:
-            with urllib.request.urlopen(f"{running.url}/server_info", timeout=5) as response:
-                return response.status == 200
+            workspace = running.graphql(LOCATIONS, {})["workspaceOrError"]
         except OSError:
             return False
+        entry = next((e for e in workspace.get("locationEntries", []) if e["name"] == "hearth"), None)
+        if entry is None or entry["loadStatus"] != "LOADED":
+            return False
+        assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry
+        return True
 
     try:
-        _wait("the Dagster UI starting", serving, timeout=240)
+        _wait("the Dagster UI loading the hearth code location", loaded, timeout=240)
         yield running
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -174,10 +191,18 @@ def test_runs_wait_while_the_warehouse_is_busy_then_take_turns(ui: RunningUI) ->
             )["launchRun"]
             assert launched["__typename"] == "LaunchRunSuccess", launched
             run_ids.append(launched["run"]["runId"])
-        # The run queue launches a free run within seconds; these stay queued for as long as the slot is held.
-        for _ in range(10):
-            assert {instance.get_run_by_id(r).status for r in run_ids} == {dg.DagsterRunStatus.QUEUED}
-            time.sleep(2)
+
+        # The run queue launches a free run at its next sweep. These it holds back for the `warehouse`
+        # pool (its log says so), passes over again at the next sweep, and they are still queued
+        # when the slot is freed.
+        def held() -> dict[str, dict]:
+            return {run_id: json.loads(pools) for run_id, pools in HELD_FOR_A_POOL.findall(ui.log_text())}
+
+        _wait("the run queue holding both runs back", lambda: set(run_ids) <= held().keys(), timeout=120)
+        assert all(WAREHOUSE_POOL in held()[r] for r in run_ids), held()
+        sweeps = ui.log_text().count(QUEUE_SWEEP)
+        _wait("the run queue's next sweep", lambda: ui.log_text().count(QUEUE_SWEEP) > sweeps, timeout=120)
+        assert {instance.get_run_by_id(r).status for r in run_ids} == {dg.DagsterRunStatus.QUEUED}
         storage.free_concurrency_slot_for_step("another-run", "long-step")
         _wait("both runs finishing", lambda: all(instance.get_run_by_id(r).is_finished for r in run_ids))
         assert [instance.get_run_by_id(r).status for r in run_ids] == [dg.DagsterRunStatus.SUCCESS] * 2

@@ -1,7 +1,8 @@
 """`hearth ui` serves the Dagster UI and runs the daemon on workspace.yaml with a local instance.
 Against one running instance: Debian's headless Chromium sees the asset graph and an asset's
-checks; a backfill across two years, launched through the UI's own GraphQL API, is run by the
-daemon and shown as succeeded; and runs launched while the `warehouse` pool's one slot is taken wait, then take turns."""
+checks; runs launched while the `warehouse` pool's one slot is taken wait, then take turns; and a
+backfill across two years, launched through the UI's own GraphQL API (as one of those runs), is run
+by the daemon and shown as succeeded."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
+from itertools import pairwise
 from pathlib import Path
 
 import dagster as dg
@@ -30,6 +32,7 @@ from synthetic_population.world import generate_world
 REPO = Path(__file__).resolve().parent.parent
 YEARS = ("2019", "2020")
 BACKFILLED_SOURCES = ("hes_apc", "youth_justice")  # collected every year
+OTHER_RUN = ("cin_census", YEARS[0])  # a run of another source, launched while the backfill's waits
 LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
   __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
 BACKFILL_STATUS = """query($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } } }"""
@@ -143,74 +146,99 @@ def test_hearth_ui_shows_the_asset_graph_and_checks(ui: RunningUI, headless_chro
     assert "keyed_without_direct_identifiers" in checks
 
 
-def test_a_backfill_across_years_from_the_ui_is_run_by_the_daemon(ui: RunningUI, headless_chromium) -> None:
-    launched = ui.graphql(
-        LAUNCH_BACKFILL,
-        {
-            "params": {
-                "assetSelection": [{"path": ["raw", source]} for source in BACKFILLED_SOURCES],
-                "partitionNames": list(YEARS),
-                "title": "Reload two years",
-            }
-        },
-    )["launchPartitionBackfill"]
-    assert launched["__typename"] == "LaunchBackfillSuccess", launched
-    backfill = launched["backfillId"]
+@dataclass(frozen=True)
+class BusyWarehouse:
+    """What became of a backfill and a run launched while another step held the `warehouse` slot."""
 
-    def status() -> str:
-        return ui.graphql(BACKFILL_STATUS, {"id": backfill})["partitionBackfillOrError"]["status"]
-
-    _wait("the backfill finishing", lambda: status() != "REQUESTED")
-    assert status() == "COMPLETED_SUCCESS"
-    page = _text(headless_chromium(f"{ui.url}/runs/b/{backfill}", 20000))
-    assert "Succeeded" in page and all(year in page for year in YEARS)
-    with duckdb.connect(str(ui.warehouse), read_only=True) as con:
-        loaded = set(con.sql("select source, collection_year::varchar from audit.ingested_files").fetchall())
-    assert {(source, year) for source in BACKFILLED_SOURCES for year in YEARS} <= loaded
+    backfill: str
+    runs: tuple[str, str]  # the backfill's run, and the run launched after it
+    held: dict[str, dict]  # what the run queue logged holding each back for: {pool: its state}
+    statuses_when_freed: frozenset[dg.DagsterRunStatus]
 
 
-def test_runs_wait_while_the_warehouse_is_busy_then_take_turns(ui: RunningUI) -> None:
-    """Another step holds the one `warehouse` slot: two runs launched meanwhile stay queued. Once
-    it is free both run, and their warehouse steps never overlap."""
-    launches = [("cin_census", YEARS[0]), ("school_census", YEARS[1])]
+@pytest.fixture(scope="module")
+def busy_warehouse(ui: RunningUI) -> BusyWarehouse:
+    """Another step holds the one `warehouse` slot. Meanwhile a backfill of two sources over two
+    years is launched through the UI's GraphQL API, and once the daemon has submitted its run, a run
+    of a third source. The run queue launches a free run at its next sweep: these it holds back
+    (its log says for which pool), and passes over again at the sweep after; then the slot is freed
+    and both runs are left to finish."""
     with ui.instance() as instance:
         storage = instance.event_log_storage
         storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)  # as a step does before its first claim
         assert storage.get_concurrency_info(WAREHOUSE_POOL).slot_count == 1
         assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "another-run", "long-step").is_claimed
-        run_ids = []
-        for source, year in launches:
-            launched = ui.graphql(
-                LAUNCH_RUN,
-                {
-                    "params": {
-                        "selector": {"repositoryLocationName": "hearth", "repositoryName": "__repository__", "jobName": ingestion_job_name(source)},
-                        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": year}]},
-                    }
-                },
-            )["launchRun"]
-            assert launched["__typename"] == "LaunchRunSuccess", launched
-            run_ids.append(launched["run"]["runId"])
+        launched = ui.graphql(
+            LAUNCH_BACKFILL,
+            {
+                "params": {
+                    "assetSelection": [{"path": ["raw", source]} for source in BACKFILLED_SOURCES],
+                    "partitionNames": list(YEARS),
+                    "title": "Reload two years",
+                }
+            },
+        )["launchPartitionBackfill"]
+        assert launched["__typename"] == "LaunchBackfillSuccess", launched
+        backfill = launched["backfillId"]
 
-        # The run queue launches a free run at its next sweep. These it holds back for the `warehouse`
-        # pool (its log says so), passes over again at the next sweep, and they are still queued
-        # when the slot is freed.
+        def backfill_runs() -> list[dg.DagsterRun]:
+            return instance.get_runs(filters=dg.RunsFilter(tags={"dagster/backfill": backfill}))
+
+        _wait("the daemon submitting the backfill's run", backfill_runs, timeout=120)  # its loop runs every 30 s
+        (backfill_run,) = backfill_runs()
+        source, year = OTHER_RUN
+        launched = ui.graphql(
+            LAUNCH_RUN,
+            {
+                "params": {
+                    "selector": {"repositoryLocationName": "hearth", "repositoryName": "__repository__", "jobName": ingestion_job_name(source)},
+                    "executionMetadata": {"tags": [{"key": "dagster/partition", "value": year}]},
+                }
+            },
+        )["launchRun"]
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        runs = (backfill_run.run_id, launched["run"]["runId"])
+
         def held() -> dict[str, dict]:
-            return {run_id: json.loads(pools) for run_id, pools in HELD_FOR_A_POOL.findall(ui.log_text())}
+            return {run_id: json.loads(pools) for run_id, pools in HELD_FOR_A_POOL.findall(ui.log_text()) if run_id in runs}
 
-        _wait("the run queue holding both runs back", lambda: set(run_ids) <= held().keys(), timeout=120)
-        assert all(WAREHOUSE_POOL in held()[r] for r in run_ids), held()
+        _wait("the run queue holding both runs back", lambda: len(held()) == len(runs), timeout=120)
         sweeps = ui.log_text().count(QUEUE_SWEEP)
         _wait("the run queue's next sweep", lambda: ui.log_text().count(QUEUE_SWEEP) > sweeps, timeout=120)
-        assert {instance.get_run_by_id(r).status for r in run_ids} == {dg.DagsterRunStatus.QUEUED}
+        statuses = frozenset(instance.get_run_by_id(r).status for r in runs)
         storage.free_concurrency_slot_for_step("another-run", "long-step")
-        _wait("both runs finishing", lambda: all(instance.get_run_by_id(r).is_finished for r in run_ids))
-        assert [instance.get_run_by_id(r).status for r in run_ids] == [dg.DagsterRunStatus.SUCCESS] * 2
+        _wait("both runs finishing", lambda: all(instance.get_run_by_id(r).is_finished for r in runs))
+    return BusyWarehouse(backfill, runs, held(), statuses)
+
+
+def test_runs_wait_while_the_warehouse_is_busy_then_take_turns(ui: RunningUI, busy_warehouse: BusyWarehouse) -> None:
+    """Runs launched while another step holds the one `warehouse` slot (a backfill's and an
+    ingestion job's) stay queued, held back for that pool. Once it is free both run, and their
+    warehouse steps never overlap."""
+    assert all(WAREHOUSE_POOL in pools for pools in busy_warehouse.held.values()), busy_warehouse.held
+    assert busy_warehouse.statuses_when_freed == {dg.DagsterRunStatus.QUEUED}
+    with ui.instance() as instance:
+        assert [instance.get_run_by_id(r).status for r in busy_warehouse.runs] == [dg.DagsterRunStatus.SUCCESS] * 2
         steps: dict[tuple[str, str], list[float]] = {}
-        for event in (e for r in run_ids for e in instance.all_logs(r, of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS})):
-            steps.setdefault((event.run_id, event.step_key), []).append(event.timestamp)
-    (_, first_end), (second_start, _) = sorted(tuple(times) for times in steps.values())
-    assert first_end <= second_start, f"warehouse steps overlapped: {steps}"
+        for run in busy_warehouse.runs:
+            for event in instance.all_logs(run, of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS}):
+                steps.setdefault((event.run_id, event.step_key), []).append(event.timestamp)
+    assert {run for run, _ in steps} == set(busy_warehouse.runs)
+    turns = sorted(tuple(times) for times in steps.values())
+    assert all(end <= next_start for (_, end), (next_start, _) in pairwise(turns)), f"warehouse steps overlapped: {steps}"
     with duckdb.connect(str(ui.warehouse), read_only=True) as con:
         loaded = set(con.sql("select source, collection_year::varchar from audit.ingested_files").fetchall())
-    assert set(launches) <= loaded
+    assert OTHER_RUN in loaded
+
+
+def test_a_backfill_across_years_from_the_ui_is_run_by_the_daemon(ui: RunningUI, busy_warehouse: BusyWarehouse, headless_chromium) -> None:
+    def status() -> str:
+        return ui.graphql(BACKFILL_STATUS, {"id": busy_warehouse.backfill})["partitionBackfillOrError"]["status"]
+
+    _wait("the daemon finishing the backfill", lambda: status() != "REQUESTED")  # at its first loop after the run
+    assert status() == "COMPLETED_SUCCESS"
+    page = _text(headless_chromium(f"{ui.url}/runs/b/{busy_warehouse.backfill}", 20000))
+    assert "Succeeded" in page and all(year in page for year in YEARS)
+    with duckdb.connect(str(ui.warehouse), read_only=True) as con:
+        loaded = set(con.sql("select source, collection_year::varchar from audit.ingested_files").fetchall())
+    assert {(source, year) for source in BACKFILLED_SOURCES for year in YEARS} <= loaded

@@ -25,6 +25,8 @@ from linkage.scratch import SCRATCH_TABLES_SQL
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import REPO_ROOT, analysts_snapshot_of
 
+pytestmark = pytest.mark.e2e  # Dagster processes end to end; `make check` leaves them out
+
 INGEST_ALL = """
 import sys, duckdb
 from pathlib import Path

@@ -29,6 +29,8 @@ from orchestration.resources import WAREHOUSE_POOL
 from synthetic_population.config import WorldConfig
 from synthetic_population.world import generate_world
 
+pytestmark = pytest.mark.e2e  # Dagster processes end to end; `make check` leaves them out
+
 REPO = Path(__file__).resolve().parent.parent
 YEARS = ("2019", "2020")
 BACKFILLED_SOURCES = ("hes_apc", "youth_justice")  # collected every year

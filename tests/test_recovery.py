@@ -8,6 +8,7 @@ builds, and leaves no scratch behind."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -47,6 +48,7 @@ AFTER_HARMONISATION = "group:linkage,group:linked,group:marts,group:publication,
 SPLINK_STEP = "linkage__person_links"
 SPLINK_TRAINING = "----- Starting EM training session -----"  # Splink's own progress, mid-step
 DBT_MARTS_STEP = "marts"  # the dbt build of the linked models, the marts and their tests
+RUN_START = re.compile(r" - ([0-9a-f-]{36}) - \d+ - RUN_START - ")
 
 
 def _ingest(database: Path, landing: Path, years: str) -> subprocess.Popen:
@@ -129,11 +131,6 @@ class Pipeline:
     def instance(self) -> dg.DagsterInstance:
         return dg.DagsterInstance.from_config(str(self.home))
 
-    def last_run(self) -> dg.DagsterRun:
-        with self.instance() as instance:
-            (run,) = instance.get_runs(limit=1)  # newest first
-            return run
-
     def steps(self, run_id: str) -> dict[str, set[str]]:
         """Each step the run started, with the events it got to (STEP_START, STEP_SUCCESS, ...)."""
         with self.instance() as instance:
@@ -160,11 +157,19 @@ class Run:
     process: subprocess.Popen
     log: Path
     offset: int  # where this run's output starts in the log
+    end: int | None = None  # and where it ended, once killed (the next run's follows)
 
     def output(self) -> str:
         with open(self.log, errors="replace") as log:
             log.seek(self.offset)
-            return log.read()
+            return log.read() if self.end is None else log.read(self.end - self.offset)
+
+    @property
+    def run_id(self) -> str:
+        """The Dagster run this process executes, from its RUN_START line."""
+        started = RUN_START.search(self.output())
+        assert started, f"the run has not started: {self.output()[-4000:]}"
+        return started[1]
 
     def wait_for(self, line: str, what: str) -> None:
         """Until the run prints `line`; it must still be running."""
@@ -175,6 +180,7 @@ class Run:
     def kill(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)  # the run and its dbt or Splink work die at once
         self.process.wait(timeout=60)
+        self.end = self.log.stat().st_size
 
     def finish(self) -> None:
         try:
@@ -246,46 +252,49 @@ def test_a_pipeline_run_killed_inside_splink_then_inside_the_dbt_marts_build_rer
     run = pipeline.start()
     run.wait_for(SPLINK_TRAINING, "Splink training the person model")
     run.kill()
-    inside_splink = pipeline.last_run()
-    assert pipeline.steps(inside_splink.run_id)[SPLINK_STEP] == {"STEP_START"}, "not killed inside the Splink step"
+    # Re-run at once, as an operator might: it cannot touch the warehouse before `hearth recover`
+    # frees the slot the dead run holds, so it waits for that (or starts its run after it).
+    rerun = pipeline.start()
+    assert pipeline.steps(run.run_id)[SPLINK_STEP] == {"STEP_START"}, "not killed inside the Splink step"
     assert _scratch_tables(pipeline.database), "killed inside Splink, yet no Splink scratch tables in the warehouse"
     after_splink_kill = _without_scratch(_contents(pipeline.database), pipeline.database)
-    _recover(pipeline, inside_splink)
+    _recover(pipeline, run.run_id)
 
-    # Run again, and killed inside the dbt build of the marts, once dbt has rebuilt the first linked model.
-    run = pipeline.start()
+    # The re-run, killed inside the dbt build of the marts once dbt has rebuilt the first linked model.
+    run = rerun
     run.wait_for('Started execution of step "linkage__address_matches"', "linkage")
     assert "No dead runs" in pipeline.recover()  # a live run is left alone
     run.wait_for("Materialized value linked linked_persons", "dbt building the linked models")
     run.kill()
-    inside_dbt = pipeline.last_run()
-    steps = pipeline.steps(inside_dbt.run_id)
+    rerun = pipeline.start()
+    steps = pipeline.steps(run.run_id)
     assert steps[DBT_MARTS_STEP] == {"STEP_START"}, "not killed inside the dbt build of the marts"
     assert all(events == {"STEP_START", "STEP_SUCCESS"} for step, events in steps.items() if step != DBT_MARTS_STEP), steps
     assert not _scratch_tables(pipeline.database), "the re-run's linkage left Splink scratch tables"
     after_dbt_kill = _contents(pipeline.database)
-    _recover(pipeline, inside_dbt)
+    _recover(pipeline, run.run_id)
 
-    pipeline.start().finish()
-
+    # While the last re-run runs: how the killed warehouses compare with the uninterrupted run's.
     reference, uninterrupted = uninterrupted_run
     uninterrupted.finish()
-    uninterrupted = reference.database
-    expected = _contents(uninterrupted)
+    expected = _contents(reference.database)
     assert after_splink_kill != expected, "killed inside Splink, yet the warehouse was already complete"
     assert after_dbt_kill != expected, "killed inside the dbt build, yet the warehouse was already complete"
-    # The re-run after the kill inside Splink had rebuilt linkage exactly before dbt was killed.
-    assert {t: rows for t, rows in after_dbt_kill.items() if t.startswith("linkage.")} == {t: rows for t, rows in expected.items() if t.startswith("linkage.")}
+    linkage = {table: rows for table, rows in expected.items() if table.startswith("linkage.")}
+    assert {table: rows for table, rows in after_dbt_kill.items() if table.startswith("linkage.")} == linkage, "the first re-run's linkage differs"
+
+    rerun.finish()
     assert _contents(pipeline.database) == expected
-    assert _contents(analysts_snapshot_of(pipeline.database)) == _contents(analysts_snapshot_of(uninterrupted))
+    assert _contents(analysts_snapshot_of(pipeline.database)) == _contents(analysts_snapshot_of(reference.database))
     assert not _scratch_tables(pipeline.database), "Splink scratch tables left in the warehouse"
 
 
-def _recover(pipeline: Pipeline, dead: dg.DagsterRun) -> None:
-    """The dead run still holds the warehouse slot, so a re-run would wait for ever: recover first."""
-    assert dead.status == dg.DagsterRunStatus.STARTED
-    assert pipeline.holds_the_warehouse_slot(dead.run_id)
-    assert f"{dead.run_id} (__ASSET_JOB): worker process" in pipeline.recover()
+def _recover(pipeline: Pipeline, dead: str) -> None:
+    """The dead run still holds the warehouse slot, so a re-run would wait for ever: recover frees it."""
     with pipeline.instance() as instance:
-        assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
-    assert not pipeline.holds_the_warehouse_slot(dead.run_id)
+        assert instance.get_run_by_id(dead).status == dg.DagsterRunStatus.STARTED
+    assert pipeline.holds_the_warehouse_slot(dead)
+    assert f"{dead} (__ASSET_JOB): worker process" in pipeline.recover()
+    with pipeline.instance() as instance:
+        assert instance.get_run_by_id(dead).status == dg.DagsterRunStatus.FAILURE
+    assert not pipeline.holds_the_warehouse_slot(dead)

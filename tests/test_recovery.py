@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -89,6 +89,7 @@ class Pipeline:
 
     database: Path
     truth: Path
+    runs: list[Run] = field(default_factory=list)
 
     @property
     def home(self) -> Path:
@@ -126,7 +127,14 @@ class Pipeline:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        return Run(process, self.log, offset)
+        self.runs.append(Run(process, self.log, offset))
+        return self.runs[-1]
+
+    def stop(self) -> None:
+        """Kill what is still running (a test that failed mid-way leaves no run behind)."""
+        for run in self.runs:
+            if run.process.poll() is None:
+                run.kill()
 
     def instance(self) -> dg.DagsterInstance:
         return dg.DagsterInstance.from_config(str(self.home))
@@ -234,20 +242,26 @@ def uninterrupted_run(warehouse, tmp_path_factory: pytest.TempPathFactory) -> It
     It is started here and left running: it does its work while the test's killed runs do theirs."""
     database, truth = warehouse
     pipeline = Pipeline.copy_of(database, truth, tmp_path_factory.mktemp("uninterrupted"))
-    run = pipeline.start()
     try:
-        yield pipeline, run
+        yield pipeline, pipeline.start()
     finally:
-        if run.process.poll() is None:
-            run.kill()
+        pipeline.stop()
+
+
+@pytest.fixture
+def pipeline(warehouse, tmp_path: Path) -> Iterator[Pipeline]:
+    """The same, on a copy of its own, for runs to kill."""
+    database, truth = warehouse
+    pipeline = Pipeline.copy_of(database, truth, tmp_path)
+    try:
+        yield pipeline
+    finally:
+        pipeline.stop()
 
 
 def test_a_pipeline_run_killed_inside_splink_then_inside_the_dbt_marts_build_reruns_to_the_same_warehouse(
-    warehouse, uninterrupted_run: tuple[Pipeline, Run], tmp_path: Path
+    pipeline: Pipeline, uninterrupted_run: tuple[Pipeline, Run]
 ) -> None:
-    database, truth = warehouse
-    pipeline = Pipeline.copy_of(database, truth, tmp_path)
-
     # Killed inside Splink: while it trains the person model, with its scratch tables in the warehouse.
     run = pipeline.start()
     run.wait_for(SPLINK_TRAINING, "Splink training the person model")

@@ -18,15 +18,15 @@ from orchestration.settings import DBT_PROJECT_DIR, dbt_warehouse_vars
 from synthetic_population.config import WorldConfig
 from synthetic_population.world import generate_world
 
-# Fixtures that generate a synthetic world, and modules that run Dagster's own processes (the UI
-# and its daemon, killed runs): their tests are integration tests, left out of `make check`.
+# Fixtures that generate a synthetic world: a test using any of them (directly or through another
+# fixture) is an integration test, left out of `make check`. Modules that run Dagster's own
+# processes say so themselves (`pytestmark`).
 WORLD_FIXTURES = {"warehouse", "linked_warehouse", "world"}
-DAGSTER_PROCESS_MODULES = {"test_ui.py", "test_recovery.py"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if WORLD_FIXTURES & set(item.fixturenames) or item.path.name in DAGSTER_PROCESS_MODULES:
+        if WORLD_FIXTURES & set(item.fixturenames):
             item.add_marker(pytest.mark.integration)
 
 

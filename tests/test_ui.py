@@ -1,7 +1,8 @@
 """`hearth ui` serves the Dagster UI and runs the daemon on workspace.yaml with a local instance.
 Against one running instance: Debian's headless Chromium sees the asset graph and an asset's
-checks; a backfill across two years, launched through the UI's own GraphQL API, is run by the
-daemon and shown as succeeded; and runs launched while the `warehouse` pool's one slot is taken wait, then take turns."""
+checks; runs launched while the `warehouse` pool's one slot is taken wait, then take turns; and a
+backfill across two years, launched through the UI's own GraphQL API (as one of those runs), is run
+by the daemon and shown as succeeded."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
+from itertools import pairwise
 from pathlib import Path
 
 import dagster as dg
@@ -27,14 +29,24 @@ from orchestration.resources import WAREHOUSE_POOL
 from synthetic_population.config import WorldConfig
 from synthetic_population.world import generate_world
 
+pytestmark = pytest.mark.integration  # Dagster processes end to end; `make check` leaves them out
+
 REPO = Path(__file__).resolve().parent.parent
 YEARS = ("2019", "2020")
 BACKFILLED_SOURCES = ("hes_apc", "youth_justice")  # collected every year
+OTHER_RUN = ("cin_census", YEARS[0])  # a run of another source, launched while the backfill's waits
 LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
   __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
 BACKFILL_STATUS = """query($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } } }"""
+LOCATIONS = """{ workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus
+  locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
 LAUNCH_RUN = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
   __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+# What the daemon's run queue logs (dagster/_daemon/run_coordinator/queued_run_coordinator_daemon.py):
+# once for each run it holds back for a concurrency pool, with the pools that block it, and at the
+# start of every sweep over the queued runs (every `dequeue_interval_seconds`, 5 by default).
+HELD_FOR_A_POOL = re.compile(r"Run (\S+) is blocked by global concurrency limits: (\{.*\})$", re.M)
+QUEUE_SWEEP = "Priority sorting and checking tag concurrency limits for queued runs."
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,10 @@ class RunningUI:
     url: str
     home: Path
     warehouse: Path
+    log: Path  # what `hearth ui` (webserver, daemon, code server) prints
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
 
     def graphql(self, query: str, variables: dict) -> dict:
         request = urllib.request.Request(
@@ -74,7 +90,7 @@ def _wait(what: str, ready, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
         assert time.monotonic() < deadline, f"{what} did not happen within {timeout:.0f} s"
-        time.sleep(2)
+        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +98,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUI]:
     root = tmp_path_factory.mktemp("ui")
     generate_world(WorldConfig(persons=3000, seed=11, first_year=int(YEARS[0]), last_year=int(YEARS[-1])), root / "landing", root / "truth")
     port = _free_port()
-    running = RunningUI(url=f"http://127.0.0.1:{port}", home=root / "dagster_home", warehouse=root / "hearth.duckdb")
+    running = RunningUI(url=f"http://127.0.0.1:{port}", home=root / "dagster_home", warehouse=root / "hearth.duckdb", log=root / "hearth_ui.log")
     env = {
         **os.environ,
         "HEARTH_LANDING_DIR": str(root / "landing"),
@@ -91,25 +107,31 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUI]:
         "HEARTH_DOCS_DIR": str(root / "docs"),
         "HEARTH_COLLECTION_YEARS": "-".join((YEARS[0], YEARS[-1])),
     }
-    process = subprocess.Popen(
-        ["hearth", "ui", "--port", str(port), "--home", str(running.home)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    with open(running.log, "w") as log:
+        process = subprocess.Popen(
+            ["hearth", "ui", "--port", str(port), "--home", str(running.home)],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
-    def serving() -> bool:
-        assert process.poll() is None, "hearth ui exited before serving"
+    def loaded() -> bool:
+        """The webserver answers and has loaded the `hearth` code location."""
+        assert process.poll() is None, f"hearth ui exited: {running.log_text()[-4000:]}"
         try:
-            with urllib.request.urlopen(f"{running.url}/server_info", timeout=5) as response:
-                return response.status == 200
+            workspace = running.graphql(LOCATIONS, {})["workspaceOrError"]
         except OSError:
             return False
+        entry = next((e for e in workspace.get("locationEntries", []) if e["name"] == "hearth"), None)
+        if entry is None or entry["loadStatus"] != "LOADED":
+            return False
+        assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry
+        return True
 
     try:
-        _wait("the Dagster UI starting", serving, timeout=240)
+        _wait("the Dagster UI loading the hearth code location", loaded, timeout=240)
         yield running
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -119,71 +141,106 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUI]:
 def test_hearth_ui_shows_the_asset_graph_and_checks(ui: RunningUI, headless_chromium) -> None:
     assert (ui.home / "dagster.yaml").read_text() == (REPO / "deploy" / "local" / "dagster.yaml").read_text()
     graph = _text(headless_chromium(f"{ui.url}/locations/hearth/asset-groups/linkage", 20000))
-    assert all(name in graph for name in ("address_matches", "person_links", "households", "families")), "linkage assets missing"
-    checks = _text(headless_chromium(f"{ui.url}/assets/linkage/households?view=checks", 20000))
+    # The graph draws the nodes in view (at Chromium's default window size, all but family_members and linkage_evaluation).
+    linkage_assets = ("address_matches", "person_links", "household_spells", "household_members", "parent_links", "sibling_links")
+    assert all(name in graph for name in linkage_assets), f"linkage assets missing: {[n for n in linkage_assets if n not in graph]}"
+    checks = _text(headless_chromium(f"{ui.url}/assets/linkage/household_spells?view=checks", 20000))
     assert "keyed_without_direct_identifiers" in checks
 
 
-def test_a_backfill_across_years_from_the_ui_is_run_by_the_daemon(ui: RunningUI, headless_chromium) -> None:
-    launched = ui.graphql(
-        LAUNCH_BACKFILL,
-        {
-            "params": {
-                "assetSelection": [{"path": ["raw", source]} for source in BACKFILLED_SOURCES],
-                "partitionNames": list(YEARS),
-                "title": "Reload two years",
-            }
-        },
-    )["launchPartitionBackfill"]
-    assert launched["__typename"] == "LaunchBackfillSuccess", launched
-    backfill = launched["backfillId"]
+@dataclass(frozen=True)
+class BusyWarehouse:
+    """What became of a backfill and a run launched while another step held the `warehouse` slot."""
 
-    def status() -> str:
-        return ui.graphql(BACKFILL_STATUS, {"id": backfill})["partitionBackfillOrError"]["status"]
-
-    _wait("the backfill finishing", lambda: status() != "REQUESTED")
-    assert status() == "COMPLETED_SUCCESS"
-    page = _text(headless_chromium(f"{ui.url}/runs/b/{backfill}", 20000))
-    assert "Succeeded" in page and all(year in page for year in YEARS)
-    with duckdb.connect(str(ui.warehouse), read_only=True) as con:
-        loaded = set(con.sql("select source, collection_year::varchar from audit.ingested_files").fetchall())
-    assert {(source, year) for source in BACKFILLED_SOURCES for year in YEARS} <= loaded
+    backfill: str
+    runs: tuple[str, str]  # the backfill's run, and the run launched after it
+    held: dict[str, dict]  # what the run queue logged holding each back for: {pool: its state}
+    statuses_when_freed: frozenset[dg.DagsterRunStatus]
 
 
-def test_runs_wait_while_the_warehouse_is_busy_then_take_turns(ui: RunningUI) -> None:
-    """Another step holds the one `warehouse` slot: two runs launched meanwhile stay queued. Once
-    it is free both run, and their warehouse steps never overlap."""
-    launches = [("cin_census", YEARS[0]), ("school_census", YEARS[1])]
+@pytest.fixture(scope="module")
+def busy_warehouse(ui: RunningUI) -> BusyWarehouse:
+    """Another step holds the one `warehouse` slot. Meanwhile a backfill of two sources over two
+    years is launched through the UI's GraphQL API, and once the daemon has submitted its run, a run
+    of a third source. The run queue launches a free run at its next sweep: these it holds back
+    (its log says for which pool), and passes over again at the sweep after; then the slot is freed
+    and both runs are left to finish."""
     with ui.instance() as instance:
         storage = instance.event_log_storage
         storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)  # as a step does before its first claim
         assert storage.get_concurrency_info(WAREHOUSE_POOL).slot_count == 1
         assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "another-run", "long-step").is_claimed
-        run_ids = []
-        for source, year in launches:
-            launched = ui.graphql(
-                LAUNCH_RUN,
-                {
-                    "params": {
-                        "selector": {"repositoryLocationName": "hearth", "repositoryName": "__repository__", "jobName": ingestion_job_name(source)},
-                        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": year}]},
-                    }
-                },
-            )["launchRun"]
-            assert launched["__typename"] == "LaunchRunSuccess", launched
-            run_ids.append(launched["run"]["runId"])
-        # The run queue launches a free run within seconds; these stay queued for as long as the slot is held.
-        for _ in range(10):
-            assert {instance.get_run_by_id(r).status for r in run_ids} == {dg.DagsterRunStatus.QUEUED}
-            time.sleep(2)
+        launched = ui.graphql(
+            LAUNCH_BACKFILL,
+            {
+                "params": {
+                    "assetSelection": [{"path": ["raw", source]} for source in BACKFILLED_SOURCES],
+                    "partitionNames": list(YEARS),
+                    "title": "Reload two years",
+                }
+            },
+        )["launchPartitionBackfill"]
+        assert launched["__typename"] == "LaunchBackfillSuccess", launched
+        backfill = launched["backfillId"]
+
+        def backfill_runs() -> list[dg.DagsterRun]:
+            return instance.get_runs(filters=dg.RunsFilter(tags={"dagster/backfill": backfill}))
+
+        _wait("the daemon submitting the backfill's run", backfill_runs, timeout=120)  # its loop runs every 30 s
+        (backfill_run,) = backfill_runs()
+        source, year = OTHER_RUN
+        launched = ui.graphql(
+            LAUNCH_RUN,
+            {
+                "params": {
+                    "selector": {"repositoryLocationName": "hearth", "repositoryName": "__repository__", "jobName": ingestion_job_name(source)},
+                    "executionMetadata": {"tags": [{"key": "dagster/partition", "value": year}]},
+                }
+            },
+        )["launchRun"]
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        runs = (backfill_run.run_id, launched["run"]["runId"])
+
+        def held() -> dict[str, dict]:
+            return {run_id: json.loads(pools) for run_id, pools in HELD_FOR_A_POOL.findall(ui.log_text()) if run_id in runs}
+
+        _wait("the run queue holding both runs back", lambda: len(held()) == len(runs), timeout=120)
+        sweeps = ui.log_text().count(QUEUE_SWEEP)
+        _wait("the run queue's next sweep", lambda: ui.log_text().count(QUEUE_SWEEP) > sweeps, timeout=120)
+        statuses = frozenset(instance.get_run_by_id(r).status for r in runs)
         storage.free_concurrency_slot_for_step("another-run", "long-step")
-        _wait("both runs finishing", lambda: all(instance.get_run_by_id(r).is_finished for r in run_ids))
-        assert [instance.get_run_by_id(r).status for r in run_ids] == [dg.DagsterRunStatus.SUCCESS] * 2
+        _wait("both runs finishing", lambda: all(instance.get_run_by_id(r).is_finished for r in runs))
+    return BusyWarehouse(backfill, runs, held(), statuses)
+
+
+def test_runs_wait_while_the_warehouse_is_busy_then_take_turns(ui: RunningUI, busy_warehouse: BusyWarehouse) -> None:
+    """Runs launched while another step holds the one `warehouse` slot (a backfill's and an
+    ingestion job's) stay queued, held back for that pool. Once it is free both run, and their
+    warehouse steps never overlap."""
+    assert all(WAREHOUSE_POOL in pools for pools in busy_warehouse.held.values()), busy_warehouse.held
+    assert busy_warehouse.statuses_when_freed == {dg.DagsterRunStatus.QUEUED}
+    with ui.instance() as instance:
+        assert [instance.get_run_by_id(r).status for r in busy_warehouse.runs] == [dg.DagsterRunStatus.SUCCESS] * 2
         steps: dict[tuple[str, str], list[float]] = {}
-        for event in (e for r in run_ids for e in instance.all_logs(r, of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS})):
-            steps.setdefault((event.run_id, event.step_key), []).append(event.timestamp)
-    (_, first_end), (second_start, _) = sorted(tuple(times) for times in steps.values())
-    assert first_end <= second_start, f"warehouse steps overlapped: {steps}"
+        for run in busy_warehouse.runs:
+            for event in instance.all_logs(run, of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS}):
+                steps.setdefault((event.run_id, event.step_key), []).append(event.timestamp)
+    assert {run for run, _ in steps} == set(busy_warehouse.runs)
+    turns = sorted(tuple(times) for times in steps.values())
+    assert all(end <= next_start for (_, end), (next_start, _) in pairwise(turns)), f"warehouse steps overlapped: {steps}"
     with duckdb.connect(str(ui.warehouse), read_only=True) as con:
         loaded = set(con.sql("select source, collection_year::varchar from audit.ingested_files").fetchall())
-    assert set(launches) <= loaded
+    assert OTHER_RUN in loaded
+
+
+def test_a_backfill_across_years_from_the_ui_is_run_by_the_daemon(ui: RunningUI, busy_warehouse: BusyWarehouse, headless_chromium) -> None:
+    def status() -> str:
+        return ui.graphql(BACKFILL_STATUS, {"id": busy_warehouse.backfill})["partitionBackfillOrError"]["status"]
+
+    _wait("the daemon finishing the backfill", lambda: status() != "REQUESTED")  # at its first loop after the run
+    assert status() == "COMPLETED_SUCCESS"
+    page = _text(headless_chromium(f"{ui.url}/runs/b/{busy_warehouse.backfill}", 20000))
+    assert "Succeeded" in page and all(year in page for year in YEARS)
+    with duckdb.connect(str(ui.warehouse), read_only=True) as con:
+        loaded = set(con.sql("select source, collection_year::varchar from audit.ingested_files").fetchall())
+    assert {(source, year) for source in BACKFILLED_SOURCES for year in YEARS} <= loaded

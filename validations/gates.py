@@ -5,6 +5,10 @@ Each gate is one suite on one table. A critical gate blocks the run when it fail
 integrity, reconciliation with the layer below, disclosure); the others warn (value sets, ranges,
 the distribution of key rates). Every run appends one row per expectation to `audit.gate_results`
 and rebuilds the GX Data Docs site under `data/docs/gx/`.
+
+GX itself is imported when the gates run, not with this module: Dagster loads the gates with its
+definitions in every process (the webserver's code server, each run's worker), and GX takes ~5 s
+to import.
 """
 
 from __future__ import annotations
@@ -12,15 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import great_expectations as gx
-from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
 
 from ingestion.bookkeeping import create_bookkeeping_table
 
 from .docs_assets import localise
+
+if TYPE_CHECKING:
+    import great_expectations as gx
+    from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
 
 DATASOURCE = "warehouse"
 DOCS_SITE = "hearth_data_docs"
@@ -39,14 +45,31 @@ def patch_gx_for_duckdb() -> None:
     the pool come back empty and every metric fails (great_expectations issue #11579). The patch
     buffers the rows first. Drop it when GX fixes the bug or ships its native DuckDB engine.
     """
+    from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
+
     SqlAlchemyExecutionEngine.execute_query = _execute_query_buffered
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One GX expectation: its class in `great_expectations.expectations` and its arguments (lists
+    as tuples), made into the GX object when the gates run."""
+
+    expectation: str
+    arguments: tuple[tuple[str, object], ...]
+
+    def build(self) -> gx.expectations.Expectation:
+        import great_expectations as gx
+
+        arguments = {name: list(value) if isinstance(value, tuple) else value for name, value in self.arguments}
+        return getattr(gx.expectations, self.expectation)(**arguments)
 
 
 @dataclass(frozen=True)
 class Gate:
     table: str  # schema.table
     critical: bool
-    expectations: tuple[gx.expectations.Expectation, ...]
+    expectations: tuple[Rule, ...]
 
     @property
     def name(self) -> str:
@@ -57,38 +80,38 @@ class Gate:
         return self.table.split(".")[0]
 
 
-def _unique(*columns: str) -> gx.expectations.Expectation:
+def _unique(*columns: str) -> Rule:
     if len(columns) == 1:
-        return gx.expectations.ExpectColumnValuesToBeUnique(column=columns[0])
-    return gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=list(columns))
+        return Rule("ExpectColumnValuesToBeUnique", (("column", columns[0]),))
+    return Rule("ExpectCompoundColumnsToBeUnique", (("column_list", columns),))
 
 
-def _not_null(column: str) -> gx.expectations.Expectation:
-    return gx.expectations.ExpectColumnValuesToNotBeNull(column=column)
+def _not_null(column: str) -> Rule:
+    return Rule("ExpectColumnValuesToNotBeNull", (("column", column),))
 
 
-def _in_set(column: str, *values: object) -> gx.expectations.Expectation:
-    return gx.expectations.ExpectColumnValuesToBeInSet(column=column, value_set=list(values))
+def _in_set(column: str, *values: object) -> Rule:
+    return Rule("ExpectColumnValuesToBeInSet", (("column", column), ("value_set", values)))
 
 
-def _between(column: str, low: float, high: float) -> gx.expectations.Expectation:
-    return gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high)
+def _between(column: str, low: float, high: float) -> Rule:
+    return Rule("ExpectColumnValuesToBeBetween", (("column", column), ("min_value", low), ("max_value", high)))
 
 
-def _rate_between(column: str, low: float, high: float) -> gx.expectations.Expectation:
+def _rate_between(column: str, low: float, high: float) -> Rule:
     """The share of rows where a flag holds (a key rate) stays in a plausible band."""
-    return gx.expectations.UnexpectedRowsExpectation(
-        unexpected_rows_query=f"select avg(case when {column} then 1.0 else 0 end) as rate from {{batch}} having rate < {low} or rate > {high}",
-        description=f"share of rows with {column} between {low} and {high}",
+    return _rows(
+        f"share of rows with {column} between {low} and {high}",
+        f"select avg(case when {column} then 1.0 else 0 end) as rate from {{batch}} having rate < {low} or rate > {high}",
     )
 
 
-def _rows(description: str, query: str) -> gx.expectations.Expectation:
+def _rows(description: str, query: str) -> Rule:
     """Rows the query returns are failures; `{batch}` is the table under test."""
-    return gx.expectations.UnexpectedRowsExpectation(unexpected_rows_query=query, description=description)
+    return Rule("UnexpectedRowsExpectation", (("unexpected_rows_query", query), ("description", description)))
 
 
-def _reconciles(description: str, expected_count_sql: str) -> gx.expectations.Expectation:
+def _reconciles(description: str, expected_count_sql: str) -> Rule:
     return _rows(description, f"select count(*) as rows from {{batch}} having count(*) != ({expected_count_sql})")
 
 
@@ -270,6 +293,9 @@ class GateResult:
 
 def _context(gx_root: Path, docs_dir: Path):
     """The file-backed GX project of the gates, set up for DuckDB and quiet run logs."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     patch_gx_for_duckdb()
     gx_root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(gx_root))
@@ -298,6 +324,8 @@ def run_gates(database: Path, gx_root: Path, docs_dir: Path, stage: str, gates: 
     """Validate each gate's table, append every expectation's outcome to `audit.gate_results` and
     rebuild the Data Docs. Each `stage` keeps its own GX datasource and checkpoint. The warehouse
     must not be open for writing elsewhere."""
+    import great_expectations as gx
+
     context = _context(gx_root, docs_dir)
     datasource = context.data_sources.add_or_update_sql(name=f"{DATASOURCE}_{stage}", connection_string=f"duckdb:///{database.resolve()}")
     definitions = []
@@ -307,7 +335,7 @@ def run_gates(database: Path, gx_root: Path, docs_dir: Path, stage: str, gates: 
             name=asset_name, query=f"select * from {gate.table}"
         )
         batch = next((b for b in asset.batch_definitions if b.name == "whole table"), None) or asset.add_batch_definition_whole_table("whole table")
-        suite = context.suites.add_or_update(gx.ExpectationSuite(name=gate.name, expectations=[e.copy() for e in gate.expectations]))
+        suite = context.suites.add_or_update(gx.ExpectationSuite(name=gate.name, expectations=[rule.build() for rule in gate.expectations]))
         definitions.append(context.validation_definitions.add_or_update(gx.ValidationDefinition(name=gate.name, data=batch, suite=suite)))
     checkpoint = context.checkpoints.add_or_update(
         gx.Checkpoint(

@@ -6,8 +6,10 @@ intermediate -> linkage -> linked -> marts.
 """
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -18,10 +20,27 @@ from orchestration.settings import DBT_PROJECT_DIR, dbt_warehouse_vars
 from validations.gates import record_gate_results
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
+
+
+def _edited_since_parsed(project: DbtProject) -> bool:
+    """Whether a file of the dbt project is newer than its manifest: the rule `make manifest` uses."""
+    if not project.manifest_path.exists():
+        return True
+    parsed = project.manifest_path.stat().st_mtime
+    for folder, subfolders, files in os.walk(project.project_dir):
+        if Path(folder) == project.project_dir:
+            subfolders[:] = [name for name in subfolders if name not in ("target", "logs", "dbt_packages")]
+        if any(os.stat(os.path.join(folder, name)).st_mtime > parsed for name in files):
+            return True
+    return False
+
+
 # The manifest is built before Dagster loads the code (`make manifest`, which every make target
-# runs first), as a deployment builds it into its image; `dagster dev` (hearth ui) re-parses on
-# load to pick up edits.
-dbt_project.prepare_if_dev()
+# runs first), as a deployment builds it into its image. `dagster dev` (hearth ui) re-parses on
+# load to pick up edits, where there are any: every run's worker loads the code too, and a parse
+# takes ~10 s.
+if dbt_project.preparer.using_dagster_dev() and _edited_since_parsed(dbt_project):
+    dbt_project.preparer.prepare(dbt_project)
 if not dbt_project.manifest_path.exists():
     raise FileNotFoundError(f"no dbt manifest at {dbt_project.manifest_path}: run `make manifest` (dbt parse) first")
 

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.integration  # Dagster processes end to end; `make chec
 REPO = Path(__file__).resolve().parent.parent
 YEARS = ("2019", "2020")
 BACKFILLED_SOURCES = ("hes_apc", "youth_justice")  # collected every year
-OTHER_RUN = ("cin_census", YEARS[0])  # a run of another source, launched while the backfill's waits
+OTHER_RUN = ("cin_census", YEARS[0])  # a run of another source, launched while the backfill's run waits
 LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
   __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
 BACKFILL_STATUS = """query($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } } }"""

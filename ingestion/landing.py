@@ -37,10 +37,15 @@ class LandedPath:
     relative: str  # POSIX path relative to the landing root
     problem: str | None
 
+    @property
+    def parts(self) -> tuple[str, str, str] | None:
+        """(source folder, year folder, file name), or None where the file is not two folders deep."""
+        parts = tuple(self.relative.split("/"))
+        return parts if len(parts) == 3 else None
+
     def is_in(self, source: str, year: int) -> bool:
         """The file lies in `<source>/<year>/`, whatever its name (ingestion judges the name)."""
-        parts = self.relative.split("/")
-        return len(parts) == 3 and parts[0] == source and parts[1] == str(year)
+        return self.parts is not None and self.parts[:2] == (source, str(year))
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,7 @@ def scan_landing(root: Path) -> LandingScan:
         if landed.problem is not None:
             unrecognised.append(UnrecognisedFile(landed.relative, landed.problem))
             continue
-        source, year, _ = landed.relative.split("/")
+        source, year, _ = landed.parts
         absolute = root / landed.relative
         stat = absolute.stat()
         files.append(
@@ -136,10 +141,10 @@ def landing_fingerprints(root: Path) -> dict[str, str]:
     for a sensor: nothing is hashed."""
     by_folder: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
     for landed in walk_landing(root):
-        parts = landed.relative.split("/")
-        if len(parts) == 3 and parts[0] in SOURCES_BY_NAME and parts[1].isdigit():
+        if landed.parts is not None and landed.parts[0] in SOURCES_BY_NAME and landed.parts[1].isdigit():
+            source, year, name = landed.parts
             stat = (root / landed.relative).stat()
-            by_folder[f"{parts[0]}/{parts[1]}"].append((parts[2], stat.st_size, stat.st_mtime_ns))
+            by_folder[f"{source}/{year}"].append((name, stat.st_size, stat.st_mtime_ns))
     return {folder: json.dumps(files) for folder, files in sorted(by_folder.items())}
 
 

@@ -74,6 +74,9 @@ def person_links(warehouse: Warehouse, linkage_settings: LinkageSettings) -> dg.
     return dg.MaterializeResult(metadata=metadata)
 
 
+HOUSEHOLD_UPSTREAM = [table_key(PERSON_LINKS), table_key(ADDRESS_MATCHES), INT_PERSON_RECORDS]
+
+
 @dg.multi_asset(
     pool=WAREHOUSE_POOL,
     name="households",
@@ -81,13 +84,13 @@ def person_links(warehouse: Warehouse, linkage_settings: LinkageSettings) -> dg.
         dg.AssetSpec(
             table_key(HOUSEHOLD_SPELLS),
             kinds={"duckdb"},
-            deps=[table_key(PERSON_LINKS), table_key(ADDRESS_MATCHES), INT_PERSON_RECORDS],
+            deps=HOUSEHOLD_UPSTREAM,
             description="Household spells: a UPRN, from, to, and how many members were seen living there.",
         ),
         dg.AssetSpec(
             table_key(HOUSEHOLD_MEMBERS),
             kinds={"duckdb"},
-            deps=[table_key(PERSON_LINKS), table_key(ADDRESS_MATCHES), INT_PERSON_RECORDS],
+            deps=HOUSEHOLD_UPSTREAM,
             description="Who lived in each household spell, and when.",
         ),
     ],

@@ -42,6 +42,15 @@ where rule = '*' and load_run_id in (select load_run_id from audit.validation_re
 group by all order by source, table_name
 """
 
+# Columns a file carried that its table does not declare: kept in raw's _extra_columns, shown as warnings.
+EXTRA_COLUMNS_SQL = """
+select source, table_name, source_file, substr(rule, length('unexpected_columns:') + 1) as columns_kept, rows_checked as rows, checked_at
+from audit.validation_results
+where rule like 'unexpected_columns:%'
+qualify row_number() over (partition by table_name, source_file order by checked_at desc) = 1
+order by source, table_name, source_file
+"""
+
 QUARANTINE_SQL = """
 select table_name, rule, count(*) as rows from quarantine.rejected_rows group by all order by rows desc limit 25
 """
@@ -106,6 +115,7 @@ def write_overview(database: Path, docs_dir: Path) -> Path:
     with duckdb.connect(str(database), read_only=True) as con:
         gate_headers, gates = _table(con, LATEST_GATES_SQL)
         ingestion = _table(con, INGESTION_SQL)
+        extra_columns = _table(con, EXTRA_COLUMNS_SQL)
         quarantine = _table(con, QUARANTINE_SQL)
         linkage = _table(con, LINKAGE_SQL)
     failing = [g for g in gates if not g[gate_headers.index("passed")]] if gates else []
@@ -127,6 +137,8 @@ Model and column meanings: {'<a href="dbt/index.html">dbt docs</a>' if (docs_dir
 {_cells(gate_headers, gates, _gate_cell)}
 <h2>Ingestion (pandera), latest loads</h2>
 {_cells(*ingestion)}
+<h2 class="warn">Ingestion warnings: columns kept that the table does not declare</h2>
+{_cells(*extra_columns)}
 <h2>Quarantine by rule</h2>
 {_cells(*quarantine)}
 <h2>Linkage quality (latest evaluation against the synthetic truth)</h2>

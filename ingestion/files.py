@@ -41,30 +41,32 @@ def sha256_file(path: Path, chunk_bytes: int = _HASH_CHUNK_BYTES) -> str:
 
 
 # Text a local authority may send: UTF-8 with or without a byte-order mark, or Windows-1252,
-# Excel's default for "CSV". Tried in this order; ASCII is valid UTF-8.
-ENCODINGS = ("utf-8-sig", "utf-8", "cp1252")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Excel's default for "CSV" (ASCII is valid UTF-8). Control bytes are the same in both.
+_CONTROL_BYTES = re.compile(b"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]")
 
 
-def decode(path: Path) -> tuple[str, str]:
-    """The file's text and the encoding it was decoded with (`utf-8-sig` when it starts with a
-    byte-order mark); refused whole when it is empty, UTF-16 or UTF-32, or not text at all."""
+def decode(path: Path) -> tuple[bytes, str]:
+    """The file's text as UTF-8 bytes, and the encoding it was sent in: `utf-8`, `utf-8-sig` (with a
+    byte-order mark) or `cp1252`. Refused whole when it is empty, UTF-16 or UTF-32, or not text."""
     data = path.read_bytes()
     if not data.strip():
         raise FileRejected(path, "file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileRejected(path, "wrong encoding: UTF-16 or UTF-32 byte-order mark, expected UTF-8 or Windows-1252")
-    for encoding in ENCODINGS if data.startswith(codecs.BOM_UTF8) else ENCODINGS[1:]:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if control := _CONTROL.search(text):
-            raise FileRejected(
-                path, f"wrong encoding: not text (control character {control.group()!r} at character {control.start()}), expected UTF-8 or Windows-1252"
-            )
-        return text, encoding
-    raise FileRejected(path, "wrong encoding: neither UTF-8 nor Windows-1252")
+    if control := _CONTROL_BYTES.search(data):
+        raise FileRejected(path, f"wrong encoding: not text (control byte {control.group()!r} at byte {control.start()}), expected UTF-8 or Windows-1252")
+    marked = data.startswith(codecs.BOM_UTF8)
+    text = data[len(codecs.BOM_UTF8) :] if marked else data
+    try:
+        text.decode("utf-8")
+        return text, "utf-8-sig" if marked else "utf-8"
+    except UnicodeDecodeError as exc:
+        if marked:
+            raise FileRejected(path, f"wrong encoding: a UTF-8 byte-order mark, but not valid UTF-8 at byte {exc.start + len(codecs.BOM_UTF8)}") from exc
+    try:
+        return text.decode("cp1252").encode("utf-8"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise FileRejected(path, f"wrong encoding: neither UTF-8 nor Windows-1252 (byte {exc.start})") from exc
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def read_csv_extract(path: Path, declared: tuple[str, ...], expected: tuple[str,
     """
     text, encoding = decode(path)
     try:
-        cells = pl.read_csv(text.encode(), has_header=False, infer_schema=False)
+        cells = pl.read_csv(text, has_header=False, infer_schema=False)
     except pl.exceptions.ComputeError as exc:
         raise FileRejected(path, f"not a well-formed CSV: {exc}") from exc
     header = [(name or "").strip() for name in cells.row(0)]
@@ -111,7 +113,7 @@ def read_csv_extract(path: Path, declared: tuple[str, ...], expected: tuple[str,
 def parse_xml(path: Path) -> ET.Element:
     text, _ = decode(path)
     try:
-        return ET.fromstring(text)
+        return ET.fromstring(text.decode("utf-8"))  # as text: the bytes may no longer be in the encoding the XML declares
     except ET.ParseError as exc:
         raise FileRejected(path, f"XML is not well-formed (truncated?): {exc}") from exc
 

@@ -123,9 +123,10 @@ def test_a_windows_1252_extract_loads_with_its_accented_names_decoded(tmp_path: 
     ("content", "problem"),
     [
         (YOUTH_JUSTICE_FILE.encode("utf-16"), "wrong encoding: UTF-16 or UTF-32 byte-order mark"),
-        (YOUTH_JUSTICE_FILE.encode("utf-16-le"), "wrong encoding: not text (control character '\\x00'"),
+        (YOUTH_JUSTICE_FILE.encode("utf-16-le"), "wrong encoding: not text (control byte b'\\x00'"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "wrong encoding: not text"),
         (b"\x81\x8d\x8f\x90\x9d", "wrong encoding: neither UTF-8 nor Windows-1252"),
+        (b"\xef\xbb\xbfYOT\r\nZo\xeb\r\n", "wrong encoding: a UTF-8 byte-order mark, but not valid UTF-8 at byte 10"),
     ],
 )
 def test_a_file_that_is_neither_utf8_nor_windows_1252_is_refused_whole(tmp_path: Path, content: bytes, problem: str) -> None:

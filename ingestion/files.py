@@ -90,7 +90,8 @@ def read_csv_extract(path: Path, declared: tuple[str, ...], expected: tuple[str,
         cells = pl.read_csv(text, has_header=False, infer_schema=False)
     except pl.exceptions.ComputeError as exc:
         raise FileRejected(path, f"not a well-formed CSV: {exc}") from exc
-    header = [(name or "").strip() for name in cells.row(0)]
+    # A blank header cell (Excel's trailing commas) is named by its position, so it is kept and reported like any other.
+    header = [(name or "").strip() or f"(unnamed column {position})" for position, name in enumerate(cells.row(0), start=1)]
     by_folded = {name.casefold(): name for name in declared}
     names = [by_folded.get(name.casefold(), name) for name in header]
     repeated = sorted({name for name in names if names.count(name) > 1})

@@ -169,6 +169,17 @@ def test_extra_columns_are_kept_as_json_and_reported_to_dagster_and_the_stewards
     assert "columns kept that the table does not declare" in page and "Case Worker,la ref" in page
 
 
+def test_blank_header_cells_from_trailing_commas_are_kept_by_position(tmp_path: Path) -> None:
+    folder = tmp_path / "youth_justice" / str(YEAR)
+    folder.mkdir(parents=True)
+    (folder / f"youth_offences_{YEAR}.csv").write_text(YOUTH_JUSTICE_FILE.replace("\r\n", ",,\r\n"), encoding="utf-8")
+    con = duckdb.connect()
+    run = ingest_partition(con, YOUTH_JUSTICE, YEAR, tmp_path, "r")
+    assert reconciled(con, run, "youth_justice") == (1, 1, 0)
+    assert run.files[0].extra_columns == ("(unnamed column 13)", "(unnamed column 14)")
+    assert json.loads(con.sql(f"select {EXTRA_COLUMNS} from raw.youth_justice").fetchone()[0]) == {"(unnamed column 13)": None, "(unnamed column 14)": None}
+
+
 def test_a_column_required_from_a_later_year_may_be_missing_before_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rules = RAW_TABLES["youth_justice"]
     columns = {**rules.columns, "COURT_REF": col(required=True, since=YEAR), "CASE_NOTE": col(optional=True)}

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.load import UNEXPECTED_COLUMNS_RULE
+
 TREND_RUNS = 10
 
 LATEST_GATES_SQL = f"""
@@ -43,10 +45,10 @@ group by all order by source, table_name
 """
 
 # Columns a file carried that its table does not declare: kept in raw's _extra_columns, shown as warnings.
-EXTRA_COLUMNS_SQL = """
-select source, table_name, source_file, substr(rule, length('unexpected_columns:') + 1) as columns_kept, rows_checked as rows, checked_at
+EXTRA_COLUMNS_SQL = f"""
+select source, table_name, source_file, substr(rule, length('{UNEXPECTED_COLUMNS_RULE}:') + 1) as columns_kept, rows_checked as rows, checked_at
 from audit.validation_results
-where rule like 'unexpected_columns:%'
+where rule like '{UNEXPECTED_COLUMNS_RULE}:%'
 qualify row_number() over (partition by table_name, source_file order by checked_at desc) = 1
 order by source, table_name, source_file
 """

@@ -2,8 +2,8 @@
 
 Columns are text as received, plus the columns the loader adds so that many files validate in
 one pass: the file, the return, the collection year and the end of the row's collection period
-(nothing may be dated after it). Some rules need companion tables of the same return (903 episodes must belong to a
-child in the header; a CIN referral cannot precede the child's birth).
+(nothing may be dated after it). Some rules need companion tables of the same return (903
+episodes must belong to a child in the header; a CIN referral cannot precede the child's birth).
 """
 
 from __future__ import annotations

@@ -169,6 +169,16 @@ def test_extra_columns_are_kept_as_json_and_reported_to_dagster_and_the_stewards
     assert "columns kept that the table does not declare" in page and "Case Worker,la ref" in page
 
 
+def test_a_column_sent_twice_in_different_cases_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "youth_justice" / str(YEAR)
+    folder.mkdir(parents=True)
+    header, row = YOUTH_JUSTICE_FILE.splitlines()
+    (folder / f"youth_offences_{YEAR}.csv").write_text(f"{header},dob\n{row},05-May-2006\n", encoding="utf-8")
+    with pytest.raises(FileRejected) as refused:
+        ingest_partition(duckdb.connect(), YOUTH_JUSTICE, YEAR, tmp_path, "r")
+    assert refused.value.path == str(folder / f"youth_offences_{YEAR}.csv") and refused.value.problem == "repeated column(s) DOB"
+
+
 def test_blank_header_cells_from_trailing_commas_are_kept_by_position(tmp_path: Path) -> None:
     folder = tmp_path / "youth_justice" / str(YEAR)
     folder.mkdir(parents=True)

@@ -23,6 +23,7 @@ BOOKKEEPING_TABLES: dict[str, str] = {
     "audit.ingested_files": """
         source varchar, collection_year integer, table_name varchar, source_file varchar, sha256 varchar,
         rows_read bigint, rows_loaded bigint, rows_quarantined bigint, load_run_id varchar, loaded_at timestamptz,
+        encoding varchar,
         primary key (table_name, source_file)
     """,
     "audit.validation_results": """
@@ -43,9 +44,19 @@ BOOKKEEPING_TABLES: dict[str, str] = {
 
 
 def create_bookkeeping_table(con: duckdb.DuckDBPyConnection, table: str, *, named: str | None = None) -> None:
-    """Create `table` (schema too) if it is missing; `named` (re)creates an empty twin under another
-    name in the same schema, to fill and swap in whole."""
+    """Create `table` (schema too) if it is missing, and add the columns it has gained since an
+    existing warehouse made it (earlier rows read null); `named` (re)creates an empty twin under
+    another name in the same schema, to fill and swap in whole."""
     schema = table.split(".")[0]
     con.execute(f"create schema if not exists {schema}")
     create = f"create or replace table {schema}.{named}" if named else f"create table if not exists {table}"
     con.execute(f"{create} ({BOOKKEEPING_TABLES[table]})")
+    if named:
+        return
+    con.execute(f"create or replace temp table _bookkeeping_shape ({BOOKKEEPING_TABLES[table]})")
+    wanted = con.execute("select column_name, column_type from (describe temp.main._bookkeeping_shape)").fetchall()
+    existing = {column for (column, _) in con.execute(f"select column_name, column_type from (describe {table})").fetchall()}
+    con.execute("drop table temp.main._bookkeeping_shape")
+    for column, data_type in wanted:
+        if column not in existing:
+            con.execute(f'alter table {table} add column "{column}" {data_type}')

@@ -1,20 +1,26 @@
 """Reading landed extracts exactly as received, refusing whole files that cannot be read safely.
 
 Every value is read as text: the raw layer keeps what the source sent, and typing is the job of
-dbt staging. A file is refused as a whole (FileRejected, naming the file and the problem) when
-it is empty, not UTF-8, not well-formed XML, or its header lacks or renames expected columns.
+dbt staging. Files are taken as local authorities send them: UTF-8 with or without a byte-order
+mark or Windows-1252, any line endings, headers in any order and letter case. A file is refused
+as a whole (FileRejected, naming the file and the problem) when it is empty, cannot be decoded,
+is not well-formed XML, or lacks a column its year must carry.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 _HASH_CHUNK_BYTES = 1024 * 1024
 ROW_NUMBER = "_row_number"
+EXTRA_COLUMNS = "_extra_columns"  # columns a CSV extract carries that its table does not declare, as JSON
 
 
 class FileRejected(Exception):
@@ -34,45 +40,81 @@ def sha256_file(path: Path, chunk_bytes: int = _HASH_CHUNK_BYTES) -> str:
     return digest.hexdigest()
 
 
-def _text(path: Path) -> bytes:
+# Text a local authority may send: UTF-8 with or without a byte-order mark, or Windows-1252,
+# Excel's default for "CSV" (ASCII is valid UTF-8). Control bytes are the same in both.
+_CONTROL_BYTES = re.compile(b"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]")
+
+
+def decode(path: Path) -> tuple[bytes, str]:
+    """The file's text as UTF-8 bytes, and the encoding it was sent in: `utf-8`, `utf-8-sig` (with a
+    byte-order mark) or `cp1252`. Refused whole when it is empty, UTF-16 or UTF-32, or not text."""
     data = path.read_bytes()
     if not data.strip():
         raise FileRejected(path, "file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileRejected(path, "wrong encoding: UTF-16 byte-order mark, expected UTF-8")
+        raise FileRejected(path, "wrong encoding: UTF-16 or UTF-32 byte-order mark, expected UTF-8 or Windows-1252")
+    if control := _CONTROL_BYTES.search(data):
+        raise FileRejected(path, f"wrong encoding: not text (control byte {control.group()!r} at byte {control.start()}), expected UTF-8 or Windows-1252")
+    marked = data.startswith(codecs.BOM_UTF8)
+    text = data[len(codecs.BOM_UTF8) :] if marked else data
     try:
-        data.decode("utf-8")
+        text.decode("utf-8")
+        return text, "utf-8-sig" if marked else "utf-8"
     except UnicodeDecodeError as exc:
-        raise FileRejected(path, f"wrong encoding: not valid UTF-8 at byte {exc.start}") from exc
-    return data
+        if marked:
+            raise FileRejected(path, f"wrong encoding: a UTF-8 byte-order mark, but not valid UTF-8 at byte {exc.start + len(codecs.BOM_UTF8)}") from exc
+    try:
+        return text.decode("cp1252").encode("utf-8"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise FileRejected(path, f"wrong encoding: neither UTF-8 nor Windows-1252 (byte {exc.start})") from exc
 
 
-def read_csv_extract(path: Path, expected: tuple[str, ...]) -> pl.DataFrame:
-    """The rows of a CSV extract as text, numbered from 1, with blank fields as nulls."""
-    data = _text(path)
+@dataclass(frozen=True)
+class CsvExtract:
+    """A CSV extract's rows and what was tolerated to read it."""
+
+    frame: pl.DataFrame  # every declared column (blank where the file lacks it), EXTRA_COLUMNS, ROW_NUMBER
+    encoding: str
+    extra_columns: tuple[str, ...]  # header names the table does not declare, as the file wrote them
+
+
+def read_csv_extract(path: Path, declared: tuple[str, ...], expected: tuple[str, ...]) -> CsvExtract:
+    """The rows of a CSV extract as text, numbered from 1, with blank fields as nulls.
+
+    Header names match the `declared` columns in any order and letter case, trimmed. The file is
+    refused whole only when it lacks one of the `expected` columns (those its year must carry);
+    columns it does not declare are kept, one JSON object per row in EXTRA_COLUMNS.
+    """
+    text, encoding = decode(path)
     try:
-        header = [h.strip().lstrip("\ufeff") for h in pl.read_csv(data, n_rows=0, infer_schema=False).columns]
-    except pl.exceptions.ComputeError as exc:
-        raise FileRejected(path, f"not a well-formed CSV header: {exc}") from exc
-    missing = [c for c in expected if c not in header]
-    unexpected = [c for c in header if c not in expected]
-    if missing:
-        extra = f"; unexpected column(s) {', '.join(unexpected)} (renamed?)" if unexpected else ""
-        raise FileRejected(path, f"missing column(s) {', '.join(missing)}{extra}")
-    if unexpected:
-        raise FileRejected(path, f"unexpected column(s) {', '.join(unexpected)}")
-    try:
-        frame = pl.read_csv(data, infer_schema=False)
+        cells = pl.read_csv(text, has_header=False, infer_schema=False)
     except pl.exceptions.ComputeError as exc:
         raise FileRejected(path, f"not a well-formed CSV: {exc}") from exc
-    frame = frame.select(expected).with_columns(pl.all().str.strip_chars().replace("", None))
-    return frame.with_row_index(ROW_NUMBER, offset=1).with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
+    # A blank header cell (Excel's trailing commas) is named by its position, so it is kept and reported like any other.
+    header = [(name or "").strip() or f"(unnamed column {position})" for position, name in enumerate(cells.row(0), start=1)]
+    by_folded = {name.casefold(): name for name in declared}
+    names = [by_folded.get(name.casefold(), name) for name in header]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise FileRejected(path, f"repeated column(s) {', '.join(repeated)}")
+    extra = tuple(name for name in names if name not in declared)
+    missing = [c for c in expected if c not in names]
+    if missing:
+        renamed = f"; unexpected column(s) {', '.join(extra)} (renamed?)" if extra else ""
+        raise FileRejected(path, f"missing column(s) {', '.join(missing)}{renamed}")
+    rows = cells.slice(1).rename(dict(zip(cells.columns, names, strict=True))).with_columns(pl.all().str.strip_chars().replace("", None))
+    frame = rows.select(
+        *(pl.col(c) if c in names else pl.lit(None, dtype=pl.Utf8).alias(c) for c in declared),
+        (pl.struct(extra).struct.json_encode() if extra else pl.lit(None, dtype=pl.Utf8)).alias(EXTRA_COLUMNS),
+    )
+    frame = frame.with_row_index(ROW_NUMBER, offset=1).with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
+    return CsvExtract(frame, encoding, extra)
 
 
 def parse_xml(path: Path) -> ET.Element:
-    data = _text(path)
+    text, _ = decode(path)
     try:
-        return ET.fromstring(data)
+        return ET.fromstring(text.decode("utf-8"))  # as text: the bytes may no longer be in the encoding the XML declares
     except ET.ParseError as exc:
         raise FileRejected(path, f"XML is not well-formed (truncated?): {exc}") from exc
 

@@ -18,10 +18,10 @@ import pandera.polars as pa
 import polars as pl
 
 from validations.raw_checks import RULE_COLUMNS, RULE_MESSAGES
-from validations.raw_schemas import FILE_COLUMN, PERIOD_END_COLUMN, RAW_TABLES, RETURN_COLUMN, ValidationContext
+from validations.raw_schemas import FILE_COLUMN, PERIOD_END_COLUMN, RAW_TABLES, RETURN_COLUMN, YEAR_COLUMN, ValidationContext
 
 from .bookkeeping import create_bookkeeping_table
-from .files import ROW_NUMBER, FileRejected, read_cin_xml, read_csv_extract, sha256_file
+from .files import EXTRA_COLUMNS, ROW_NUMBER, FileRejected, decode, read_cin_xml, read_csv_extract, sha256_file
 from .landing import files_for
 from .registry import Source
 
@@ -52,6 +52,8 @@ class FileLoad:
     rows_quarantined: int
     status: str  # loaded, replaced or unchanged
     failures_by_rule: dict[str, int] = field(default_factory=dict)
+    encoding: str = ""  # utf-8, utf-8-sig (with a byte-order mark) or cp1252
+    extra_columns: tuple[str, ...] = ()  # kept in raw's EXTRA_COLUMNS and reported, not refused
 
 
 @dataclass
@@ -75,8 +77,10 @@ class _Pending:
     rel: str
     sha256: str
     table: str
-    frame: pl.DataFrame  # with FILE_COLUMN, RETURN_COLUMN and PERIOD_END_COLUMN
+    frame: pl.DataFrame  # with FILE_COLUMN, RETURN_COLUMN, YEAR_COLUMN and PERIOD_END_COLUMN
     status: str
+    encoding: str
+    extra_columns: tuple[str, ...]
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
@@ -86,11 +90,17 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         create_bookkeeping_table(con, table)
 
 
-def _read(path: Path, kind_reader: str, tables: tuple[str, ...]) -> dict[str, pl.DataFrame]:
+UNEXPECTED_COLUMNS_RULE = "unexpected_columns"  # a warning in audit.validation_results: `unexpected_columns:<names>`
+
+
+def _read(path: Path, kind_reader: str, tables: tuple[str, ...], year: int) -> tuple[dict[str, pl.DataFrame], str, tuple[str, ...]]:
+    """Each table's rows from one file, the file's encoding and the columns it carries undeclared."""
     if kind_reader == "cin_xml":
-        return read_cin_xml(path)
+        return read_cin_xml(path), decode(path)[1], ()
     (table,) = tables
-    return {table: read_csv_extract(path, RAW_TABLES[table].column_names)}
+    rules = RAW_TABLES[table]
+    extract = read_csv_extract(path, rules.column_names, rules.expected_columns(year))
+    return {table: extract.frame}, extract.encoding, extract.extra_columns
 
 
 def ingest_partition(con: duckdb.DuckDBPyConnection, source: Source, year: int, landing: Path, run_id: str) -> IngestionRun:
@@ -137,12 +147,14 @@ def ingest(con: duckdb.DuckDBPyConnection, source: Source, years: list[int], lan
             tags = (
                 pl.lit(rel).alias(FILE_COLUMN),
                 pl.lit(source.return_of(path.name)).alias(RETURN_COLUMN),
+                pl.lit(year, dtype=pl.Int32).alias(YEAR_COLUMN),
                 pl.lit(source.period_end(year)).alias(PERIOD_END_COLUMN),
             )
-            for table, frame in _read(path, kind.reader, kind.tables).items():
+            frames, encoding, extra = _read(path, kind.reader, kind.tables, year)
+            for table, frame in frames.items():
                 previous = registered.get(f"{table}|{rel}")
                 status = "unchanged" if previous == sha else ("replaced" if previous else "loaded")
-                pending.append(_Pending(year, rel, sha, table, frame.with_columns(*tags), status))
+                pending.append(_Pending(year, rel, sha, table, frame.with_columns(*tags), status, encoding, extra))
     result.seconds_read = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -196,7 +208,7 @@ def validate(table: str, frame: pl.DataFrame, ctx: ValidationContext) -> tuple[p
     )
     on_frame = [_frame_rule_values(frame, rule, group["index"]) for (rule,), group in cases.filter(pl.col("schema_context") != "Column").group_by("check")]
     rejected = pl.concat([on_column, *on_frame], how="vertical_relaxed")
-    data_columns = list(RAW_TABLES[table].column_names)
+    data_columns = list(RAW_TABLES[table].column_names) + ([EXTRA_COLUMNS] if EXTRA_COLUMNS in frame.columns else [])
     bad = frame.with_row_index("index")["index"].cast(pl.Int64).is_in(cases["index"].unique().implode())
     records = (
         frame.with_row_index("index")
@@ -224,22 +236,22 @@ def _registered_load(con: duckdb.DuckDBPyConnection, item: _Pending) -> FileLoad
     rows = con.execute(
         "select rows_read, rows_loaded, rows_quarantined from audit.ingested_files where table_name = ? and source_file = ?", [item.table, item.rel]
     ).fetchone()
-    return FileLoad(item.table, item.rel, item.sha256, rows[0], rows[1], rows[2], "unchanged")
+    return FileLoad(item.table, item.rel, item.sha256, rows[0], rows[1], rows[2], "unchanged", encoding=item.encoding, extra_columns=item.extra_columns)
 
 
 def _create_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> None:
-    """Create the raw table, or add columns the registry has gained since (earlier rows read null)."""
+    """Create the raw table, or add columns the registry (or the loader) has gained since (earlier rows read null)."""
     data = ", ".join(f'"{c}" varchar' for c in columns)
     con.execute(
         f"create table if not exists raw.{table} ({data}, _source_file varchar, _sha256 varchar, _row_number bigint, "
-        "_collection_year integer, _load_run_id varchar, _loaded_at timestamptz)"
+        f"_collection_year integer, _load_run_id varchar, _loaded_at timestamptz, {EXTRA_COLUMNS} json)"
     )
     existing = {
         name.lower() for (name,) in con.execute("select column_name from duckdb_columns() where schema_name = 'raw' and table_name = ?", [table]).fetchall()
     }
-    for column in columns:
+    for column, kind in [*((c, "varchar") for c in columns), (EXTRA_COLUMNS, "json")]:
         if column.lower() not in existing:
-            con.execute(f'alter table raw.{table} add column "{column}" varchar')
+            con.execute(f'alter table raw.{table} add column "{column}" {kind}')
 
 
 def _write(con, source: Source, item: _Pending, valid: pl.DataFrame, rejected: pl.DataFrame, run_id: str, now: datetime) -> FileLoad:
@@ -258,6 +270,7 @@ def _write(con, source: Source, item: _Pending, valid: pl.DataFrame, rejected: p
         pl.lit(year, dtype=pl.Int32).alias("_collection_year"),
         pl.lit(run_id).alias("_load_run_id"),
         pl.lit(now).alias("_loaded_at"),
+        pl.col(EXTRA_COLUMNS) if EXTRA_COLUMNS in valid.columns else pl.lit(None, dtype=pl.Utf8).alias(EXTRA_COLUMNS),
     )
     con.register("_loading", loaded.to_arrow())
     con.execute(f"insert into raw.{table} by name select * from _loading")
@@ -271,13 +284,22 @@ def _write(con, source: Source, item: _Pending, valid: pl.DataFrame, rejected: p
     rows_quarantined = int(rejected[ROW_NUMBER].n_unique()) if rejected.height else 0
     failures = dict(rejected.group_by("rule").len().iter_rows()) if rejected.height else {}
     con.execute(
-        "insert into audit.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [source.name, year, table, rel, item.sha256, item.frame.height, valid.height, rows_quarantined, run_id, now],
+        "insert into audit.ingested_files (source, collection_year, table_name, source_file, sha256, rows_read, rows_loaded, rows_quarantined, "
+        "load_run_id, loaded_at, encoding) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [source.name, year, table, rel, item.sha256, item.frame.height, valid.height, rows_quarantined, run_id, now, item.encoding],
     )
     results = [(run_id, now, source.name, year, table, rel, rule, count, item.frame.height) for rule, count in failures.items()]
     results.append((run_id, now, source.name, year, table, rel, "*", rows_quarantined, item.frame.height))
-    con.executemany("insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)", results)
-    return FileLoad(table, rel, item.sha256, item.frame.height, valid.height, rows_quarantined, item.status, failures)
+    if item.extra_columns:  # a warning: every row keeps the undeclared columns' values
+        results.append(
+            (run_id, now, source.name, year, table, rel, f"{UNEXPECTED_COLUMNS_RULE}:{','.join(item.extra_columns)}", item.frame.height, item.frame.height)
+        )
+    con.executemany(
+        "insert into audit.validation_results (load_run_id, checked_at, source, collection_year, table_name, source_file, rule, failures, rows_checked) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        results,
+    )
+    return FileLoad(table, rel, item.sha256, item.frame.height, valid.height, rows_quarantined, item.status, failures, item.encoding, item.extra_columns)
 
 
 def _quarantine_rows(item: _Pending, rejected: pl.DataFrame, table: str, year: int, run_id: str, now: datetime) -> pl.DataFrame:

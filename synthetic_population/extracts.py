@@ -1,7 +1,7 @@
 """Write each source's extract in its published layout, with its own codes, date format and faults.
 
 Every table keeps two hidden columns until it is written: `_person` (the true person) and
-`_rid` (a record id that faults are logged against). Writing numbers the rows of each file and
+`_rid` (a record id, unique in the world, that faults are logged against). Writing numbers the rows of each file and
 hands (file, row) -> person, address and fault facts to the ground truth.
 """
 
@@ -83,7 +83,8 @@ class ExtractWriter:
 
     def with_people(self, frame: pl.DataFrame) -> pl.DataFrame:
         frame = frame.rename({"person": "_person"}) if "person" in frame.columns else frame
-        return frame.with_row_index("_rid").with_columns(pl.col("_rid").cast(pl.Int64)).join(self.people, on="_person", how="left", maintain_order="left")
+        rids = pl.Series("_rid", self.faults.new_rids(frame.height))
+        return frame.with_columns(rids).join(self.people, on="_person", how="left", maintain_order="left")
 
     def addresses(self, table: str, frame: pl.DataFrame, date_col: str, can_be_stale: bool = True) -> pl.DataFrame:
         """The property each record's address describes: where the person lived, or, for some

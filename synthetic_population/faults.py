@@ -2,7 +2,8 @@
 
 Faults are applied to whole columns at once: a mask picks the affected rows at the configured
 rate among the rows where the fault can happen, and the log keys each change by the record's
-id, which later becomes a file and row number in the ground truth.
+id, which later becomes a file and row number in the ground truth. Record ids are handed out here,
+once for the whole world, so an id names one row of one file even for tables written year by year.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ class FaultInjector:
     def __init__(self, rng: np.random.Generator, rates: FaultRates) -> None:
         self.rng, self.rates = rng, rates
         self._log: list[pl.DataFrame] = []
+        self._next_rid = 0
+
+    def new_rids(self, n: int) -> np.ndarray:
+        """`n` record ids never handed out before in this world."""
+        rids = np.arange(self._next_rid, self._next_rid + n, dtype=np.int64)
+        self._next_rid += n
+        return rids
 
     def mask(self, n: int, rate: float, eligible: np.ndarray | None = None) -> np.ndarray:
         hit = self.rng.random(n) < rate
@@ -125,7 +133,6 @@ class FaultInjector:
         copies = frame.filter(pl.Series(hit))
         if copies.is_empty():
             return frame
-        start = int(frame["_rid"].max()) + 1
-        new_rid = np.arange(start, start + copies.height)
+        new_rid = self.new_rids(copies.height)
         self.record(table, new_rid, "*", "duplicate_row", copies["_rid"].to_numpy(), new_rid)
         return pl.concat([frame, copies.with_columns(pl.Series("_rid", new_rid))])

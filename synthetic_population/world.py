@@ -61,7 +61,8 @@ def generate_world(config: WorldConfig, landing: Path, truth: Path, malformed: P
     writer.youth_justice(youth_offences(ctx))
 
     records = pl.concat(writer.written.records)
-    fault_log = faults.log().join(records.select("table", "rid", "file", "row"), on=["table", "rid"], how="left")
+    # Record ids are unique in the world, so each fault joins to exactly one row of one file.
+    fault_log = faults.log().join(records.select("table", "rid", "file", "row"), on=["table", "rid"], how="left", validate="m:1")
     _write_truth(truth, ctx, upns, records, pl.concat(writer.written.addresses), fault_log)
     if malformed is not None:
         write_malformed(landing, malformed)

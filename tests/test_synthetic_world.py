@@ -18,6 +18,7 @@ from synthetic_population.config import FaultRates, WorldConfig
 from synthetic_population.world import generate_world
 
 SMALL = WorldConfig(persons=4000, seed=7)
+DMY = "%d/%m/%Y"
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +160,71 @@ def test_fault_log_matches_what_the_files_say(world: Path) -> None:
     joined = log.join(school, left_on=["file", "row"], right_on=["_file", "row"])
     assert joined.height == log.height > 0
     assert (joined["recorded_value"] == joined["FORENAME"]).all()
+
+
+# Where each logged field lands in its file, and the file's date format (the log records dates in ISO).
+NAMES = {"first_name": "FORENAME", "last_name": "SURNAME"}
+FAULT_COLUMNS = {
+    "school_census": (
+        {**NAMES, "dob": "DOB", "ethnicity": "ETHNICITY", "sen_provision": "SEN_PROVISION", "upn": "UPN", "street": "STREET", "postcode": "POSTCODE"},
+        DMY,
+    ),
+    "hes_apc": ({**NAMES, "dob": "DOB", "nhs_number": "NEWNHSNO", "ethnos": "ETHNOS", "homeadd": "HOMEADD", "postcode": "POSTCODE"}, "%Y%m%d"),
+    "youth_justice": ({**NAMES, "dob": "DOB", "ethnicity": "ETHNICITY", "address": "ADDRESS", "postcode": "POSTCODE"}, "%d-%b-%Y"),
+    "census_2021_persons": ({**NAMES, "dob": "DATE_OF_BIRTH", "ethnic_group": "ETHNIC_GROUP"}, "%Y-%m-%d"),
+    "census_2021_households": ({"address_line_1": "ADDRESS_LINE_1", "postcode": "POSTCODE"}, None),
+    "ssda903_header": ({"dob": "DOB", "ethnic": "ETHNIC", "upn": "UPN"}, DMY),
+    "ssda903_episodes": ({"CHILD": "CHILD", "ls": "LS", "place": "PLACE", "postcode": "HOME_POST"}, DMY),
+}
+CIN_FAULT_ELEMENTS = {
+    **{field: f"ChildIdentifiers/{element}" for field, element in (("first_name", "Forename"), ("last_name", "Surname"), ("dob", "PersonBirthDate"))},
+    **{field: f"ChildIdentifiers/{element}" for field, element in (("upn", "UPN"), ("address", "Address"), ("postcode", "PostCode"))},
+    "ethnicity": "ChildCharacteristics/Ethnicity",
+}
+
+
+def _logged_values(world: Path, table: str, fields: dict[str, str]) -> pl.DataFrame:
+    """The last value logged per (file, row, field): a nickname and then a typo land on the same field."""
+    log = faults(world).filter((pl.col("table") == table) & pl.col("field").is_in(list(fields)) & (pl.col("fault") != "stale_address"))
+    return log.group_by("file", "row", "field", maintain_order=True).agg(pl.col("recorded_value").last())
+
+
+def _cells(world: Path, file: str, fields: dict[str, str], dob_format: str | None) -> pl.DataFrame:
+    """A CSV extract as (file, row, column, value), dates of birth in ISO as the log records them."""
+    frame = pl.read_csv(world / "landing" / file, infer_schema=False).with_row_index("row", offset=1)
+    if "dob" in fields:
+        frame = frame.with_columns(pl.col(fields["dob"]).str.strptime(pl.Date, dob_format).cast(pl.Utf8))
+    frame = frame.select(pl.lit(file).alias("file"), pl.col("row").cast(pl.Int64), *fields.values())
+    return frame.unpivot(index=["file", "row"], variable_name="column", value_name="in_file")
+
+
+def test_each_logged_fault_names_the_one_file_and_row_that_holds_its_recorded_value(world: Path) -> None:
+    log = faults(world)
+    # One row per fault: a per-year table's record id no longer repeats in every year's file.
+    assert log.filter(pl.col("file").is_null() | pl.col("row").is_null()).height == 0
+    assert log.select("table", "rid", "field", "fault").is_duplicated().sum() == 0
+    checked = set()
+    for table, (fields, dob_format) in FAULT_COLUMNS.items():
+        logged = _logged_values(world, table, fields)
+        if logged.is_empty():
+            continue
+        written = pl.concat([_cells(world, file, fields, dob_format) for file in logged["file"].unique().sort()])
+        joined = logged.with_columns(pl.col("field").replace_strict(fields).alias("column")).join(written, on=["file", "row", "column"], how="left")
+        assert joined.height == logged.height > 0, table
+        wrong = joined.filter(pl.col("in_file").fill_null("") != pl.col("recorded_value"))
+        assert wrong.is_empty(), (table, wrong.head(5).to_dicts())
+        checked.add(table)
+    # Per-year and termly files among them: the tables whose record ids used to restart with each file's year.
+    assert {"school_census", "hes_apc", "ssda903_header", "census_2021_persons"} <= checked
+
+    logged = _logged_values(world, "cin_children", CIN_FAULT_ELEMENTS)
+    assert logged.height > 0
+    for (file,), faults_in_file in logged.group_by("file"):
+        children = ET.parse(world / "landing" / file).getroot().findall("./Children/Child")
+        for fault in faults_in_file.iter_rows(named=True):
+            element = children[fault["row"] - 1].find(CIN_FAULT_ELEMENTS[fault["field"]])
+            in_file = "" if element is None else (element.text or "")  # a blanked value may be left out
+            assert in_file == fault["recorded_value"], (file, fault)
 
 
 def test_fault_counts_follow_the_configured_rates(tmp_path: Path) -> None:

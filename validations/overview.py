@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.load import UNEXPECTED_COLUMNS_RULE
+
 TREND_RUNS = 10
 
 LATEST_GATES_SQL = f"""
@@ -40,6 +42,15 @@ select source, table_name, max(checked_at) as checked_at, sum(rows_checked) as r
 from audit.validation_results
 where rule = '*' and load_run_id in (select load_run_id from audit.validation_results group by 1 order by max(checked_at) desc limit 50)
 group by all order by source, table_name
+"""
+
+# Columns a file carried that its table does not declare: kept in raw's _extra_columns, shown as warnings.
+EXTRA_COLUMNS_SQL = f"""
+select source, table_name, source_file, substr(rule, length('{UNEXPECTED_COLUMNS_RULE}:') + 1) as columns_kept, rows_checked as rows, checked_at
+from audit.validation_results
+where rule like '{UNEXPECTED_COLUMNS_RULE}:%'
+qualify row_number() over (partition by table_name, source_file order by checked_at desc) = 1
+order by source, table_name, source_file
 """
 
 QUARANTINE_SQL = """
@@ -106,6 +117,7 @@ def write_overview(database: Path, docs_dir: Path) -> Path:
     with duckdb.connect(str(database), read_only=True) as con:
         gate_headers, gates = _table(con, LATEST_GATES_SQL)
         ingestion = _table(con, INGESTION_SQL)
+        extra_columns = _table(con, EXTRA_COLUMNS_SQL)
         quarantine = _table(con, QUARANTINE_SQL)
         linkage = _table(con, LINKAGE_SQL)
     failing = [g for g in gates if not g[gate_headers.index("passed")]] if gates else []
@@ -127,6 +139,8 @@ Model and column meanings: {'<a href="dbt/index.html">dbt docs</a>' if (docs_dir
 {_cells(gate_headers, gates, _gate_cell)}
 <h2>Ingestion (pandera), latest loads</h2>
 {_cells(*ingestion)}
+<h2 class="warn">Ingestion warnings: columns kept that the table does not declare</h2>
+{_cells(*extra_columns)}
 <h2>Quarantine by rule</h2>
 {_cells(*quarantine)}
 <h2>Linkage quality (latest evaluation against the synthetic truth)</h2>

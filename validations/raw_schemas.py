@@ -1,9 +1,9 @@
 """pandera schemas for every raw table: the real rules of each source, applied before loading.
 
 Columns are text as received, plus the columns the loader adds so that many files validate in
-one pass: the file, the return and the end of the row's collection period (nothing may be dated
-after it). Some rules need companion tables of the same return (903 episodes must belong to a
-child in the header; a CIN referral cannot precede the child's birth).
+one pass: the file, the return, the collection year and the end of the row's collection period
+(nothing may be dated after it). Some rules need companion tables of the same return (903
+episodes must belong to a child in the header; a CIN referral cannot precede the child's birth).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ ISO, DMY, COMPACT, DMONY = "%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%b-%Y"
 FILE_COLUMN = "_file"  # duplicates and keys are judged within one file
 RETURN_COLUMN = "_return"  # cross-table rules are judged within one return (e.g. one LA's 903 pair)
 PERIOD_END_COLUMN = "_period_end"  # the end of the row's collection period: nothing may be dated after it
+YEAR_COLUMN = "_year"  # the row's collection year: which columns its file had to carry
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,38 @@ class ValidationContext:
 
 @dataclass(frozen=True)
 class Col:
+    """A declared column. A file must carry it in the collection years `since`..`until` (either
+    end open when None) unless it is `optional`; `required` means its values may not be blank
+    wherever the file must carry it. A column a file leaves out reads as blank."""
+
     checks: tuple[pa.Check, ...] = ()
     required: bool = False
+    since: int | None = None
+    until: int | None = None
+    optional: bool = False
+
+    def __post_init__(self) -> None:
+        if self.optional and self.required:
+            raise ValueError("a column a file may leave out cannot require values")
+
+    def expected_in(self, year: int) -> bool:
+        """Whether a file of collection `year` must carry this column."""
+        return not self.optional and (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
+
+    @property
+    def in_every_year(self) -> bool:
+        return not self.optional and self.since is None and self.until is None
+
+    @property
+    def years(self) -> str:
+        """The collection years a file must carry the column, in words."""
+        if self.since and self.until:
+            return f"collection years {self.since}-{self.until}"
+        return f"collection year {self.since} or later" if self.since else f"collection year {self.until} or earlier"
 
 
-def col(*checks: pa.Check, required: bool = False) -> Col:
-    return Col(tuple(checks), required)
+def col(*checks: pa.Check, required: bool = False, since: int | None = None, until: int | None = None, optional: bool = False) -> Col:
+    return Col(tuple(checks), required, since, until, optional)
 
 
 @dataclass(frozen=True)
@@ -54,12 +81,22 @@ class TableRules:
     def column_names(self) -> tuple[str, ...]:
         return tuple(self.columns)
 
+    def expected_columns(self, year: int) -> tuple[str, ...]:
+        """The columns a file of collection `year` must carry; without one it is refused whole."""
+        return tuple(name for name, c in self.columns.items() if c.expected_in(year))
+
     def schema(self, ctx: ValidationContext) -> pa.DataFrameSchema:
         checks = [rc.no_duplicate_rows(tuple(c for c in self.column_names if c not in self.positional), FILE_COLUMN)]
         if self.key:
             checks.append(rc.unique_key(self.key, FILE_COLUMN))
+        # A column required only in some years may be blank in the others.
+        checks += [
+            rc.required_when(name, pl.col(YEAR_COLUMN).is_between(c.since or 0, c.until or 9999), c.years)
+            for name, c in self.columns.items()
+            if c.required and not c.in_every_year
+        ]
         return pa.DataFrameSchema(
-            {name: pa.Column(pl.Utf8, checks=list(c.checks), nullable=not c.required) for name, c in self.columns.items()},
+            {name: pa.Column(pl.Utf8, checks=list(c.checks), nullable=not (c.required and c.in_every_year)) for name, c in self.columns.items()},
             checks=checks + self.frame_checks(ctx),
             strict=False,
             name=self.description,

@@ -119,6 +119,9 @@ def _table_metadata(files, run: IngestionRun) -> dict:
         "rows_loaded": sum(f.rows_loaded for f in files),
         "rows_quarantined": sum(f.rows_quarantined for f in files),
         "failures_by_rule": dg.MetadataValue.json(dict(failures)),
+        # Warnings, not failures: columns the table does not declare, kept in raw's _extra_columns.
+        "extra_columns": dg.MetadataValue.json({f.source_file: list(f.extra_columns) for f in files if f.extra_columns}),
+        "encodings": dg.MetadataValue.json(dict(Counter(f.encoding for f in files))),
         "seconds_read_validate_write": dg.MetadataValue.json([round(run.seconds_read, 2), round(run.seconds_validate, 2), round(run.seconds_write, 2)]),
     }
 

@@ -31,6 +31,7 @@ def dates(days: np.ndarray | pl.Series, fmt: str) -> np.ndarray:
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+RID_BLOCK = 1 << 32  # record ids of one with_people call (duplicates of its rows take ids after them)
 
 
 def iso_day(day: int) -> str:
@@ -74,6 +75,7 @@ class ExtractWriter:
             }
         )
         self.la_codes = np.array([la.code for la in ctx.config.local_authorities])
+        self.rid_blocks = 0
 
     # --- shared pieces ----------------------------------------------------------------------------
     def path(self, source: str, year: int, name: str) -> Path:
@@ -82,8 +84,12 @@ class ExtractWriter:
         return folder / name
 
     def with_people(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The frame with its people and record ids; each call (a table, or one year of a per-year table) numbers
+        its records in a block of its own, so a fault logged against (table, rid) names one file's row."""
         frame = frame.rename({"person": "_person"}) if "person" in frame.columns else frame
-        return frame.with_row_index("_rid").with_columns(pl.col("_rid").cast(pl.Int64)).join(self.people, on="_person", how="left", maintain_order="left")
+        self.rid_blocks += 1
+        rid = pl.col("_rid").cast(pl.Int64) + self.rid_blocks * RID_BLOCK
+        return frame.with_row_index("_rid").with_columns(rid).join(self.people, on="_person", how="left", maintain_order="left")
 
     def addresses(self, table: str, frame: pl.DataFrame, date_col: str, can_be_stale: bool = True) -> pl.DataFrame:
         """The property each record's address describes: where the person lived, or, for some

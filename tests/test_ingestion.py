@@ -25,7 +25,7 @@ YEARS = (2019, 2020, 2021, 2022, 2023)
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("ingest_world")
-    generate_world(WorldConfig(persons=3000, seed=11), root / "landing", root / "truth", root / "malformed")
+    generate_world(WorldConfig(persons=3000, seed=12), root / "landing", root / "truth", root / "malformed")
     return root
 
 

@@ -15,6 +15,7 @@ import pytest
 import code_lists as codes
 from code_lists.identifiers import is_valid_nhs_number, is_valid_upn
 from synthetic_population.config import FaultRates, WorldConfig
+from synthetic_population.geography import real_postcodes
 from synthetic_population.world import generate_world
 
 SMALL = WorldConfig(persons=4000, seed=7)
@@ -316,3 +317,25 @@ def test_gazetteer_is_addressbase_like(world: Path) -> None:
     # Every recorded address of every source is a gazetteer property.
     addresses = pl.read_parquet(world / "truth" / "address_uprn.parquet")
     assert addresses["address_uprn"].cast(pl.Utf8).is_in(uprn.implode()).all()
+
+
+def test_gazetteer_lies_in_real_las_with_their_real_postcodes(world: Path) -> None:
+    """LA numbers are DfE ones (CIN rule 1530 accepts them as UPN LA parts) and every postcode is a real one that
+    the DfE validators' reference places in that LA; a postcode unit covers 15-40 properties of one town."""
+    gaz = pl.read_csv(next((world / "landing" / "gazetteer").rglob("*.csv")), infer_schema=False)
+    assert set(gaz["LOCAL_CUSTODIAN_CODE"]) == {"352", "870", "925"}
+    for la in SMALL.local_authorities:
+        real = np.concatenate(real_postcodes(la))
+        ours = gaz.filter(pl.col("LOCAL_CUSTODIAN_CODE") == str(la.code))["POSTCODE_LOCATOR"]
+        assert ours.is_in(pl.Series(real).implode()).all(), la.name
+        assert not ours.is_in(
+            pl.Series(np.concatenate([np.concatenate(real_postcodes(other)) for other in SMALL.local_authorities if other != la])).implode()
+        ).any()
+    homes = gaz.filter(pl.col("CLASSIFICATION_CODE") != "PP")
+    sizes = homes.group_by("POSTCODE_LOCATOR").agg(pl.len().alias("n"), pl.col("TOWN_NAME").n_unique().alias("towns"))
+    assert sizes["towns"].max() == 1
+    assert 15 <= sizes["n"].median() <= 40 and sizes["n"].max() <= 40
+    # LSOAs are made of whole postcodes.
+    assert homes.group_by("POSTCODE_LOCATOR").agg(pl.col("LSOA21CD").n_unique())["LSOA21CD"].max() == 1
+    school = pl.read_csv(sorted((world / "landing" / "school_census").rglob("*.csv"))[0], infer_schema=False)
+    assert set(school.filter(pl.col("UPN").fill_null("") != "")["UPN"].str.slice(1, 3)) == {"352", "870", "925"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+import xmlschema
 
 import code_lists as codes
 from code_lists.identifiers import is_valid_nhs_number, is_valid_upn
@@ -137,6 +139,49 @@ def test_cin_xml_parses_with_the_dfe_structure_and_every_child_has_a_true_person
             assert details and all(d.find("CINreferralDate").text for d in details)
         rel = str(path.relative_to(world / "landing"))
         assert truth.filter(pl.col("file") == rel).height == len(children)
+
+
+CIN_SCHEMAS = Path(__file__).parents[1] / "validations" / "schemas" / "cin"
+# The CIN elements that a logged fault may legitimately make invalid: element -> (logged field, fault).
+# Names and addresses are not in the census; UPN blanks and DOB swaps leave the return valid.
+CIN_FAULTED_ELEMENTS = {"Ethnicity": ("ethnicity", "out_of_list_code")}
+
+
+def cin_schema_errors(root: Path) -> tuple[set, set, dict[int, int]]:
+    """(errors found, errors the fault log explains, errors per year) of every CIN return under
+    `root` against its year's DfE XSD; an error is (file, child's row, element)."""
+    log = faults(root).filter(pl.col("table") == "cin_children")
+    records = pl.read_parquet(root / "truth" / "record_person.parquet").filter(pl.col("table") == "cin_children")
+    copies = log.filter(pl.col("fault") == "duplicate_row").select(pl.col("rid"), pl.col("true_value").cast(pl.Int64).alias("original"))
+    explained = set()
+    for element, (field, fault) in CIN_FAULTED_ELEMENTS.items():
+        faulty = log.filter((pl.col("field") == field) & (pl.col("fault") == fault))["rid"]
+        rids = pl.concat([faulty, copies.filter(pl.col("original").is_in(faulty.implode()))["rid"]])
+        rows = records.filter(pl.col("rid").is_in(rids.implode()))
+        explained |= {(file, row, element) for file, row in rows.select("file", "row").iter_rows()}
+    found, per_year = set(), {}
+    for path in sorted((root / "landing" / "cin_census").rglob("*.xml")):
+        year = int(path.parent.name)
+        schema = xmlschema.XMLSchema(CIN_SCHEMAS / f"CIN_schema_{year}.xsd")
+        rel = str(path.relative_to(root / "landing"))
+        for error in schema.iter_errors(str(path)):
+            per_year[year] = per_year.get(year, 0) + 1
+            child = re.search(r"/Child\[(\d+)\]", error.path or "")
+            found.add((rel, int(child.group(1)) if child else 0, error.elem.tag if error.elem is not None else error.path))
+    return found, explained, per_year
+
+
+def test_every_cin_return_is_valid_against_its_years_dfe_schema_except_logged_faults(world: Path, tmp_path: Path) -> None:
+    """Each year's return against that year's DfE XSD: the only errors are on the elements a logged
+    fault changed (an out-of-list code), in exactly the children the fault log names, copies included.
+    A second world with many out-of-list codes shows the exclusion is no wider than the faults."""
+    found, explained, per_year = cin_schema_errors(world)
+    assert found == explained, (per_year, sorted(found - explained)[:10], sorted(explained - found)[:10])
+    faulty = tmp_path / "faulty"
+    generate_world(WorldConfig(persons=2000, seed=11, faults=FaultRates(out_of_list_code=0.2)), faulty / "landing", faulty / "truth")
+    found, explained, per_year = cin_schema_errors(faulty)
+    assert found == explained, (per_year, sorted(found - explained)[:10], sorted(explained - found)[:10])
+    assert len(explained) > 10 and sum(per_year.values()) == len(found)
 
 
 def test_ground_truth_covers_every_record_of_every_csv(world: Path) -> None:

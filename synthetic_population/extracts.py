@@ -423,7 +423,6 @@ class ExtractWriter:
             }
             files = np.array([self.rel("cin_census", year, f"cin_{self.la_codes[i]}_{year}.xml") for i in frame["la_index"].to_numpy()], dtype=object)
             out = self.finish(table, frame, files, columns, ["LAchildID"])
-            next_rid = int(out["_rid"].max()) + 1
             for (file_name,), part in out.group_by("_file", maintain_order=True):
                 la_code = int(self.la_codes[int(part["_la_index"][0])])
                 xml = self._cin_xml(year, la_code, part, in_year, start, end)
@@ -431,7 +430,7 @@ class ExtractWriter:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(xml, encoding="utf-8")
                 self.written.files.append(file_name)
-            self.case_management(year, frame)
+            next_rid = max(int(out["_rid"].max()), self.case_management(year, frame)) + 1
 
     @staticmethod
     def _upn_unknown(known: np.ndarray, frame: pl.DataFrame, end: int) -> np.ndarray:
@@ -442,10 +441,11 @@ class ExtractWriter:
         reason = np.where(under_six, "UN6", np.where(frame["nfa_only"].to_numpy(), "UN7", "UN2"))
         return np.where(known == "", reason, "").astype(object)
 
-    def case_management(self, year: int, frame: pl.DataFrame) -> None:
+    def case_management(self, year: int, frame: pl.DataFrame) -> int:
         """The LA's case-management extract in the Data to Insight Standard Safeguarding Dataset
         layout (ssd_person, ssd_address; data-to-insight/ssd-data-model), keyed by the LA's person
-        id, which is the CIN LAchildID. Names and addresses carry the faults an LA's records have."""
+        id, which is the CIN LAchildID. Names and addresses carry the faults an LA's records have.
+        Returns the highest record id written (duplicated rows get new ones)."""
         table = "ssd_person"
         first, last = self.names(table, frame)
         la = self.la_codes[frame["la_index"].to_numpy()]
@@ -479,8 +479,9 @@ class ExtractWriter:
             "addr_address_json": self._address_json(parts, self.faults.address_variant(table, rid, "address", self.street_line(parts))),
         }
         files = np.array([self.rel("ssd", year, f"ssd_{code}_{year}_address.csv") for code in la], dtype=object)
-        out = self.finish(table, frame, files, address_columns, ["addr_person_id"])
-        self.write_csv(out, list(address_columns))
+        addresses = self.finish(table, frame, files, address_columns, ["addr_person_id"])
+        self.write_csv(addresses, list(address_columns))
+        return max(int(out["_rid"].max()), int(addresses["_rid"].max()))
 
     @staticmethod
     def _address_json(parts: dict[str, np.ndarray], street_line: np.ndarray) -> np.ndarray:

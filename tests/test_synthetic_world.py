@@ -206,6 +206,23 @@ def test_fault_log_matches_what_the_files_say(world: Path) -> None:
     assert (joined["recorded_value"] == joined["FORENAME"]).all()
 
 
+def test_case_management_faults_name_one_row_each_and_match_the_files(world: Path) -> None:
+    """Names and addresses of CIN children, and their faults, are in the LA's SSD extract; each
+    logged fault names one file and row of it (record ids run on across years)."""
+    log = faults(world).filter(pl.col("table").is_in(["ssd_person", "ssd_address", "cin_children"]))
+    assert log.group_by("table", "rid", "field", "fault").len()["len"].max() == 1
+    assert log.filter(pl.col("table") == "cin_children")["field"].is_in(["upn", "dob", "ethnicity", "*"]).all()
+    for table, pattern, field, column in (
+        ("ssd_person", "ssd/*/*_person.csv", "last_name", "pers_surname"),
+        ("ssd_address", "ssd/*/*_address.csv", "postcode", "addr_address_postcode"),
+    ):
+        logged = log.filter((pl.col("table") == table) & (pl.col("field") == field)).group_by("file", "row").agg(pl.col("recorded_value").last())
+        rows = read(world, pattern).with_columns((pl.int_range(pl.len()).over("_file") + 1).alias("row"), pl.col(column).fill_null(""))
+        joined = logged.join(rows, left_on=["file", "row"], right_on=["_file", "row"])
+        assert joined.height == logged.height > 0, table
+        assert (joined["recorded_value"] == joined[column]).all(), table
+
+
 def test_fault_counts_follow_the_configured_rates(tmp_path: Path) -> None:
     rates = FaultRates(
         name_typo=0.1,

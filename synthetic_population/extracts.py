@@ -507,8 +507,7 @@ class ExtractWriter:
         for row in children.iter_rows(named=True):
             out.append("<Child><ChildIdentifiers>")
             out.append(f"<LAchildID>{escape(row['LAchildID'])}</LAchildID>")
-            out.append(f"<UPN>{row['UPN']}</UPN>" if row["UPN"] else "")
-            out.append(f"<UPNunknown>{row['UPNunknown']}</UPNunknown>" if row["UPNunknown"] else "")
+            out.extend(f"<{tag}>{row[tag]}</{tag}>" for tag in ("UPN", "UPNunknown") if row[tag])
             out.append(f"<PersonBirthDate>{row['PersonBirthDate']}</PersonBirthDate><GenderCurrent>{row['GenderCurrent']}</GenderCurrent></ChildIdentifiers>")
             out.append(
                 f"<ChildCharacteristics><Ethnicity>{escape(row['Ethnicity'])}</Ethnicity><Disabilities><Disability>NONE</Disability></Disabilities></ChildCharacteristics>"

@@ -213,7 +213,7 @@ CIN_REFERRAL_SOURCE: tuple[Code, ...] = (
     Code("5A", "LA services: social care", 6),
     Code("5B", "LA services: other internal", 3),
     Code("5C", "LA services: external", 2),
-    Code("5D", "LA services: other LA", 1),
+    Code("5D", "LA services: early help", 1),  # from the 2022-23 collection (CIN_schema_2023.xsd)
     Code("6", "Police", 29),
     Code("7", "Other legal agency", 2),
     Code("8", "Other", 3),

@@ -127,7 +127,7 @@ def _child_text(element: ET.Element, tag: str) -> str | None:
 
 
 CIN_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "cin_children": ("LAchildID", "UPN", "Forename", "Surname", "PersonBirthDate", "GenderCurrent", "Ethnicity", "Address", "PostCode"),
+    "cin_children": ("LAchildID", "UPN", "UPNunknown", "PersonBirthDate", "GenderCurrent", "Ethnicity"),
     "cin_episodes": (
         "LAchildID",
         "CINdetailsNumber",

@@ -93,6 +93,16 @@ SOURCES: tuple[Source, ...] = (
         schedule=ANNUAL,
     ),
     Source(
+        "ssd",
+        "LA case-management extract in the Standard Safeguarding Dataset layout (ssd_person, ssd_address): the names "
+        "and addresses of the children in the CIN census, keyed by the LA's person id (the CIN LAchildID).",
+        (FileKind("ssd_*_person.csv", ("ssd_person",)), FileKind("ssd_*_address.csv", ("ssd_address",))),
+        collected_every_year=True,
+        period_end=_financial_year_end,
+        schedule=ANNUAL,
+        return_of=lambda file_name: re.sub(r"_(person|address)\.csv$", "", file_name),
+    ),
+    Source(
         "ssda903",
         "SSDA903 looked-after children returns: header and episodes, one pair per local authority and year.",
         (FileKind("ssda903_*_header.csv", ("ssda903_header",)), FileKind("ssda903_*_episodes.csv", ("ssda903_episodes",))),

@@ -7,6 +7,7 @@ hands (file, row) -> person, address and fault facts to the ground truth.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -392,30 +393,30 @@ class ExtractWriter:
             self.ssda903(lac, history.births)
 
     def cin_census(self, cin: pl.DataFrame) -> None:
+        """One CIN census return per LA and year, valid against that year's DfE schema
+        (validations/schemas/cin/), and beside it the LA's case-management extract of the same
+        children's names and addresses, which the census does not carry."""
         table = "cin_children"  # the raw table the ingestion flattens each <Child> into
-        ref_date = {y: day_number(date(y, 3, 31)) for y in self.ctx.config.years}
         for year in self.ctx.config.years:
-            start, end = day_number(date(year - 1, 4, 1)), ref_date[year]
+            start, end = day_number(date(year - 1, 4, 1)), day_number(date(year, 3, 31))
             in_year = cin.filter((pl.col("referral") <= end) & (pl.col("closure") >= start))
             if in_year.is_empty():
                 continue
+            nfa_only = in_year.group_by("child", "la_index").agg(pl.col("nfa").all().alias("nfa_only"))
             children = in_year.select("child", "la_index", "la_child_id", "upn").unique(["child", "la_index"], maintain_order=True)
+            children = children.join(nfa_only, on=["child", "la_index"], how="left", maintain_order="left")
             frame = self.with_people(children.rename({"child": "person"}).with_columns(pl.lit(end).alias("day")))
-            frame = self.addresses(table, frame, "day")
+            frame = self.addresses("ssd_address", frame, "day")  # the census has no address; the LA's records do
             rid = frame["_rid"].to_numpy()
-            first, last = self.names(table, frame)
-            upn = self.faults.blank(table, rid, "upn", "missing_upn", frame["upn"].fill_null("").to_numpy().astype(object), self.ctx.config.faults.missing_upn)
-            parts = self.address_parts(frame["_address_prop"].to_numpy())
+            known = frame["upn"].fill_null("").to_numpy().astype(object)
+            upn = self.faults.blank(table, rid, "upn", "missing_upn", known, self.ctx.config.faults.missing_upn)
             columns = {
                 "LAchildID": frame["la_child_id"].to_numpy(),
                 "UPN": upn,
-                "Forename": first,
-                "Surname": last,
+                "UPNunknown": self._upn_unknown(known, frame, end),
                 "PersonBirthDate": self.dob(table, frame, ISO),
                 "GenderCurrent": np.array(codes.CIN_GENDER, dtype=object)[frame["sex"].to_numpy()],
                 "Ethnicity": self.coded(table, frame, "ethnicity", np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
-                "Address": self.faults.address_variant(table, rid, "address", self.one_line(parts)),
-                "PostCode": self.postcode(table, frame, parts["postcode"]),
                 "_la_index": frame["la_index"].to_numpy(),
                 "_child": frame["_person"].to_numpy(),
             }
@@ -428,6 +429,64 @@ class ExtractWriter:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(xml, encoding="utf-8")
                 self.written.files.append(file_name)
+            self.case_management(year, frame)
+
+    @staticmethod
+    def _upn_unknown(known: np.ndarray, frame: pl.DataFrame, end: int) -> np.ndarray:
+        """The DfE reason for a child the LA holds no UPN for: UN6 under 6 and not yet in school,
+        UN7 referrals with no further action only, otherwise UN2 (no school or educational setting).
+        A UPN the LA failed to record (a missing_upn fault) has no reason: that is the fault."""
+        under_six = (end - frame["dob"].to_numpy()) < 6 * 365.25
+        reason = np.where(under_six, "UN6", np.where(frame["nfa_only"].to_numpy(), "UN7", "UN2"))
+        return np.where(known == "", reason, "").astype(object)
+
+    def case_management(self, year: int, frame: pl.DataFrame) -> None:
+        """The LA's case-management extract in the Data to Insight Standard Safeguarding Dataset
+        layout (ssd_person, ssd_address; data-to-insight/ssd-data-model), keyed by the LA's person
+        id, which is the CIN LAchildID. Names and addresses carry the faults an LA's records have."""
+        table = "ssd_person"
+        first, last = self.names(table, frame)
+        la = self.la_codes[frame["la_index"].to_numpy()]
+        person_columns = {
+            "pers_person_id": frame["la_child_id"].to_numpy(),
+            "pers_upn": frame["upn"].fill_null("").to_numpy().astype(object),
+            "pers_forename": first,
+            "pers_surname": last,
+            "pers_sex": np.array(codes.SCHOOL_CENSUS_SEX, dtype=object)[frame["sex"].to_numpy()],
+            "pers_ethnicity": np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object),
+            "pers_dob": dates(frame["dob"].to_numpy(), ISO),
+        }
+        files = np.array([self.rel("ssd", year, f"ssd_{code}_{year}_person.csv") for code in la], dtype=object)
+        out = self.finish(table, frame.drop("_address_uprn", "_resident_uprn", "_stale"), files, person_columns, ["pers_person_id"])
+        self.write_csv(out, list(person_columns))
+
+        table = "ssd_address"
+        rid = frame["_rid"].to_numpy()
+        props = frame["_address_prop"].to_numpy()
+        parts = self.address_parts(props)
+        stale = frame["_stale"].to_numpy()
+        # The LA's current address: the one it holds (for a stale one, the previous home, whose start it does not know).
+        start = np.where(stale, -1, frame["start"].to_numpy())
+        address_columns = {
+            "addr_table_id": np.array([f"{la_code}-{year}-{r}" for la_code, r in zip(la, rid, strict=True)], dtype=object),
+            "addr_person_id": frame["la_child_id"].to_numpy(),
+            "addr_address_type": np.full(frame.height, "HOME", dtype=object),
+            "addr_address_start_date": np.where(start >= 0, dates(np.maximum(start, 0), ISO), "").astype(object),
+            "addr_address_end_date": np.full(frame.height, "", dtype=object),
+            "addr_address_postcode": self.postcode(table, frame, parts["postcode"]),
+            "addr_address_json": self._address_json(parts, self.faults.address_variant(table, rid, "address", self.street_line(parts))),
+        }
+        files = np.array([self.rel("ssd", year, f"ssd_{code}_{year}_address.csv") for code in la], dtype=object)
+        addresses = self.finish(table, frame, files, address_columns, ["addr_person_id"])
+        self.write_csv(addresses, list(address_columns))
+
+    @staticmethod
+    def _address_json(parts: dict[str, np.ndarray], street_line: np.ndarray) -> np.ndarray:
+        """SSD's addr_address_json keys, all present whether or not the LA holds them. The LA keeps
+        the first line as typed (FLAT, HOUSE and STREET in one), so faults in it stay visible."""
+        town = np.where(parts["locality"] != "", parts["locality"] + ", ", "") + parts["town"]
+        empty = dict.fromkeys(("ROOM", "FLOOR", "FLAT", "BUILDING", "HOUSE", "STREET", "TOWN", "UPRN", "EASTING", "NORTHING"), "")
+        return np.array([json.dumps({**empty, "STREET": line, "TOWN": place}) for line, place in zip(street_line, town, strict=True)], dtype=object)
 
     def _cin_xml(self, year: int, la_code: int, children: pl.DataFrame, episodes: pl.DataFrame, start: int, end: int) -> str:
         by_child: dict[int, list[dict]] = defaultdict(list)
@@ -439,62 +498,73 @@ class ExtractWriter:
             "<Message>",
             f"<Header><CollectionDetails><Collection>CIN</Collection><Year>{year}</Year><ReferenceDate>{iso(end)}</ReferenceDate></CollectionDetails>",
             f"<Source><SourceLevel>L</SourceLevel><LEA>{la_code}</LEA><SoftwareCode>Hearth synthetic</SoftwareCode><Release>1</Release>"
-            f"<SerialNo>1</SerialNo><DateTime>{iso(end)}T00:00:00</DateTime></Source></Header>",
+            f"<SerialNo>001</SerialNo><DateTime>{iso(end)}T00:00:00</DateTime></Source></Header>",
             "<Children>",
         ]
         for row in children.iter_rows(named=True):
             out.append("<Child><ChildIdentifiers>")
-            out.append(f"<LAchildID>{escape(row['LAchildID'])}</LAchildID><UPN>{escape(row['UPN'])}</UPN>")
-            out.append(f"<Forename>{escape(row['Forename'])}</Forename><Surname>{escape(row['Surname'])}</Surname>")
-            out.append(f"<PersonBirthDate>{row['PersonBirthDate']}</PersonBirthDate><GenderCurrent>{row['GenderCurrent']}</GenderCurrent>")
-            out.append(f"<Address>{escape(row['Address'])}</Address><PostCode>{escape(row['PostCode'])}</PostCode></ChildIdentifiers>")
+            out.append(f"<LAchildID>{escape(row['LAchildID'])}</LAchildID>")
+            out.extend(f"<{tag}>{row[tag]}</{tag}>" for tag in ("UPN", "UPNunknown") if row[tag])
+            out.append(f"<PersonBirthDate>{row['PersonBirthDate']}</PersonBirthDate><GenderCurrent>{row['GenderCurrent']}</GenderCurrent></ChildIdentifiers>")
             out.append(
                 f"<ChildCharacteristics><Ethnicity>{escape(row['Ethnicity'])}</Ethnicity><Disabilities><Disability>NONE</Disability></Disabilities></ChildCharacteristics>"
             )
+            previous_plans = 0
             for ep in by_child[row["_child"]]:
-                out.append(self._cin_details(ep, end))
+                out.append(self._cin_details(ep, year, start, end, previous_plans))
+                previous_plans += int(bool(ep["cpp"]))
             out.append("</Child>")
         out.append("</Children></Message>")
         return "\n".join(out) + "\n"
 
     @staticmethod
-    def _cin_details(ep: dict, end: int) -> str:
+    def _cin_details(ep: dict, year: int, start: int, end: int, previous_plans: int) -> str:
+        """One CINdetails in the schema's element order. Optional elements not yet known at the
+        reference date are left out, and a module that ended before the collection year is not
+        sent again (DfE rules 8696, 8715, 8930): the return describes the year's activity."""
         iso = iso_day
 
-        def d(day: int) -> str:
-            return iso(day) if day <= end else ""
+        def optional(tag: str, day: int, when: bool = True) -> str:
+            return f"<{tag}>{iso(day)}</{tag}>" if when and day <= end else ""
 
         closed = ep["closure"] <= end
         parts = [
             "<CINdetails>",
             f"<CINreferralDate>{iso(ep['referral'])}</CINreferralDate><ReferralSource>{ep['source']}</ReferralSource>",
             f"<PrimaryNeedCode>{ep['primary_need']}</PrimaryNeedCode>",
-            f"<CINclosureDate>{d(ep['closure'])}</CINclosureDate><ReasonForClosure>{ep['closure_reason'] if closed else ''}</ReasonForClosure>",
-            f"<ReferralNFA>{int(ep['nfa'])}</ReferralNFA>",
+            optional("CINclosureDate", ep["closure"]),
+            f"<ReasonForClosure>{ep['closure_reason']}</ReasonForClosure>" if closed else "",
         ]
-        if ep["assessed"] and ep["assessment_start"] <= end:
+        if ep["assessed"] and ep["assessment_start"] <= end and ep["assessment_auth"] >= start:
+            authorised = ep["assessment_auth"] <= end
             factors = "".join(f"<AssessmentFactors>{f}</AssessmentFactors>" for f in ep["factors"].split(",") if f)
             parts.append(
                 f"<Assessments><AssessmentActualStartDate>{iso(ep['assessment_start'])}</AssessmentActualStartDate>"
-                f"<AssessmentAuthorisationDate>{d(ep['assessment_auth'])}</AssessmentAuthorisationDate>"
-                f"<FactorsIdentifiedAtAssessment>{factors if ep['assessment_auth'] <= end else ''}</FactorsIdentifiedAtAssessment></Assessments>"
+                + optional("AssessmentAuthorisationDate", ep["assessment_auth"])
+                + (f"<FactorsIdentifiedAtAssessment>{factors}</FactorsIdentifiedAtAssessment>" if authorised and factors else "")
+                + "</Assessments>"
             )
-        if ep["plan"] and ep["plan_start"] <= end:
+        # CIN plan dates are collected from the 2021-22 census (CIN_schema_2022.xsd) on.
+        if year >= 2022 and ep["plan"] and ep["plan_start"] <= end and ep["plan_end"] >= start:
+            plan_end = optional("CINPlanEndDate", ep["plan_end"])
+            parts.append(f"<CINPlanDates><CINPlanStartDate>{iso(ep['plan_start'])}</CINPlanStartDate>{plan_end}</CINPlanDates>")
+        conference_in_year = ep["icpc"] and start <= ep["icpc_day"] <= end
+        if ep["s47"] and ep["s47_day"] <= end and (ep["s47_day"] >= start or conference_in_year):
             parts.append(
-                f"<CINPlanDates><CINPlanStartDate>{iso(ep['plan_start'])}</CINPlanStartDate><CINPlanEndDate>{d(ep['plan_end'])}</CINPlanEndDate></CINPlanDates>"
-            )
-        if ep["s47"] and ep["s47_day"] <= end:
-            icpc = d(ep["icpc_day"]) if ep["icpc"] else ""
-            parts.append(
-                f"<Section47><S47ActualStartDate>{iso(ep['s47_day'])}</S47ActualStartDate><DateOfInitialCPC>{icpc}</DateOfInitialCPC>"
+                f"<Section47><S47ActualStartDate>{iso(ep['s47_day'])}</S47ActualStartDate>{optional('DateOfInitialCPC', ep['icpc_day'], bool(ep['icpc']))}"
                 f"<ICPCnotRequired>{'false' if ep['icpc'] else 'true'}</ICPCnotRequired></Section47>"
             )
-        if ep["cpp"] and ep["cpp_start"] <= end:
-            reviews = "".join(f"<CPPreviewDate>{iso(r)}</CPPreviewDate>" for r in range(ep["cpp_start"] + 90, min(ep["cpp_end"], end + 1), 180))
+        parts.append(f"<ReferralNFA>{int(ep['nfa'])}</ReferralNFA>")
+        if ep["cpp"] and ep["cpp_start"] <= end and ep["cpp_end"] >= start:
+            reviews = "".join(f"<CPPreviewDate>{iso(r)}</CPPreviewDate>" for r in range(ep["cpp_start"] + 90, min(ep["cpp_end"], end + 1), 180) if r >= start)
+            # The schema types NumberOfPreviousCPP as xs:positiveInteger, so a first plan cannot be 0:
+            # the count written is of the child's plans up to and including this one.
             parts.append(
-                f"<ChildProtectionPlans><CPPstartDate>{iso(ep['cpp_start'])}</CPPstartDate><CPPendDate>{d(ep['cpp_end'])}</CPPendDate>"
+                f"<ChildProtectionPlans><CPPstartDate>{iso(ep['cpp_start'])}</CPPstartDate>{optional('CPPendDate', ep['cpp_end'])}"
                 f"<InitialCategoryOfAbuse>{ep['category']}</InitialCategoryOfAbuse><LatestCategoryOfAbuse>{ep['latest_category']}</LatestCategoryOfAbuse>"
-                f"<NumberOfPreviousCPP>0</NumberOfPreviousCPP><Reviews>{reviews}</Reviews></ChildProtectionPlans>"
+                f"<NumberOfPreviousCPP>{previous_plans + 1}</NumberOfPreviousCPP>"
+                + (f"<Reviews>{reviews}</Reviews>" if reviews else "")
+                + "</ChildProtectionPlans>"
             )
         parts.append("</CINdetails>")
         return "".join(parts)

@@ -7,6 +7,7 @@ simulation, so household spells stay the one record of where every child lived.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +30,23 @@ _RETURN_HOME = {"E4A", "E4B", "E13", "E41", "E8", "E14", "E15", "E3", "E7"}
 _TO_KIN = {"E46", "E48"}
 _ALONE = {"E5", "E6"}
 _CUSTODY = {"E9"}
+
+
+# Codes the DfE added for the 2022-23 collection (CIN_schema_2023.xsd): referral source 5D (early
+# help) and closure reason RC9 (closed after assessment, referred to early help).
+_FIRST_RC9_DAY = (date(2022, 4, 1) - date(1970, 1, 1)).days
+
+
+def _referral_source(drawn: np.ndarray, referral: np.ndarray) -> np.ndarray:
+    """Before 5D existed an early-help referral was recorded as another internal LA service (5B)."""
+    return np.where((drawn == "5D") & (referral < _FIRST_RC9_DAY), "5B", drawn).astype(object)
+
+
+def _next_working_day(days: np.ndarray) -> np.ndarray:
+    """Saturdays and Sundays move to the Monday: conferences sit on working days (DfE rule 8875).
+    Day 0, 1 January 1970, was a Thursday."""
+    weekday = (days + 3) % 7  # Monday 0
+    return days + np.where(weekday >= 5, 7 - weekday, 0)
 
 
 class SocialCare:
@@ -92,7 +110,7 @@ class SocialCare:
         s47 = assessed & (rng.random(n) < sigmoid(-1.4 + 0.4 * hard + 0.8 * da + 0.4 * sub))
         s47_day = ass_start + rng.integers(0, 15, n)
         icpc = s47 & (rng.random(n) < 0.55)
-        icpc_day = s47_day + rng.integers(5, 16, n)
+        icpc_day = _next_working_day(s47_day + rng.integers(5, 16, n))
         cpp = icpc & (rng.random(n) < 0.85)
         cpp_len = (30 + rng.gamma(2.0, 140, n)).astype(np.int64)
         cpp_end = icpc_day + cpp_len
@@ -112,13 +130,19 @@ class SocialCare:
             [ref + rng.integers(0, 5, n), lac_end + rng.integers(0, 30, n), cpp_end + rng.integers(0, 120, n), plan_end, ass_auth],
             ref + rng.integers(1, 30, n),
         )
+        # Closure reasons consistent with the activity (DfE rules 8825Q, 2990): RC8/RC9 (closed after
+        # assessment) only for an assessment with nothing after it; RC9 exists from the 2022-23 collection.
+        activity = lac | cpp | plan | s47
+        after_assessment = np.where((rng.random(n) < 0.55) | (closure < _FIRST_RC9_DAY), "RC8", "RC9")
         reason = np.select(
-            [nfa, lac | cpp | plan, assessed],
-            [np.full(n, "RC8", dtype=object), draw_codes(rng, codes.CIN_REASON_FOR_CLOSURE[4:7], n), np.where(rng.random(n) < 0.55, "RC8", "RC9")],
+            [nfa, activity, assessed],
+            [np.full(n, "RC7", dtype=object), draw_codes(rng, codes.CIN_REASON_FOR_CLOSURE[4:7], n), after_assessment],
             "RC7",
         )
         need = np.where(cpp | s47, "N1", draw_codes(rng, codes.CIN_PRIMARY_NEED, n))
         factors = self._factors(n, assessed, age, female, hard, da, mh, sub)
+        # "No factors identified" (21) closes as RC8/RC9 (rule 8873Q): an assessment that led on found something.
+        factors = np.where(activity & (factors == "21"), "20", factors)
         category = draw_codes(rng, codes.CATEGORY_OF_ABUSE, n)
         latest = np.where(rng.random(n) < 0.9, category, draw_codes(rng, codes.CATEGORY_OF_ABUSE, n))
         self.cin_open_until[kids] = closure
@@ -126,7 +150,7 @@ class SocialCare:
             {
                 "child": kids.astype(np.int32),
                 "referral": ref,
-                "source": draw_codes(rng, codes.CIN_REFERRAL_SOURCE, n),
+                "source": _referral_source(draw_codes(rng, codes.CIN_REFERRAL_SOURCE, n), ref),
                 "primary_need": need,
                 "nfa": nfa,
                 "assessed": assessed,

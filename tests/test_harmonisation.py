@@ -27,6 +27,8 @@ STAGING_OF_RAW = {
     "ssda903_header": "stg_ssda903__children",
     "cin_children": "stg_cin_census__children",
     "cin_episodes": "stg_cin_census__episodes",
+    "ssd_person": "stg_ssd__persons",
+    "ssd_address": "stg_ssd__addresses",
     "census_2021_persons": "stg_census_2021__persons",
     "youth_justice": "stg_youth_justice__offences",
     "gazetteer": "stg_gazetteer__properties",
@@ -41,6 +43,12 @@ def test_staging_keeps_every_raw_row_and_parses_every_date(warehouse) -> None:
         assert con.sql("select count(*) from intermediate.int_person_records where date_of_birth is null").fetchone()[0] == 0
         sources = dict(con.sql("select source, count(*) from intermediate.int_person_records group by 1").fetchall())
         assert set(sources) == {"census_2021", "school_census", "cin_census", "ssda903", "hes_apc", "youth_justice"}
+        # CIN children take their names and addresses from the LA's case-management extract (SSD).
+        cin = con.sql(
+            "select count(*), count(first_name), count(last_name), count(address_text), count(postcode) "
+            "from intermediate.int_person_records where source = 'cin_census'"
+        ).fetchone()
+        assert cin[0] > 100 and min(cin[1:3]) > 0.97 * cin[0] and cin[3] > 0.97 * cin[0] and cin[4] > 0.9 * cin[0], cin
 
 
 def test_harmonised_ethnicity_and_sex_agree_with_the_truth(warehouse) -> None:

@@ -83,6 +83,7 @@ def test_inventory_rows_hashes_and_checks(landing: Path, tmp_path: Path):
         "census_2021": 2,
         "school_census": 0,
         "cin_census": 0,
+        "ssd": 0,
         "ssda903": 1,
         "hes_apc": 0,
         "youth_justice": 0,
@@ -97,10 +98,11 @@ def test_inventory_rows_hashes_and_checks(landing: Path, tmp_path: Path):
     assert sources_check.metadata["missing_sources"].value == [
         "school_census",
         "cin_census",
+        "ssd",
         "hes_apc",
         "youth_justice",
     ]
-    assert "school_census, cin_census, hes_apc, youth_justice" in sources_check.description
+    assert "school_census, cin_census, ssd, hes_apc, youth_justice" in sources_check.description
 
     unrecognised_check = _check(result, "no_unrecognised_files")
     assert not unrecognised_check.passed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+import xmlschema
 
 import code_lists as codes
 from code_lists.identifiers import is_valid_nhs_number, is_valid_upn
@@ -141,6 +143,49 @@ def test_cin_xml_parses_with_the_dfe_structure_and_every_child_has_a_true_person
         assert truth.filter(pl.col("file") == rel).height == len(children)
 
 
+CIN_SCHEMAS = Path(__file__).parents[1] / "validations" / "schemas" / "cin"
+# The CIN elements that a logged fault may legitimately make invalid: element -> (logged field, fault).
+# Names and addresses are not in the census; UPN blanks and DOB swaps leave the return valid.
+CIN_FAULTED_ELEMENTS = {"Ethnicity": ("ethnicity", "out_of_list_code")}
+
+
+def cin_schema_errors(root: Path) -> tuple[set, set, dict[int, int]]:
+    """(errors found, errors the fault log explains, errors per year) of every CIN return under
+    `root` against its year's DfE XSD; an error is (file, child's row, element)."""
+    log = faults(root).filter(pl.col("table") == "cin_children")
+    records = pl.read_parquet(root / "truth" / "record_person.parquet").filter(pl.col("table") == "cin_children")
+    copies = log.filter(pl.col("fault") == "duplicate_row").select(pl.col("rid"), pl.col("true_value").cast(pl.Int64).alias("original"))
+    explained = set()
+    for element, (field, fault) in CIN_FAULTED_ELEMENTS.items():
+        faulty = log.filter((pl.col("field") == field) & (pl.col("fault") == fault))["rid"]
+        rids = pl.concat([faulty, copies.filter(pl.col("original").is_in(faulty.implode()))["rid"]])
+        rows = records.filter(pl.col("rid").is_in(rids.implode()))
+        explained |= {(file, row, element) for file, row in rows.select("file", "row").iter_rows()}
+    found, per_year = set(), {}
+    for path in sorted((root / "landing" / "cin_census").rglob("*.xml")):
+        year = int(path.parent.name)
+        schema = xmlschema.XMLSchema(CIN_SCHEMAS / f"CIN_schema_{year}.xsd")
+        rel = str(path.relative_to(root / "landing"))
+        for error in schema.iter_errors(str(path)):
+            per_year[year] = per_year.get(year, 0) + 1
+            child = re.search(r"/Child\[(\d+)\]", error.path or "")
+            found.add((rel, int(child.group(1)) if child else 0, error.elem.tag if error.elem is not None else error.path))
+    return found, explained, per_year
+
+
+def test_every_cin_return_is_valid_against_its_years_dfe_schema_except_logged_faults(world: Path, tmp_path: Path) -> None:
+    """Each year's return against that year's DfE XSD: the only errors are on the elements a logged
+    fault changed (an out-of-list code), in exactly the children the fault log names, copies included.
+    A second world with many out-of-list codes shows the exclusion is no wider than the faults."""
+    found, explained, per_year = cin_schema_errors(world)
+    assert found == explained, (per_year, sorted(found - explained)[:10], sorted(explained - found)[:10])
+    faulty = tmp_path / "faulty"
+    generate_world(WorldConfig(persons=2000, seed=11, faults=FaultRates(out_of_list_code=0.2)), faulty / "landing", faulty / "truth")
+    found, explained, per_year = cin_schema_errors(faulty)
+    assert found == explained, (per_year, sorted(found - explained)[:10], sorted(explained - found)[:10])
+    assert len(explained) > 10 and sum(per_year.values()) == len(found)
+
+
 def test_ground_truth_covers_every_record_of_every_csv(world: Path) -> None:
     truth = pl.read_parquet(world / "truth" / "record_person.parquet")
     persons = pl.read_parquet(world / "truth" / "persons.parquet")
@@ -177,11 +222,8 @@ FAULT_COLUMNS = {
     "ssda903_header": ({"dob": "DOB", "ethnic": "ETHNIC", "upn": "UPN"}, DMY),
     "ssda903_episodes": ({"CHILD": "CHILD", "ls": "LS", "place": "PLACE", "postcode": "HOME_POST"}, DMY),
 }
-CIN_FAULT_ELEMENTS = {
-    **{field: f"ChildIdentifiers/{element}" for field, element in (("first_name", "Forename"), ("last_name", "Surname"), ("dob", "PersonBirthDate"))},
-    **{field: f"ChildIdentifiers/{element}" for field, element in (("upn", "UPN"), ("address", "Address"), ("postcode", "PostCode"))},
-    "ethnicity": "ChildCharacteristics/Ethnicity",
-}
+# Names and addresses of CIN children are in the case-management (SSD) extract, checked below.
+CIN_FAULT_ELEMENTS = {"upn": "ChildIdentifiers/UPN", "dob": "ChildIdentifiers/PersonBirthDate", "ethnicity": "ChildCharacteristics/Ethnicity"}
 
 
 def _logged_values(world: Path, table: str, fields: dict[str, str]) -> pl.DataFrame:
@@ -227,6 +269,23 @@ def test_each_logged_fault_names_the_one_file_and_row_that_holds_its_recorded_va
             element = children[fault["row"] - 1].find(CIN_FAULT_ELEMENTS[fault["field"]])
             in_file = "" if element is None else (element.text or "")  # a blanked value may be left out
             assert in_file == fault["recorded_value"], (file, fault)
+
+
+def test_case_management_faults_name_one_row_each_and_match_the_files(world: Path) -> None:
+    """Names and addresses of CIN children, and their faults, are in the LA's SSD extract; each
+    logged fault names one file and row of it (record ids run on across years)."""
+    log = faults(world).filter(pl.col("table").is_in(["ssd_person", "ssd_address", "cin_children"]))
+    assert log.group_by("table", "rid", "field", "fault").len()["len"].max() == 1
+    assert log.filter(pl.col("table") == "cin_children")["field"].is_in(["upn", "dob", "ethnicity", "*"]).all()
+    for table, pattern, field, column in (
+        ("ssd_person", "ssd/*/*_person.csv", "last_name", "pers_surname"),
+        ("ssd_address", "ssd/*/*_address.csv", "postcode", "addr_address_postcode"),
+    ):
+        logged = log.filter((pl.col("table") == table) & (pl.col("field") == field)).group_by("file", "row").agg(pl.col("recorded_value").last())
+        rows = read(world, pattern).with_columns((pl.int_range(pl.len()).over("_file") + 1).alias("row"), pl.col(column).fill_null(""))
+        joined = logged.join(rows, left_on=["file", "row"], right_on=["_file", "row"])
+        assert joined.height == logged.height > 0, table
+        assert (joined["recorded_value"] == joined[column]).all(), table
 
 
 def test_fault_counts_follow_the_configured_rates(tmp_path: Path) -> None:

@@ -225,13 +225,10 @@ RAW_TABLES: dict[str, TableRules] = {
         {
             "LAchildID": col(required=True),
             "UPN": UPN,
-            "Forename": col(),
-            "Surname": col(),
+            "UPNunknown": col(rc.code_list(tuple(f"UN{i}" for i in range(1, 8)), "CIN UPNunknown")),
             "PersonBirthDate": _dob(ISO),
             "GenderCurrent": col(rc.code_list(codes.CIN_GENDER_VALID, "CIN GenderCurrent"), required=True),
             "Ethnicity": col(rc.code_list(DFE_ETHNICITY, "DfE ethnicity"), required=True),
-            "Address": col(),
-            "PostCode": POSTCODE,
         },
         frame_checks=_future("PersonBirthDate", ISO),
         key=("LAchildID",),
@@ -353,6 +350,39 @@ RAW_TABLES: dict[str, TableRules] = {
             rc.exists_in("CHILD", RETURN_COLUMN, _companion(ctx, "ssda903_header"), "ssda903_header.CHILD"),
         ],
         key=("CHILD", "DECOM"),
+    ),
+    "ssd_person": TableRules(
+        "LA case management (Standard Safeguarding Dataset ssd_person): the child's identity",
+        {
+            "pers_person_id": col(required=True),
+            "pers_upn": UPN,
+            "pers_forename": col(),
+            "pers_surname": col(),
+            "pers_sex": col(rc.code_list(("F", "M", "U", "I"), "SSD pers_sex")),
+            "pers_ethnicity": col(),
+            "pers_dob": col(rc.date_format(ISO)),
+        },
+        frame_checks=_future("pers_dob", ISO),
+        key=("pers_person_id",),
+    ),
+    "ssd_address": TableRules(
+        "LA case management (Standard Safeguarding Dataset ssd_address): the child's addresses",
+        {
+            "addr_table_id": col(required=True),
+            "addr_person_id": col(required=True),
+            "addr_address_type": col(),
+            "addr_address_start_date": col(rc.date_format(ISO)),
+            "addr_address_end_date": col(rc.date_format(ISO)),
+            "addr_address_postcode": POSTCODE,
+            "addr_address_json": col(required=True),
+        },
+        frame_checks=lambda ctx: [
+            rc.date_order("addr_address_end_date", ISO, "addr_address_start_date", ISO),
+            rc.exists_in(
+                "addr_person_id", RETURN_COLUMN, _companion(ctx, "ssd_person").rename({"pers_person_id": "addr_person_id"}), "ssd_person.pers_person_id"
+            ),
+        ],
+        key=("addr_table_id",),
     ),
     "hes_apc": TableRules(
         "HES-like admitted patient care episodes (from the hospital's patient administration system, so with names)",

@@ -49,27 +49,65 @@ school as (
     from {{ ref('stg_school_census__pupil_terms') }}
 ),
 
+-- The CIN census carries no names or addresses: the LA's case-management extract of the same year
+-- holds them, keyed by the LA's person id (the LAchildID). A person id repeated in one extract (a
+-- duplicated row) counts once; the address is the one current at the census reference date.
+case_management_persons as (
+    select
+        la_code,
+        person_id,
+        collection_year,
+        first_name,
+        last_name
+    from {{ ref('stg_ssd__persons') }}
+    qualify row_number() over (partition by la_code, person_id, collection_year order by row_number) = 1
+),
+
+case_management_addresses as (
+    select
+        la_code,
+        person_id,
+        collection_year,
+        address_text,
+        postcode
+    from {{ ref('stg_ssd__addresses') }}
+    where address_end_date is null or address_end_date >= make_date(collection_year, 3, 31)
+    qualify row_number() over (
+        partition by la_code, person_id, collection_year order by address_start_date desc nulls last, row_number asc
+    ) = 1
+),
+
 children_in_need as (
     select
-        record_id,
+        cin_children.record_id,
         'cin_census' as source,
-        source_file,
-        row_number,
-        la_code,
-        la_child_id,
-        upn,
+        cin_children.source_file,
+        cin_children.row_number,
+        cin_children.la_code,
+        cin_children.la_child_id,
+        cin_children.upn,
         cast(null as {{ dbt.type_string() }}) as nhs_number,
-        first_name,
-        last_name,
-        date_of_birth,
-        sex_code,
-        ethnicity_code,
-        address as address_text,
-        postcode,
-        make_date(collection_year - 1, 4, 1) as observed_from,
-        reference_date as observed_to,
-        reference_date as address_date
-    from {{ ref('stg_cin_census__children') }}
+        case_management_persons.first_name,
+        case_management_persons.last_name,
+        cin_children.date_of_birth,
+        cin_children.sex_code,
+        cin_children.ethnicity_code,
+        case_management_addresses.address_text,
+        case_management_addresses.postcode,
+        make_date(cin_children.collection_year - 1, 4, 1) as observed_from,
+        cin_children.reference_date as observed_to,
+        cin_children.reference_date as address_date
+    from {{ ref('stg_cin_census__children') }} as cin_children
+    left join case_management_persons
+        on
+        cin_children.la_code = case_management_persons.la_code
+        and cin_children.la_child_id = case_management_persons.person_id
+        and cin_children.collection_year = case_management_persons.collection_year
+    left join case_management_addresses
+        on
+        cin_children.la_code = case_management_addresses.la_code
+        and cin_children.la_child_id = case_management_addresses.person_id
+        and cin_children.collection_year = case_management_addresses.collection_year
 ),
 
 looked_after as (

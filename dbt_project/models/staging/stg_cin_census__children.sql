@@ -3,13 +3,10 @@ select
     {{ la_code_from_file('_source_file') }} as la_code,
     LAchildID as la_child_id,
     UPN as upn,
-    Forename as first_name,
-    Surname as last_name,
+    UPNunknown as upn_unknown_reason,
     {{ parse_date('PersonBirthDate', '%Y-%m-%d') }} as date_of_birth,
     GenderCurrent as sex_code,
     Ethnicity as ethnicity_code,
-    Address as address,
-    {{ normalise_postcode('PostCode') }} as postcode,
     make_date(_collection_year, 3, 31) as reference_date,
     {{ provenance_columns() }}
 from {{ source('raw', 'cin_children') }}

@@ -41,6 +41,13 @@ BOOKKEEPING_TABLES: dict[str, str] = {
     """,
 }
 
+# Columns added after a table was first released: `create_bookkeeping_table` adds them to existing
+# warehouses too. The DfE validators' hits (validations/dfe_gate.py) name the validator, the rule's
+# own message, the LA, the child and the field; pandera's rows leave them null.
+ADDED_COLUMNS: dict[str, str] = {
+    "audit.validation_results": "validator varchar, rule_message varchar, la_code varchar, child_id varchar, column_name varchar, row_number bigint",
+}
+
 
 def create_bookkeeping_table(con: duckdb.DuckDBPyConnection, table: str, *, named: str | None = None) -> None:
     """Create `table` (schema too) if it is missing; `named` (re)creates an empty twin under another
@@ -49,3 +56,6 @@ def create_bookkeeping_table(con: duckdb.DuckDBPyConnection, table: str, *, name
     con.execute(f"create schema if not exists {schema}")
     create = f"create or replace table {schema}.{named}" if named else f"create table if not exists {table}"
     con.execute(f"{create} ({BOOKKEEPING_TABLES[table]})")
+    target = f"{schema}.{named}" if named else table
+    for column in filter(None, (part.strip() for part in ADDED_COLUMNS.get(table, "").split(","))):
+        con.execute(f"alter table {target} add column if not exists {column}")

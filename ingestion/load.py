@@ -276,7 +276,11 @@ def _write(con, source: Source, item: _Pending, valid: pl.DataFrame, rejected: p
     )
     results = [(run_id, now, source.name, year, table, rel, rule, count, item.frame.height) for rule, count in failures.items()]
     results.append((run_id, now, source.name, year, table, rel, "*", rows_quarantined, item.frame.height))
-    con.executemany("insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)", results)
+    con.executemany(
+        "insert into audit.validation_results (load_run_id, checked_at, source, collection_year, table_name, source_file, rule, failures, rows_checked) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        results,
+    )
     return FileLoad(table, rel, item.sha256, item.frame.height, valid.height, rows_quarantined, item.status, failures)
 
 

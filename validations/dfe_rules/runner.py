@@ -180,13 +180,12 @@ def main(argv: list[str]) -> int:
         hits = collect(Path(extras["landing"]), int(extras["year"]), extras.get("la"))
         write_hits(hits, Path(extras["results_path"]))
         blocking = set(extras.get("blocking_codes", []))
-        for check, validator, asset in ((CIN_CHECK, "dfe_cin", extras["cin_asset"]), (SSDA903_CHECK, "dfe_903", extras["ssda903_asset"])):
+        for check, validator in ((CIN_CHECK, "dfe_cin"), (SSDA903_CHECK, "dfe_903")):
             counts = summary(hits, validator)
             blocked = sorted(blocking & set(counts))
             pipes.report_asset_check(
                 check_name=check,
                 passed=not blocked,
-                asset_key=asset,
                 severity="ERROR" if blocked else "WARN",
                 metadata={
                     "hits": {"raw_value": sum(counts.values()), "type": "int"},

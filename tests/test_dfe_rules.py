@@ -4,6 +4,7 @@ generator is fixed); and the Dagster asset records the hits as asset checks and 
 
 from __future__ import annotations
 
+import html
 import shutil
 import time
 import xml.etree.ElementTree as ET
@@ -88,9 +89,10 @@ def test_every_dfe_rule_hit_is_explained_by_a_logged_fault_or_known(dfe_hits):
     assert not new, f"DfE rule codes hit with no logged fault to explain them and not in {KNOWN_UNEXPLAINED_FILE.name}: {new}"
 
 
-def test_dfe_asset_records_hits_as_checks_and_audit_rows(warehouse, dfe_hits, tmp_path: Path):
+def test_dfe_asset_records_hits_as_checks_audit_rows_and_on_the_stewards_page(warehouse, dfe_hits, tmp_path: Path, headless_chromium):
     from orchestration.assets.dfe_rules import CHECKS, RESULTS_KEY, DfeRuleGate, dfe_rule_results
     from orchestration.resources import HearthPaths, Warehouse
+    from validations.overview import write_overview
 
     hits, landing, truth = dfe_hits
     year = max(h_year for h_year in (int(p.name) for p in (landing / "cin_census").iterdir()))
@@ -125,3 +127,9 @@ def test_dfe_asset_records_hits_as_checks_and_audit_rows(warehouse, dfe_hits, tm
         blocked_any |= bool(blocked)
     # A blocking code hit fails the run (after the hits are recorded); other codes are warnings.
     assert result.success is not blocked_any
+
+    page = headless_chromium(write_overview(database, tmp_path / "docs").as_uri(), 2000).stdout
+    assert "DfE validation rules" in page
+    for validator, code in recorded:
+        message = next(h["rule_message"] for h in year_hits if (h["validator"], h["rule_code"]) == (validator, code))
+        assert f"<td>{code}</td>" in page and html.escape(message, quote=False) in page, (code, message)

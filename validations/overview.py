@@ -42,6 +42,15 @@ where rule = '*' and load_run_id in (select load_run_id from audit.validation_re
 group by all order by source, table_name
 """
 
+# The DfE validators' hits by rule code, per LA and year, as the DfE submission portal lists them
+# (validations/dfe_gate.py writes them; the view holds each validator's latest run per year).
+DFE_RULES_SQL = """
+select collection_year as year, la_code as la, rule_code as "DfE rule", any_value(rule_message) as message,
+       count(*) as hits, count(distinct child_id) as children, string_agg(distinct source_file, ', ') as files
+from audit.dfe_rule_results group by collection_year, la_code, rule_code
+order by year desc, la, hits desc, "DfE rule"
+"""
+
 QUARANTINE_SQL = """
 select table_name, rule, count(*) as rows from quarantine.rejected_rows group by all order by rows desc limit 25
 """
@@ -107,6 +116,7 @@ def write_overview(database: Path, docs_dir: Path) -> Path:
         gate_headers, gates = _table(con, LATEST_GATES_SQL)
         ingestion = _table(con, INGESTION_SQL)
         quarantine = _table(con, QUARANTINE_SQL)
+        dfe_rules = _table(con, DFE_RULES_SQL)
         linkage = _table(con, LINKAGE_SQL)
     failing = [g for g in gates if not g[gate_headers.index("passed")]] if gates else []
     blocking = [g for g in failing if g[gate_headers.index("critical")]]
@@ -127,6 +137,9 @@ Model and column meanings: {'<a href="dbt/index.html">dbt docs</a>' if (docs_dir
 {_cells(gate_headers, gates, _gate_cell)}
 <h2>Ingestion (pandera), latest loads</h2>
 {_cells(*ingestion)}
+<h2>DfE validation rules (CIN census, SSDA903), latest run per year</h2>
+<p>The codes and messages of the DfE's own validators, as the DfE submission portal shows them; REFUSED: the validator could not read the return.</p>
+{_cells(*dfe_rules)}
 <h2>Quarantine by rule</h2>
 {_cells(*quarantine)}
 <h2>Linkage quality (latest evaluation against the synthetic truth)</h2>

@@ -121,8 +121,10 @@ def test_dfe_asset_records_hits_as_checks_audit_rows_and_on_the_stewards_page(wa
     assert set(checks) == set(CHECKS)
     blocked_any = False
     for name, validator in (("cin_census_dfe_rules", "dfe_cin"), ("ssda903_dfe_rules", "dfe_903")):
-        blocked = {code for v, code in recorded if v == validator} & set(blocking)
-        assert checks[name].passed is not bool(blocked), (name, blocked)
+        codes = {code for v, code in recorded if v == validator}
+        blocked = codes & set(blocking)
+        assert checks[name].passed is not bool(codes), (name, codes)
+        assert checks[name].severity == (dg.AssetCheckSeverity.ERROR if blocked else dg.AssetCheckSeverity.WARN), (name, blocked)
         assert checks[name].asset_key == RESULTS_KEY
         blocked_any |= bool(blocked)
     # A blocking code hit fails the run (after the hits are recorded); other codes are warnings.

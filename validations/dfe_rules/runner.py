@@ -185,7 +185,7 @@ def main(argv: list[str]) -> int:
             blocked = sorted(blocking & set(counts))
             pipes.report_asset_check(
                 check_name=check,
-                passed=not blocked,
+                passed=not counts,  # any hit shows; only blocking codes are ERRORs that stop the run
                 severity="ERROR" if blocked else "WARN",
                 metadata={
                     "hits": {"raw_value": sum(counts.values()), "type": "int"},

@@ -135,3 +135,40 @@ def test_dfe_asset_records_hits_as_checks_audit_rows_and_on_the_stewards_page(wa
     for validator, code in recorded:
         message = next(h["rule_message"] for h in year_hits if (h["validator"], h["rule_code"]) == (validator, code))
         assert f"<td>{code}</td>" in page and html.escape(message, quote=False) in page, (code, message)
+
+
+def test_blocking_rules_come_from_the_environment_with_refused_as_default() -> None:
+    from validations.dfe_gate import blocking_rules
+
+    assert blocking_rules({}) == ("REFUSED",)
+    assert blocking_rules({"HEARTH_DFE_BLOCKING_RULES": " "}) == ("REFUSED",)
+    assert blocking_rules({"HEARTH_DFE_BLOCKING_RULES": "8510, 1530,,8510"}) == ("1530", "8510")
+
+
+def test_an_existing_warehouse_gains_the_dfe_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    from validations.dfe_gate import record_hits
+
+    database = tmp_path / "old.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema audit")
+        con.execute(
+            "create table audit.validation_results (load_run_id varchar, checked_at timestamptz, source varchar, collection_year integer,"
+            " table_name varchar, source_file varchar, rule varchar, failures bigint, rows_checked bigint)"
+        )
+        con.execute("insert into audit.validation_results values ('old', now(), 'hes_apc', 2022, 'hes_apc', 'f.csv', '*', 0, 10)")
+        hit = {"validator": "dfe_cin", "rule_code": "8510", "rule_message": "More than one child record with the same LA Child ID", "la_code": "951"}
+        hit |= {
+            "child_id": "100015",
+            "source_file": "cin_census/2022/cin_951_2022.xml",
+            "table_name": "ChildIdentifiers",
+            "column_name": "LAchildID",
+            "row_number": 3,
+        }
+        assert record_hits(con, [hit], "run-1", 2022) == 1
+        assert con.execute("select count(*) from audit.validation_results where load_run_id = 'old' and validator is null").fetchone() == (1,)
+        totals = con.execute("select validator, failures from audit.validation_results where rule = '*' and load_run_id = 'run-1' order by 1").fetchall()
+        assert totals == [("dfe_903", 0), ("dfe_cin", 1)]
+        latest = con.execute("select rule_code, rule_message, la_code, child_id, column_name, row_number from audit.dfe_rule_results").fetchall()
+        assert latest == [("8510", hit["rule_message"], "951", "100015", "LAchildID", 3)]
+        record_hits(con, [], "run-2", 2022)  # a clean later run: the view shows nothing for the year
+        assert con.execute("select count(*) from audit.dfe_rule_results").fetchone() == (0,)

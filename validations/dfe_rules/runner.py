@@ -9,14 +9,17 @@ Launched by Dagster (`PipesSubprocessClient`) it takes `landing`, `year`, `resul
 one asset check per return. Run by hand or by a test: `python runner.py LANDING YEAR OUT.jsonl`.
 
 A file the validator refuses outright is one hit with rule code `REFUSED` and the validator's own
-error as the message: the DfE portal would not accept that return either. Nothing here reaches the
-network: sockets are disabled before the validators are imported.
+error as the message (the DfE portal would not accept that return either); a rule the validator
+could not evaluate on a file is one hit with code `RULE_FAILED`. Nothing here reaches the network:
+sockets are disabled before the validators are imported.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import json
 import re
 import socket
@@ -26,6 +29,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 REFUSED = "REFUSED"
+RULE_FAILED = "RULE_FAILED"  # a rule the validator could not evaluate on the file (its own error as the message)
 CIN_CHECK, SSDA903_CHECK = "cin_census_dfe_rules", "ssda903_dfe_rules"
 CIN_FILE = re.compile(r"cin_(?P<la>[^_]+)_(?P<year>\d{4})\.xml$")
 SSDA903_FILE = re.compile(r"ssda903_(?P<la>[^_]+)_(?P<year>\d{4})_(?P<table>.+)\.csv$")
@@ -72,20 +76,23 @@ def run_cin(path: Path, rel: str, year: int, la: str) -> list[dict]:
     """The CIN validator's hits for one XML file; `row_number` is the 1-based row of the validator's table."""
     from cin_validator import cin_validator
 
+    printed = io.StringIO()
     try:
         root = ET.parse(path).getroot()
         data = cin_validator.process_data(cin_validator.convert_data(root))
         registry = _ruleset("cin_validator", "cin", year)
-        validator = cin_validator.CinValidator(data, registry)
+        with contextlib.redirect_stdout(printed):  # where the validator says which rules could not run
+            validator = cin_validator.CinValidator(data, registry)
     except Exception as exc:  # the validator's own failure to read the file is the finding
         return [_row("dfe_cin", REFUSED, f"{type(exc).__name__}: {exc}", la, None, rel)]
+    failed = [_row("dfe_cin", RULE_FAILED, line, la, None, rel) for line in printed.getvalue().splitlines() if line.startswith("Error with rule")]
     issues = validator.full_issue_df
     hits = [
         _row("dfe_cin", r.rule_code, r.rule_description, la, r.child_id, rel, r.tables_affected, r.columns_affected, _one_based(r.row_id))
         for r in issues.itertuples()
     ]
     hits += [_row("dfe_cin", r.rule_code, r.rule_description, la, None, rel) for r in validator.multichild_issues.drop_duplicates().itertuples()]
-    return hits
+    return hits + failed
 
 
 def run_903(paths: list[Path], rels: list[str], year: int, la: str) -> list[dict]:
@@ -102,10 +109,11 @@ def run_903(paths: list[Path], rels: list[str], year: int, la: str) -> list[dict
         issues = lac_validator.create_issue_df(report.report, report.error_report) if report.error_cols else None
     except Exception as exc:
         return [_row("dfe_903", REFUSED, f"{type(exc).__name__}: {exc}", la, None, joined)]
+    failed = [_row("dfe_903", RULE_FAILED, f"Rule {code} could not run on this return", la, None, joined) for code in validator.fails]
     if issues is None or issues.empty:
-        return []
+        return failed
     file_of = _903_file_of_table(validator.dfs, paths, rels)
-    return [
+    return failed + [
         _row(
             "dfe_903",
             r.rule_code,

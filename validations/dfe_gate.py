@@ -28,6 +28,7 @@ BLOCKING_RULES_ENV = "HEARTH_DFE_BLOCKING_RULES"
 DEFAULT_BLOCKING_RULES = ("REFUSED",)
 SOURCE_OF_VALIDATOR = {"dfe_cin": "cin_census", "dfe_903": "ssda903"}
 RESULTS_VIEW = "audit.dfe_rule_results"
+TOTAL_RULE = "(total)"  # the rule of a run's one row per validator that counts its hits
 HIT_DETAIL = ("validator", "rule_message", "la_code", "child_id", "column_name", "row_number")  # the runner's fields kept beside the rule
 
 
@@ -59,15 +60,15 @@ def read_hits(path: Path) -> list[dict]:
 
 
 def record_hits(con: duckdb.DuckDBPyConnection, hits: list[dict], run_id: str, year: int) -> int:
-    """Append `hits` to audit.validation_results, one row per hit, and one `*` row per validator with
-    the run's total (so a clean run is recorded too); returns the number of hits.
+    """Append `hits` to audit.validation_results, one row per hit, and one `(total)` row per validator
+    with the run's total (so a clean run is recorded too; `*` is pandera's per-file total); returns the number of hits.
 
     The view audit.dfe_rule_results shows each validator's latest run per year, as the portal
     shows the latest upload."""
     create_bookkeeping_table(con, "audit.validation_results")
     now = datetime.now(UTC)
     totals = [
-        (run_id, now, SOURCE_OF_VALIDATOR[v], year, None, None, "*", sum(h["validator"] == v for h in hits), v, None, None, None, None, None)
+        (run_id, now, SOURCE_OF_VALIDATOR[v], year, None, None, TOTAL_RULE, sum(h["validator"] == v for h in hits), v, None, None, None, None, None)
         for v in SOURCE_OF_VALIDATOR
     ]
     rows = [
@@ -91,7 +92,7 @@ def record_hits(con: duckdb.DuckDBPyConnection, hits: list[dict], run_id: str, y
                results.child_id, results.source_file, results.table_name, results.column_name, results.row_number, results.load_run_id, results.checked_at
         from audit.validation_results as results
         inner join latest using (validator, collection_year, load_run_id)
-        where results.rule != '*'"""
+        where results.rule != '{TOTAL_RULE}'"""
     )
     return len(hits)
 

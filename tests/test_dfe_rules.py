@@ -174,3 +174,23 @@ def test_an_existing_warehouse_gains_the_dfe_columns_and_keeps_its_rows(tmp_path
         assert latest == [("8510", hit["rule_message"], "951", "100015", "LAchildID", 3)]
         record_hits(con, [], "run-2", 2022)  # a clean later run: the view shows nothing for the year
         assert con.execute("select count(*) from audit.dfe_rule_results").fetchone() == (0,)
+
+
+def test_the_dfe_runner_cannot_reach_the_network_and_bank_holidays_come_from_the_bundled_copy() -> None:
+    """govuk-bank-holidays (a dependency of the CIN validator) fetches gov.uk unless told otherwise:
+    with the runner's guard the fetch fails at once and the package's own cached list is used."""
+    import subprocess
+
+    from validations.dfe_gate import DFE_PYTHON, DFE_RULES_DIR
+
+    probe = (
+        "import runner, socket, datetime\n"
+        "runner.disable_network()\n"
+        "try:\n    socket.create_connection(('127.0.0.1', 9))\nexcept OSError as exc:\n    print('blocked:', exc)\n"
+        "from govuk_bank_holidays.bank_holidays import BankHolidays\n"
+        "print('holiday:', BankHolidays().is_holiday(datetime.date(2022, 12, 26)))\n"
+    )
+    done = subprocess.run([str(DFE_PYTHON), "-c", probe], cwd=DFE_RULES_DIR, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "blocked: network use is disabled in the DfE rule runner" in done.stdout
+    assert "holiday: True" in done.stdout

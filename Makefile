@@ -15,8 +15,10 @@ DAGSTER := $(UV) run dagster asset materialize -m orchestration.definitions
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 
+# Hearth's environment, then the DfE validators' own (pandas 1.5, numpy 1.x: validations/dfe_rules/).
 sync: uv
 	$(UV) sync --frozen
+	$(UV) sync --frozen --project validations/dfe_rules
 
 # dbt's manifest, which Dagster reads to build the dbt assets: parsed again only when the project changes.
 DBT_MANIFEST := dbt_project/target/manifest.json

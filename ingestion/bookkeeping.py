@@ -28,7 +28,8 @@ BOOKKEEPING_TABLES: dict[str, str] = {
     """,
     "audit.validation_results": """
         load_run_id varchar, checked_at timestamptz, source varchar, collection_year integer, table_name varchar,
-        source_file varchar, rule varchar, failures bigint, rows_checked bigint
+        source_file varchar, rule varchar, failures bigint, rows_checked bigint,
+        validator varchar, rule_message varchar, la_code varchar, child_id varchar, column_name varchar, row_number bigint
     """,
     "audit.gate_results": """
         run_id varchar, checked_at timestamptz, tool varchar, layer varchar, table_name varchar, gate varchar,

@@ -6,13 +6,15 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration import jobs, schedules, sensors
-from orchestration.assets import analysts, dbt, gates, landing, linkage, publication, raw
+from orchestration.assets import analysts, dbt, dfe_rules, gates, landing, linkage, publication, raw
+from orchestration.assets.dfe_rules import DfeRuleGate
 from orchestration.assets.raw import IngestionGates
 from orchestration.resources import configured, configured_paths, configured_warehouse
 from orchestration.sensors import FailureNotifier
 from orchestration.settings import quarantine_thresholds
+from validations.dfe_gate import blocking_rules
 
-GROUPS = {"landing": landing, "raw": raw, "linkage": linkage, "publication": publication, "analysts": analysts}
+GROUPS = {"landing": landing, "raw": raw, "dfe_rules": dfe_rules, "linkage": linkage, "publication": publication, "analysts": analysts}
 
 defs = dg.Definitions(
     assets=[
@@ -27,6 +29,8 @@ defs = dg.Definitions(
         "warehouse": configured_warehouse(),
         "paths": configured_paths(),
         "gates": IngestionGates(thresholds=quarantine_thresholds()),
+        "dfe_gate": DfeRuleGate(blocking_codes=list(blocking_rules())),
+        "pipes_subprocess_client": dg.PipesSubprocessClient(),
         "dbt": DbtCliResource(project_dir=dbt.dbt_project),
         "linkage_settings": linkage.LinkageSettings(),
         "disclosure": publication.DisclosureSettings(),

@@ -53,6 +53,15 @@ qualify row_number() over (partition by table_name, source_file order by checked
 order by source, table_name, source_file
 """
 
+# The DfE validators' hits by rule code, per LA and year, as the DfE submission portal lists them
+# (validations/dfe_gate.py writes them; the view holds each validator's latest run per year).
+DFE_RULES_SQL = """
+select collection_year as year, la_code as la, rule_code as "DfE rule", any_value(rule_message) as message,
+       count(*) as hits, count(distinct child_id) as children, string_agg(distinct source_file, ', ') as files
+from audit.dfe_rule_results group by collection_year, la_code, rule_code
+order by year desc, la, hits desc, "DfE rule"
+"""
+
 QUARANTINE_SQL = """
 select table_name, rule, count(*) as rows from quarantine.rejected_rows group by all order by rows desc limit 25
 """
@@ -119,6 +128,7 @@ def write_overview(database: Path, docs_dir: Path) -> Path:
         ingestion = _table(con, INGESTION_SQL)
         extra_columns = _table(con, EXTRA_COLUMNS_SQL)
         quarantine = _table(con, QUARANTINE_SQL)
+        dfe_rules = _table(con, DFE_RULES_SQL)
         linkage = _table(con, LINKAGE_SQL)
     failing = [g for g in gates if not g[gate_headers.index("passed")]] if gates else []
     blocking = [g for g in failing if g[gate_headers.index("critical")]]
@@ -141,6 +151,9 @@ Model and column meanings: {'<a href="dbt/index.html">dbt docs</a>' if (docs_dir
 {_cells(*ingestion)}
 <h2 class="warn">Ingestion warnings: columns kept that the table does not declare</h2>
 {_cells(*extra_columns)}
+<h2>DfE validation rules (CIN census, SSDA903), latest run per year</h2>
+<p>The codes and messages of the DfE's own validators, as the DfE submission portal shows them; REFUSED: the validator could not read the return.</p>
+{_cells(*dfe_rules)}
 <h2>Quarantine by rule</h2>
 {_cells(*quarantine)}
 <h2>Linkage quality (latest evaluation against the synthetic truth)</h2>

@@ -119,6 +119,29 @@ def test_a_windows_1252_extract_loads_with_its_accented_names_decoded(tmp_path: 
     assert con.sql("select encoding from audit.ingested_files").fetchone() == ("cp1252",)
 
 
+# The LA's case-management extract (SSD layout) as SQL Server Management Studio or Excel saves it:
+# Windows-1252, CRLF, the identity columns in upper case.
+SSD_PERSON_FILE = "PERS_PERSON_ID,PERS_UPN,PERS_FORENAME,PERS_SURNAME,PERS_SEX,PERS_ETHNICITY,PERS_DOB\r\n100001,,Zoë,Brontë,F,WBRI,2012-05-04\r\n"
+SSD_ADDRESS_FILE = (
+    "addr_table_id,addr_person_id,addr_address_type,addr_address_start_date,addr_address_end_date,addr_address_postcode,addr_address_json\r\n"
+    '352-2022-1,100001,HOME,2020-01-06,,M8 0AA,"{""FLAT"": """", ""HOUSE"": ""12"", ""STREET"": ""Café Road"", ""TOWN"": ""Manchester""}"\r\n'
+)
+
+
+def test_an_identity_extract_in_windows_1252_loads_with_its_names_decoded(tmp_path: Path) -> None:
+    folder = tmp_path / "ssd" / str(YEAR)
+    folder.mkdir(parents=True)
+    (folder / f"ssd_352_{YEAR}_person.csv").write_bytes(SSD_PERSON_FILE.encode("cp1252"))
+    (folder / f"ssd_352_{YEAR}_address.csv").write_bytes(SSD_ADDRESS_FILE.encode("cp1252"))
+    con = duckdb.connect()
+    run = ingest_partition(con, SOURCES_BY_NAME["ssd"], YEAR, tmp_path, "r")
+    assert reconciled(con, run, "ssd_person") == (1, 1, 0)
+    assert reconciled(con, run, "ssd_address") == (1, 1, 0)
+    assert con.sql("select pers_forename, pers_surname from raw.ssd_person").fetchone() == ("Zoë", "Brontë")
+    assert json.loads(con.sql("select addr_address_json from raw.ssd_address").fetchone()[0])["STREET"] == "Café Road"
+    assert con.sql("select distinct encoding from audit.ingested_files").fetchall() == [("cp1252",)]
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [

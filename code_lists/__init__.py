@@ -233,6 +233,23 @@ CIN_PRIMARY_NEED: tuple[Code, ...] = (
     Code("N9", "Cases other than children in need", 2),
 )
 
+# CIN census <Disability> codes (the same in every DfE CIN schema 2019-2024, validations/schemas/cin/).
+# Weights: rough shares among disabled children in need; NONE is written for a child with none.
+CIN_DISABILITY: tuple[Code, ...] = (
+    Code("MOB", "Mobility", 6),
+    Code("HAND", "Hand function", 3),
+    Code("PC", "Personal care", 5),
+    Code("INC", "Incontinence", 2),
+    Code("COMM", "Communication", 14),
+    Code("LD", "Learning", 18),
+    Code("HEAR", "Hearing", 3),
+    Code("VIS", "Vision", 3),
+    Code("BEH", "Behaviour", 15),
+    Code("CON", "Consciousness", 2),
+    Code("AUT", "Autism/Asperger Syndrome", 22),
+    Code("DDA", "Other DDA", 7),
+)
+
 CIN_REASON_FOR_CLOSURE: tuple[Code, ...] = (
     Code("RC1", "Adopted", 1),
     Code("RC2", "Died", 0.2),

@@ -7,6 +7,7 @@ hands (file, row) -> person, address and fault facts to the ground truth.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import code_lists as codes
 
 from .dynamics import History, day_number
 from .faults import FaultInjector
+from .population import draw_codes
 from .services import Context, at_dates
 
 ISO, DMY, COMPACT, DMONY = "%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%b-%Y"
@@ -373,6 +375,19 @@ class ExtractWriter:
         self.write_csv(out, list(columns))
 
     # --- children's social care -------------------------------------------------------------------
+    @functools.cached_property
+    def cin_disabilities(self) -> np.ndarray:
+        """Each person's disabilities as the CIN census codes them ("NONE", or codes joined by commas),
+        fixed for life so every year's return agrees. About one child in need in eight is disabled
+        (DfE, Characteristics of children in need); drawn from a stream of its own, so adding it
+        moved no other draw."""
+        n = self.people.height
+        rng = np.random.default_rng((self.ctx.config.seed, 2887))
+        first, second = draw_codes(rng, codes.CIN_DISABILITY, n), draw_codes(rng, codes.CIN_DISABILITY, n)
+        disabled, two = rng.random(n) < 0.13, rng.random(n) < 0.25
+        both = np.where(two & (first != second), first + "," + second, first)
+        return np.where(disabled, both, "NONE").astype(object)
+
     def la_child_ids(self, cin: pl.DataFrame) -> pl.DataFrame:
         """LA child IDs are numbered by each LA from the same start, so they clash across LAs."""
         firsts = cin.sort("referral").group_by("child", "la_index", maintain_order=True).agg(pl.col("referral").first())
@@ -419,6 +434,7 @@ class ExtractWriter:
                 "Ethnicity": self.coded(table, frame, "ethnicity", np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
                 "_la_index": frame["la_index"].to_numpy(),
                 "_child": frame["_person"].to_numpy(),
+                "_disabilities": self.cin_disabilities[frame["_person"].to_numpy()],
             }
             files = np.array([self.rel("cin_census", year, f"cin_{self.la_codes[i]}_{year}.xml") for i in frame["la_index"].to_numpy()], dtype=object)
             out = self.finish(table, frame, files, columns, ["LAchildID"])
@@ -506,8 +522,9 @@ class ExtractWriter:
             out.append(f"<LAchildID>{escape(row['LAchildID'])}</LAchildID>")
             out.extend(f"<{tag}>{row[tag]}</{tag}>" for tag in ("UPN", "UPNunknown") if row[tag])
             out.append(f"<PersonBirthDate>{row['PersonBirthDate']}</PersonBirthDate><GenderCurrent>{row['GenderCurrent']}</GenderCurrent></ChildIdentifiers>")
+            disabilities = "".join(f"<Disability>{code}</Disability>" for code in row["_disabilities"].split(","))
             out.append(
-                f"<ChildCharacteristics><Ethnicity>{escape(row['Ethnicity'])}</Ethnicity><Disabilities><Disability>NONE</Disability></Disabilities></ChildCharacteristics>"
+                f"<ChildCharacteristics><Ethnicity>{escape(row['Ethnicity'])}</Ethnicity><Disabilities>{disabilities}</Disabilities></ChildCharacteristics>"
             )
             previous_plans = 0
             for ep in by_child[row["_child"]]:

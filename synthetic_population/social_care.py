@@ -130,6 +130,13 @@ class SocialCare:
             [ref + rng.integers(0, 5, n), lac_end + rng.integers(0, 30, n), cpp_end + rng.integers(0, 120, n), plan_end, ass_auth],
             ref + rng.integers(1, 30, n),
         )
+        # A case closes on or after every activity in it (DfE rule 8565): an S47 enquiry or a
+        # conference can fall after the assessment that would otherwise have closed it.
+        never = np.full(n, np.iinfo(np.int64).min)
+        last_activity = np.maximum.reduce(
+            [np.where(assessed, ass_auth, never), np.where(s47, s47_day, never), np.where(icpc, icpc_day, never), np.where(cpp, cpp_end, never)]
+        )
+        closure = np.maximum(closure, last_activity)
         # Closure reasons consistent with the activity (DfE rules 8825Q, 2990): RC8/RC9 (closed after
         # assessment) only for an assessment with nothing after it; RC9 exists from the 2022-23 collection.
         activity = lac | cpp | plan | s47

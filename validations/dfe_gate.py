@@ -25,7 +25,9 @@ DFE_RULES_DIR = Path(__file__).resolve().parent / "dfe_rules"
 DFE_PYTHON = DFE_RULES_DIR / ".venv" / "bin" / "python"
 DFE_RUNNER = DFE_RULES_DIR / "runner.py"
 BLOCKING_RULES_ENV = "HEARTH_DFE_BLOCKING_RULES"
-DEFAULT_BLOCKING_RULES = ("REFUSED",)
+# The runner's pseudo-codes (validations/dfe_rules/runner.py runs in the other environment, so they are named again here).
+REFUSED, RULE_FAILED = "REFUSED", "RULE_FAILED"
+DEFAULT_BLOCKING_RULES = (REFUSED,)
 SOURCE_OF_VALIDATOR = {"dfe_cin": "cin_census", "dfe_903": "ssda903"}
 RESULTS_VIEW = "audit.dfe_rule_results"
 TOTAL_RULE = "(total)"  # the rule of a run's one row per validator that counts its hits

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # Statutory reviews: the first within 20 working days of coming into care, the second within three
 # months of the first, then at most six months apart (Care Planning Regulations 2010, reg. 33).
 FIRST_REVIEW_DAYS, SECOND_REVIEW_DAYS, LATER_REVIEW_DAYS = 28, 91, 182
+RIDS_PER_YEAR = 10_000_000
 _PROVIDER_NUMBER = {code: number for number, code in enumerate(codes.codes_of(codes.PLACEMENT_PROVIDER))}
 
 
@@ -56,6 +57,7 @@ class SSDA903Writer:
         self.la_codes = writer.la_codes
         self.episodes = lac.filter(pl.col("placement_prop") >= 0)
         self.periods = self._periods(self.episodes)
+        self._year = 0
 
     @staticmethod
     def _periods(episodes: pl.DataFrame) -> pl.DataFrame:
@@ -77,6 +79,7 @@ class SSDA903Writer:
     # --- writing ---------------------------------------------------------------------------------
     def write(self) -> None:
         for year in self.w.ctx.config.years:
+            self._year = year
             start, end = day_number(date(year - 1, 4, 1)), day_number(date(year, 3, 31))
             episodes = self.episodes.filter((pl.col("decom") <= end) & (pl.col("dec") >= start))
             periods = self.periods.filter((pl.col("start") <= end) & (pl.col("end") >= start))
@@ -111,7 +114,8 @@ class SSDA903Writer:
                 self.w.written.files.append(rel)
 
     def _people(self, frame: pl.DataFrame) -> pl.DataFrame:
-        return self.w.with_people(frame.rename({"child": "person"}))
+        """The rows with their people; record ids are offset by the year so the fault log names one year's file."""
+        return self.w.with_people(frame.rename({"child": "person"})).with_columns(pl.col("_rid") + self._year * RIDS_PER_YEAR)
 
     # --- the tables ------------------------------------------------------------------------------
     def header(self, year: int, episodes: pl.DataFrame, leavers: pl.DataFrame, end: int) -> None:

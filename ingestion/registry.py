@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from code_lists.ssda903 import TABLE_COLUMNS as SSDA903_TABLES
+
 from .files import CIN_TABLE_COLUMNS
 
 
@@ -104,12 +106,13 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "ssda903",
-        "SSDA903 looked-after children returns: header and episodes, one pair per local authority and year.",
-        (FileKind("ssda903_*_header.csv", ("ssda903_header",)), FileKind("ssda903_*_episodes.csv", ("ssda903_episodes",))),
+        "SSDA903 looked-after children returns: one file per table (header, episodes, UASC, reviews, missing, OC2, OC3, AD1, "
+        "placed for adoption, previous permanence) per local authority and year.",
+        tuple(FileKind(f"ssda903_*_{suffix}.csv", (f"ssda903_{suffix}",)) for suffix in SSDA903_TABLES),
         collected_every_year=True,
         period_end=_financial_year_end,
         schedule=ANNUAL,
-        return_of=lambda file_name: re.sub(r"_(header|episodes)\.csv$", "", file_name),
+        return_of=lambda file_name: re.sub(rf"_({'|'.join(SSDA903_TABLES)})\.csv$", "", file_name),
     ),
     Source(
         "hes_apc",

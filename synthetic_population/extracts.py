@@ -22,31 +22,10 @@ import code_lists as codes
 
 from .dynamics import History, day_number
 from .faults import FaultInjector
+from .formats import COMPACT, DMONY, DMY, ISO, dates, financial_year, iso_day
 from .population import draw_codes
 from .services import Context, at_dates
-
-ISO, DMY, COMPACT, DMONY = "%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%b-%Y"
-
-
-def dates(days: np.ndarray | pl.Series, fmt: str) -> np.ndarray:
-    series = pl.Series(np.asarray(days, dtype=np.int64)).cast(pl.Int32).cast(pl.Date)
-    return series.dt.strftime(fmt).fill_null("").to_numpy().astype(object)
-
-
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-
-def iso_day(day: int) -> str:
-    """One day number as an ISO date; the XML writer formats dates one at a time."""
-    return date.fromordinal(_EPOCH_ORDINAL + int(day)).isoformat()
-
-
-def financial_year(days: np.ndarray) -> np.ndarray:
-    """The collection year of an event: years end on 31 March, as the DfE and NHS returns do."""
-    d = np.datetime64("1970-01-01") + np.asarray(days, dtype=np.int64).astype("timedelta64[D]")
-    year = d.astype("datetime64[Y]").astype(int) + 1970
-    month = d.astype("datetime64[M]").astype(int) % 12 + 1
-    return year + (month >= 4)
+from .ssda903 import SSDA903Writer
 
 
 @dataclass
@@ -405,7 +384,7 @@ class ExtractWriter:
         self.cin_census(cin)
         if not history.lac.is_empty():
             lac = history.lac.join(cin.select("child", "referral", "la_index", "la_child_id", "upn", "primary_need"), on=["child", "referral"], how="left")
-            self.ssda903(lac, history.births)
+            SSDA903Writer(self, lac, history.births).write()
 
     def cin_census(self, cin: pl.DataFrame) -> None:
         """One CIN census return per LA and year, valid against that year's DfE schema
@@ -585,71 +564,3 @@ class ExtractWriter:
             )
         parts.append("</CINdetails>")
         return "".join(parts)
-
-    def ssda903(self, lac: pl.DataFrame, births: pl.DataFrame) -> None:
-        rates = self.ctx.config.faults
-        for year in self.ctx.config.years:
-            start, end = day_number(date(year - 1, 4, 1)), day_number(date(year, 3, 31))
-            eps = lac.filter((pl.col("decom") <= end) & (pl.col("dec") >= start) & (pl.col("placement_prop") >= 0))
-            if eps.is_empty():
-                continue
-            # Header: one row per child; MOTHER/MC_DOB say whether a looked-after girl is a mother.
-            children = eps.select("child", "la_index", "la_child_id", "upn").unique(["child", "la_index"], maintain_order=True)
-            table = "ssda903_header"
-            frame = self.with_people(children.rename({"child": "person"}))
-            rid = frame["_rid"].to_numpy()
-            first_birth = births.filter(pl.col("day") <= end).group_by("mother").agg(pl.col("day").min())
-            mc = dict(zip(first_birth["mother"].to_list(), first_birth["day"].to_list(), strict=True))
-            mother_dob = np.array([mc.get(p, -1) for p in frame["_person"].to_list()])
-            female = frame["sex"].to_numpy() == 0
-            columns = {
-                "CHILD": frame["la_child_id"].to_numpy(),
-                "SEX": np.array(codes.SSDA903_SEX, dtype=object)[frame["sex"].to_numpy()],
-                "DOB": self.dob(table, frame, DMY),
-                "ETHNIC": self.coded(table, frame, "ethnic", np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
-                "UPN": self.faults.blank(table, rid, "upn", "missing_upn", frame["upn"].fill_null("").to_numpy().astype(object), rates.missing_upn),
-                "MOTHER": np.where(female, np.where(mother_dob >= 0, "1", "0"), "").astype(object),
-                "MC_DOB": np.where(mother_dob >= 0, dates(np.maximum(mother_dob, 0), DMY), "").astype(object),
-            }
-            files = np.array([self.rel("ssda903", year, f"ssda903_{self.la_codes[i]}_{year}_header.csv") for i in frame["la_index"].to_numpy()], dtype=object)
-            out = self.finish(table, frame, files, columns, ["CHILD"])
-            self.write_csv(out, list(columns))
-
-            table = "ssda903_episodes"
-            frame = self.with_people(eps.rename({"child": "person"}))
-            rid = frame["_rid"].to_numpy()
-            home = frame["home_prop"].to_numpy()
-            placement = frame["placement_prop"].to_numpy()
-            home = np.where(home >= 0, home, placement)
-            ongoing = frame["dec"].to_numpy() > end
-            child_id = frame["la_child_id"].to_numpy().astype(object)
-            orphan = self.faults.mask(frame.height, rates.unknown_child)
-            unknown = np.array([f"9{int(self.rng.integers(10**5, 10**6))}" for _ in range(orphan.sum())], dtype=object)
-            child_id = self.faults.replace(table, rid, "CHILD", "unknown_child", child_id, orphan, unknown)
-            columns = {
-                "CHILD": child_id,
-                "DECOM": dates(frame["decom"].to_numpy(), DMY),
-                "RNE": frame["rne"].to_numpy(),
-                "LS": self.coded(table, frame, "ls", frame["ls"].to_numpy()),
-                "CIN": frame["cin"].to_numpy(),
-                "PLACE": self.coded(table, frame, "place", frame["place"].to_numpy()),
-                "PLACE_PROVIDER": frame["place_provider"].to_numpy(),
-                "DEC": np.where(ongoing, "", dates(frame["dec"].to_numpy(), DMY)).astype(object),
-                "REC": np.where(ongoing, "", frame["rec"].to_numpy()).astype(object),
-                "REASON_PLACE_CHANGE": np.where(ongoing, "", frame["reason_place_change"].to_numpy()).astype(object),
-                "HOME_POST": self.postcode(table, frame, self.gaz.postcode[home]),
-                "PL_POST": self.gaz.postcode[placement],
-            }
-            files = np.array([self.rel("ssda903", year, f"ssda903_{self.la_codes[i]}_{year}_episodes.csv") for i in frame["la_index"].to_numpy()], dtype=object)
-            out = self.finish(
-                table,
-                frame.with_columns(
-                    pl.Series("_address_uprn", self.gaz.uprn[home]),
-                    pl.Series("_resident_uprn", self.gaz.uprn[home]),
-                    pl.Series("_stale", np.zeros(frame.height, dtype=bool)),
-                ),
-                files,
-                columns,
-                ["CHILD", "DECOM"],
-            )
-            self.write_csv(out, list(columns))

@@ -249,7 +249,7 @@ def test_dagster_asset_loads_a_partition_and_reports_its_checks(world: Path, tmp
     result = dg.materialize([asset], partition_key="2022", resources=_dagster_resources(world / "landing", tmp_path / "w.duckdb"))
     assert result.success
     checks = {(e.asset_key.path[-1], e.check_name): e.passed for e in result.get_asset_check_evaluations()}
-    assert checks == {(t, c): True for t in ("ssda903_header", "ssda903_episodes") for c in (RECONCILE_CHECK, GATE_CHECK)}
+    assert checks == {(t, c): True for t in SOURCES_BY_NAME["ssda903"].tables for c in (RECONCILE_CHECK, GATE_CHECK)}
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     assert con.sql("select distinct _collection_year from raw.ssda903_episodes").fetchall() == [(2022,)]
     metadata = {e.asset_key.path[-1]: e.materialization.metadata for e in result.get_asset_materialization_events()}

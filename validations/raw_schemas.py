@@ -15,6 +15,7 @@ import pandera.polars as pa
 import polars as pl
 
 import code_lists as codes
+from code_lists import ssda903 as s903
 
 from . import raw_checks as rc
 
@@ -122,6 +123,7 @@ def _with(*makers: Callable[[ValidationContext], list[pa.Check]]) -> Callable[[V
 DFE_ETHNICITY = _codes(codes.DFE_ETHNICITY)
 POSTCODE = col(rc.matches(rc.UK_POSTCODE, "postcode_format"))
 UPN = col(rc.upn_check_letter())
+OC2_FLAG = rc.code_list(("0", "1"), "SSDA903 OC2 flag")
 
 RAW_TABLES: dict[str, TableRules] = {
     "gazetteer": TableRules(
@@ -306,7 +308,7 @@ RAW_TABLES: dict[str, TableRules] = {
         positional=("CINdetailsNumber",),
     ),
     "ssda903_header": TableRules(
-        "SSDA903 header: one row per looked-after child",
+        "SSDA903 header: one row per child of the return (looked after in the year, or a care leaver in OC3)",
         {
             "CHILD": col(required=True),
             "SEX": col(rc.code_list(codes.SSDA903_SEX, "SSDA903 sex"), required=True),
@@ -319,7 +321,6 @@ RAW_TABLES: dict[str, TableRules] = {
         frame_checks=_with(
             _future("DOB", DMY),
             lambda ctx: [
-                rc.required_when("MOTHER", pl.col("SEX") == "2", "the child is female"),
                 rc.allowed_only_when("MOTHER", pl.col("SEX") == "2", "the child is female"),
                 rc.required_when("MC_DOB", pl.col("MOTHER") == "1", "MOTHER is 1"),
                 rc.date_order("MC_DOB", DMY, "DOB", DMY),
@@ -342,12 +343,15 @@ RAW_TABLES: dict[str, TableRules] = {
             "REASON_PLACE_CHANGE": col(rc.code_list(_codes(codes.REASON_PLACE_CHANGE), "SSDA903 reason for placement change")),
             "HOME_POST": POSTCODE,
             "PL_POST": POSTCODE,
+            "URN": col(rc.matches(r"^(SC[0-9]{6}|[0-9]{6,7}|XXXXXXX)$", "ofsted_urn_format")),
         },
         frame_checks=lambda ctx: [
             rc.date_order("DEC", DMY, "DECOM", DMY),
             rc.required_when("REC", pl.col("DEC").is_not_null(), "the episode has ended"),
             rc.not_after_period_end("DECOM", DMY, PERIOD_END_COLUMN),
-            rc.exists_in("CHILD", RETURN_COLUMN, _companion(ctx, "ssda903_header"), "ssda903_header.CHILD"),
+            _in_header(ctx),
+            rc.required_when("URN", ~pl.col("PLACE").is_in(s903.PLACEMENTS_WITHOUT_URN), "the placement is one Ofsted registers"),
+            rc.allowed_only_when("URN", ~pl.col("PLACE").is_in(s903.PLACEMENTS_WITHOUT_URN), "a placement Ofsted registers"),
         ],
         key=("CHILD", "DECOM"),
     ),
@@ -383,6 +387,123 @@ RAW_TABLES: dict[str, TableRules] = {
             ),
         ],
         key=("addr_table_id",),
+    ),
+    "ssda903_uasc": TableRules(
+        "SSDA903 unaccompanied asylum-seeking children",
+        {
+            "CHILD": col(required=True),
+            "SEX": col(rc.code_list(codes.SSDA903_SEX, "SSDA903 sex"), required=True),
+            "DOB": _dob(DMY),
+            "DUC": col(rc.date_format(DMY)),
+        },
+        frame_checks=lambda ctx: [_in_header(ctx), rc.date_order("DUC", DMY, "DOB", DMY)],
+        key=("CHILD",),
+    ),
+    "ssda903_reviews": TableRules(
+        "SSDA903 reviews of looked-after children, with how the child took part",
+        {
+            "CHILD": col(required=True),
+            "DOB": _dob(DMY),
+            "REVIEW": col(rc.date_format(DMY), required=True),
+            "REVIEW_CODE": col(rc.code_list(_codes(s903.REVIEW_PARTICIPATION), "SSDA903 review participation"), required=True),
+        },
+        frame_checks=lambda ctx: [_in_header(ctx), rc.date_order("REVIEW", DMY, "DOB", DMY), rc.not_after_period_end("REVIEW", DMY, PERIOD_END_COLUMN)],
+        key=("CHILD", "REVIEW"),
+    ),
+    "ssda903_missing": TableRules(
+        "SSDA903 episodes of being missing or away from placement without authorisation",
+        {
+            "CHILD": col(required=True),
+            "DOB": _dob(DMY),
+            "MISSING": col(rc.code_list(_codes(s903.MISSING_TYPE), "SSDA903 missing type"), required=True),
+            "MIS_START": col(rc.date_format(DMY), required=True),
+            "MIS_END": col(rc.date_format(DMY)),
+        },
+        frame_checks=lambda ctx: [
+            _in_header(ctx),
+            rc.date_order("MIS_END", DMY, "MIS_START", DMY),
+            rc.not_after_period_end("MIS_START", DMY, PERIOD_END_COLUMN),
+        ],
+        key=("CHILD", "MIS_START"),
+    ),
+    "ssda903_oc2": TableRules(
+        "SSDA903 OC2: outcomes of children looked after continuously for 12 months at 31 March",
+        {
+            "CHILD": col(required=True),
+            "DOB": _dob(DMY),
+            "SDQ_SCORE": col(rc.integer_between(0, 40)),
+            "SDQ_REASON": col(rc.code_list(_codes(s903.SDQ_REASON), "SSDA903 reason for no SDQ score")),
+            "CONVICTED": col(OC2_FLAG),
+            "HEALTH_CHECK": col(OC2_FLAG),
+            "IMMUNISATIONS": col(OC2_FLAG, required=True),
+            "TEETH_CHECK": col(OC2_FLAG, required=True),
+            "HEALTH_ASSESSMENT": col(OC2_FLAG, required=True),
+            "SUBSTANCE_MISUSE": col(OC2_FLAG, required=True),
+            "INTERVENTION_RECEIVED": col(OC2_FLAG),
+            "INTERVENTION_OFFERED": col(OC2_FLAG),
+        },
+        frame_checks=lambda ctx: [
+            _in_header(ctx),
+            rc.allowed_only_when("SDQ_REASON", pl.col("SDQ_SCORE").is_null(), "the SDQ score is blank"),
+            rc.allowed_only_when("INTERVENTION_RECEIVED", pl.col("SUBSTANCE_MISUSE") == "1", "a substance misuse problem was identified"),
+        ],
+        key=("CHILD",),
+    ),
+    "ssda903_oc3": TableRules(
+        "SSDA903 OC3: care leavers in the year of their 17th to 21st birthday",
+        {
+            "CHILD": col(required=True),
+            "DOB": _dob(DMY),
+            "IN_TOUCH": col(rc.code_list(_codes(s903.IN_TOUCH), "SSDA903 in touch"), required=True),
+            # Activity codes of every year 2019-2023: F3/P3 until 2021, F4/P4/F5/P5 from 2022.
+            "ACTIV": col(rc.code_list(_codes(s903.OC3_ACTIVITY_TO_2021) + _codes(s903.OC3_ACTIVITY_FROM_2022), "SSDA903 care leaver activity"), required=True),
+            "ACCOM": col(rc.code_list(_codes(s903.OC3_ACCOMMODATION), "SSDA903 care leaver accommodation"), required=True),
+        },
+        frame_checks=lambda ctx: [_in_header(ctx)],
+        key=("CHILD",),
+    ),
+    "ssda903_ad1": TableRules(
+        "SSDA903 AD1: children adopted in the year",
+        {
+            "CHILD": col(required=True),
+            "DOB": _dob(DMY),
+            "DATE_INT": col(rc.date_format(DMY), required=True),
+            "DATE_MATCH": col(rc.date_format(DMY), required=True),
+            "FOSTER_CARE": col(rc.code_list(("0", "1"), "SSDA903 adopted by foster carer flag"), required=True),
+            "NB_ADOPTR": col(rc.code_list(("1", "2"), "SSDA903 number of adopters"), required=True),
+            "SEX_ADOPTR": col(rc.code_list(_codes(s903.ADOPTER_SEX), "SSDA903 sex of adopters"), required=True),
+            "LS_ADOPTR": col(rc.code_list(_codes(s903.ADOPTER_LEGAL_STATUS), "SSDA903 legal status of adopters"), required=True),
+        },
+        frame_checks=lambda ctx: [_in_header(ctx), rc.date_order("DATE_MATCH", DMY, "DATE_INT", DMY)],
+        key=("CHILD",),
+    ),
+    "ssda903_placed_for_adoption": TableRules(
+        "SSDA903 decisions that a child should be placed for adoption",
+        {
+            "CHILD": col(required=True),
+            "DOB": _dob(DMY),
+            "DATE_PLACED": col(rc.date_format(DMY), required=True),
+            "DATE_PLACED_CEASED": col(rc.date_format(DMY)),
+            "REASON_PLACED_CEASED": col(rc.code_list(_codes(s903.REASON_PLACED_CEASED), "SSDA903 reason no longer placed for adoption")),
+        },
+        frame_checks=lambda ctx: [
+            _in_header(ctx),
+            rc.date_order("DATE_PLACED_CEASED", DMY, "DATE_PLACED", DMY),
+            rc.required_when("REASON_PLACED_CEASED", pl.col("DATE_PLACED_CEASED").is_not_null(), "the decision ceased"),
+        ],
+        key=("CHILD", "DATE_PLACED"),
+    ),
+    "ssda903_previous_permanence": TableRules(
+        "SSDA903 previous permanence of children starting to be looked after",
+        {
+            "CHILD": col(required=True),
+            "DOB": _dob(DMY),
+            "PREV_PERM": col(rc.code_list(_codes(s903.PREVIOUS_PERMANENCE), "SSDA903 previous permanence"), required=True),
+            "LA_PERM": col(),
+            "DATE_PERM": col(rc.date_format(DMY)),
+        },
+        frame_checks=lambda ctx: [_in_header(ctx), rc.allowed_only_when("DATE_PERM", pl.col("PREV_PERM") != "Z1", "a previous permanence order is recorded")],
+        key=("CHILD",),
     ),
     "hes_apc": TableRules(
         "HES-like admitted patient care episodes (from the hospital's patient administration system, so with names)",
@@ -423,6 +544,11 @@ RAW_TABLES: dict[str, TableRules] = {
         frame_checks=lambda ctx: [rc.date_order("OUTCOME_DATE", DMONY, "OFFENCE_DATE", DMONY), rc.min_age_at("OFFENCE_DATE", DMONY, "DOB", DMONY, 10)],
     ),
 }
+
+
+def _in_header(ctx: ValidationContext) -> pa.Check:
+    """Every 903 table's CHILD has a row in the header of the same return."""
+    return rc.exists_in("CHILD", RETURN_COLUMN, _companion(ctx, "ssda903_header"), "ssda903_header.CHILD")
 
 
 def _companion(ctx: ValidationContext, table: str) -> pl.DataFrame:

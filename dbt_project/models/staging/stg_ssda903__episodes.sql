@@ -13,5 +13,6 @@ select
     REASON_PLACE_CHANGE as reason_place_change_code,
     {{ normalise_postcode('HOME_POST') }} as home_postcode,
     {{ normalise_postcode('PL_POST') }} as placement_postcode,
+    URN as placement_urn,
     {{ provenance_columns() }}
 from {{ source('raw', 'ssda903_episodes') }}

@@ -1,0 +1,375 @@
+"""The SSDA903 return: every table of the children looked after collection, per local authority and year.
+
+Every table follows from the episodes the simulation already carried out, so the tables agree the
+way a real return does: reviews at the statutory intervals of each period of care, missing episodes
+inside it, OC2 for children looked after for 12 months at 31 March, OC3 for care leavers in the year
+of their 17th to 21st birthday, the adoption tables for children with a plan for adoption, previous
+permanence for children starting to be looked after. Tables and codes: `code_lists.ssda903`. An LA
+with no rows for a table in a year still sends the table, as a header-only file.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+import code_lists as codes
+from code_lists import ssda903 as spec
+
+from .dynamics import day_number
+from .formats import DMY, dates
+from .population import draw_codes
+
+if TYPE_CHECKING:
+    from .extracts import ExtractWriter
+
+# Statutory reviews: the first within 20 working days of coming into care, the second within three
+# months of the first, then at most six months apart (Care Planning Regulations 2010, reg. 33).
+FIRST_REVIEW_DAYS, SECOND_REVIEW_DAYS, LATER_REVIEW_DAYS = 28, 91, 182
+_PROVIDER_NUMBER = {code: number for number, code in enumerate(codes.codes_of(codes.PLACEMENT_PROVIDER))}
+
+
+def file_name(la_code: str, year: int, suffix: str) -> str:
+    return f"ssda903_{la_code}_{year}_{suffix}.csv"
+
+
+def _age(dob: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """Whole years of age on `day` (both day numbers)."""
+    born, on = dob.cast(pl.Int32).cast(pl.Date), day.cast(pl.Int32).cast(pl.Date)
+    before_birthday = (on.dt.month() < born.dt.month()) | ((on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day()))
+    return on.dt.year().cast(pl.Int32) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+
+
+def _birthday(dob: pl.Expr, age: pl.Expr) -> pl.Expr:
+    """The day number of the `age`th birthday (29 February birthdays fall on 28 February)."""
+    born = dob.cast(pl.Int32).cast(pl.Date)
+    return pl.date(born.dt.year().cast(pl.Int32) + age, born.dt.month(), pl.min_horizontal(born.dt.day(), 28 + (born.dt.month() != 2) * 3)).cast(pl.Int32)
+
+
+class SSDA903Writer:
+    def __init__(self, writer: ExtractWriter, lac: pl.DataFrame, births: pl.DataFrame) -> None:
+        self.w, self.births = writer, births
+        self.rng = writer.rng
+        self.la_codes = writer.la_codes
+        self.episodes = lac.filter(pl.col("placement_prop") >= 0)
+        self.periods = self._periods(self.episodes)
+
+    @staticmethod
+    def _periods(episodes: pl.DataFrame) -> pl.DataFrame:
+        """One row per period of care: its start, end, how it ended and whether adoption was the plan."""
+        in_order = episodes.sort("period", "decom")
+        adoption_step = pl.col("ls").is_in(spec.ADOPTION_LEGAL_STATUSES) | pl.col("place").is_in(spec.ADOPTION_PLACEMENTS)
+        return in_order.group_by("period", maintain_order=True).agg(
+            pl.col("child").first(),
+            pl.col("la_index").first(),
+            pl.col("la_child_id").first(),
+            pl.col("upn").first(),
+            pl.col("decom").min().alias("start"),
+            pl.col("dec").max().alias("end"),
+            pl.col("rec").last().alias("final_rec"),
+            pl.col("place").last().alias("final_place"),
+            pl.col("decom").filter(adoption_step).min().alias("adoption_step"),
+        )
+
+    # --- writing ---------------------------------------------------------------------------------
+    def write(self) -> None:
+        for year in self.w.ctx.config.years:
+            start, end = day_number(date(year - 1, 4, 1)), day_number(date(year, 3, 31))
+            episodes = self.episodes.filter((pl.col("decom") <= end) & (pl.col("dec") >= start))
+            periods = self.periods.filter((pl.col("start") <= end) & (pl.col("end") >= start))
+            leavers = self.care_leavers(start, end)
+            self.header(year, episodes, leavers, end)
+            self.episodes_table(year, episodes, end)
+            self.uasc(year, periods)
+            self.reviews(year, periods, start, end)
+            self.missing(year, periods, start, end)
+            self.oc2(year, periods, start, end)
+            self.oc3(year, leavers)
+            self.ad1(year, periods, start, end)
+            self.placed_for_adoption(year, periods, end)
+            self.previous_permanence(year, episodes, start)
+
+    def _write(self, suffix: str, year: int, frame: pl.DataFrame | None, columns: dict[str, np.ndarray], order: list[str]) -> None:
+        """Write one table for every LA: its rows, or the header alone when the LA has none."""
+        table = f"ssda903_{suffix}"
+        names = list(spec.TABLE_COLUMNS[suffix])
+        written: set[str] = set()
+        if frame is not None and frame.height:
+            files = np.array([self.w.rel("ssda903", year, file_name(self.la_codes[i], year, suffix)) for i in frame["la_index"].to_numpy()], dtype=object)
+            out = self.w.finish(table, frame, files, columns, order)
+            self.w.write_csv(out, names)
+            written = set(files.tolist())
+        for la_code in self.la_codes:
+            rel = self.w.rel("ssda903", year, file_name(la_code, year, suffix))
+            if rel not in written:
+                path = self.w.landing / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                pl.DataFrame(schema=dict.fromkeys(names, pl.Utf8)).write_csv(path)
+                self.w.written.files.append(rel)
+
+    def _people(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The rows with their people and record ids (unique across the world, so the fault log names one year's file)."""
+        return self.w.with_people(frame.rename({"child": "person"}))
+
+    # --- the tables ------------------------------------------------------------------------------
+    def header(self, year: int, episodes: pl.DataFrame, leavers: pl.DataFrame, end: int) -> None:
+        """One row per child of the return: looked after in the year, or a care leaver in OC3 (whose
+        motherhood is not asked: validator rule 628). MOTHER/MC_DOB say whether a looked-after girl is a mother."""
+        table = "ssda903_header"
+        rates = self.w.ctx.config.faults
+        keys = ["child", "la_index", "la_child_id", "upn"]
+        looked_after = episodes.select(keys).unique(["child", "la_index"], maintain_order=True).with_columns(pl.lit(True).alias("looked_after"))
+        leaving = leavers.select(keys).join(looked_after, on=["child", "la_index"], how="anti").with_columns(pl.lit(False).alias("looked_after"))
+        frame = self._people(pl.concat([looked_after, leaving]))
+        rid = frame["_rid"].to_numpy()
+        first_birth = self.births.filter(pl.col("day") <= end).group_by("mother").agg(pl.col("day").min())
+        mc = dict(zip(first_birth["mother"].to_list(), first_birth["day"].to_list(), strict=True))
+        mother_dob = np.array([mc.get(p, -1) for p in frame["_person"].to_list()], dtype=np.int64)
+        female = (frame["sex"].to_numpy() == 0) & frame["looked_after"].to_numpy()
+        columns = {
+            "CHILD": frame["la_child_id"].to_numpy(),
+            "SEX": np.array(codes.SSDA903_SEX, dtype=object)[frame["sex"].to_numpy()],
+            "DOB": self.w.dob(table, frame, DMY),
+            "ETHNIC": self.w.coded(table, frame, "ethnic", np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
+            "UPN": self.w.faults.blank(table, rid, "upn", "missing_upn", frame["upn"].fill_null("").to_numpy().astype(object), rates.missing_upn),
+            "MOTHER": np.where(female, np.where(mother_dob >= 0, "1", "0"), "").astype(object),
+            "MC_DOB": np.where(mother_dob >= 0, dates(np.maximum(mother_dob, 0), DMY), "").astype(object),
+        }
+        self._write("header", year, frame, columns, ["CHILD"])
+
+    def _urn(self, frame: pl.DataFrame) -> np.ndarray:
+        """The Ofsted URN of the placement's provider: the establishment for homes and schools, the
+        LA's (or agency's) fostering or adoption service otherwise; none for placements without one."""
+        place = frame["place"].to_numpy().astype(str)
+        establishment = np.isin(place, ("K1", "K2", "R3", "S1"))
+        provider = np.array([_PROVIDER_NUMBER[p] for p in frame["place_provider"].to_numpy()], dtype=np.int64)
+        service = 1_000_000 + frame["la_index"].to_numpy().astype(np.int64) * 10 + provider
+        key = np.where(establishment, frame["placement_prop"].to_numpy().astype(np.int64), service)
+        urn = np.array([f"SC{100_000 + (k * 7_919) % 900_000}" for k in key], dtype=object)
+        return np.where(np.isin(place, spec.PLACEMENTS_WITHOUT_URN), "", urn).astype(object)
+
+    def episodes_table(self, year: int, episodes: pl.DataFrame, end: int) -> None:
+        table = "ssda903_episodes"
+        rates = self.w.ctx.config.faults
+        frame = self._people(episodes)
+        rid = frame["_rid"].to_numpy()
+        home = frame["home_prop"].to_numpy()
+        placement = frame["placement_prop"].to_numpy()
+        home = np.where(home >= 0, home, placement)
+        ongoing = frame["dec"].to_numpy() > end
+        child_id = frame["la_child_id"].to_numpy().astype(object)
+        orphan = self.w.faults.mask(frame.height, rates.unknown_child)
+        unknown = np.array([f"9{int(self.rng.integers(10**5, 10**6))}" for _ in range(orphan.sum())], dtype=object)
+        child_id = self.w.faults.replace(table, rid, "CHILD", "unknown_child", child_id, orphan, unknown)
+        gaz = self.w.gaz
+        columns = {
+            "CHILD": child_id,
+            "DECOM": dates(frame["decom"].to_numpy(), DMY),
+            "RNE": frame["rne"].to_numpy(),
+            "LS": self.w.coded(table, frame, "ls", frame["ls"].to_numpy()),
+            "CIN": frame["cin"].to_numpy(),
+            "PLACE": self.w.coded(table, frame, "place", frame["place"].to_numpy()),
+            "PLACE_PROVIDER": frame["place_provider"].to_numpy(),
+            "DEC": np.where(ongoing, "", dates(frame["dec"].to_numpy(), DMY)).astype(object),
+            "REC": np.where(ongoing, "", frame["rec"].to_numpy()).astype(object),
+            "REASON_PLACE_CHANGE": np.where(ongoing, "", frame["reason_place_change"].to_numpy()).astype(object),
+            "HOME_POST": self.w.postcode(table, frame, gaz.postcode[home]),
+            "PL_POST": gaz.postcode[placement],
+            "URN": self._urn(frame),
+        }
+        truth = frame.with_columns(
+            pl.Series("_address_uprn", gaz.uprn[home]),
+            pl.Series("_resident_uprn", gaz.uprn[home]),
+            pl.Series("_stale", np.zeros(frame.height, dtype=bool)),
+        )
+        self._write("episodes", year, truth, columns, ["CHILD", "DECOM"])
+
+    def uasc(self, year: int, periods: pl.DataFrame) -> None:
+        """Unaccompanied asylum-seeking children: a few who came into care aged 14 or over; their UASC
+        status ends on their 18th birthday."""
+        frame = self._people(periods.unique("child", maintain_order=True))
+        frame = frame.filter((_age(pl.col("dob"), pl.col("start")) >= 14) & (pl.col("_person") % 12 == 0))
+        eighteenth = frame.select(_birthday(pl.col("dob"), pl.lit(18))).to_series().to_numpy()
+        columns = {
+            "CHILD": frame["la_child_id"].to_numpy(),
+            "SEX": np.array(codes.SSDA903_SEX, dtype=object)[frame["sex"].to_numpy()],
+            "DOB": dates(frame["dob"].to_numpy(), DMY),
+            "DUC": dates(eighteenth, DMY),
+        }
+        self._write("uasc", year, frame, columns, ["CHILD"])
+
+    def reviews(self, year: int, periods: pl.DataFrame, start: int, end: int) -> None:
+        table = "ssda903_reviews"
+        longest = int((periods["end"].clip(upper_bound=end) - periods["start"]).max() or 0) // LATER_REVIEW_DAYS + 3
+        due = (
+            periods.with_columns(pl.int_ranges(0, longest).alias("n"))
+            .explode("n")
+            .with_columns(
+                (
+                    pl.col("start")
+                    + pl.when(pl.col("n") == 0)
+                    .then(FIRST_REVIEW_DAYS)
+                    .otherwise(FIRST_REVIEW_DAYS + SECOND_REVIEW_DAYS + (pl.col("n") - 1) * LATER_REVIEW_DAYS)
+                    - (pl.col("period") * 7 + pl.col("n") * 3) % 10
+                ).alias("review")
+            )
+            .filter((pl.col("review") < pl.col("end")) & pl.col("review").is_between(start, end))
+        )
+        frame = self._people(due)
+        under_four = frame.select(_age(pl.col("dob"), pl.col("review")) < 4).to_series().to_numpy()
+        participation = np.where(under_four, "PN0", draw_codes(self.rng, spec.REVIEW_PARTICIPATION, frame.height)).astype(object)
+        columns = {
+            "CHILD": frame["la_child_id"].to_numpy(),
+            "DOB": dates(frame["dob"].to_numpy(), DMY),
+            "REVIEW": dates(frame["review"].to_numpy(), DMY),
+            "REVIEW_CODE": self.w.coded(table, frame, "review_code", participation),
+        }
+        self._write("reviews", year, frame, columns, ["CHILD", "REVIEW"])
+
+    def missing(self, year: int, periods: pl.DataFrame, start: int, end: int) -> None:
+        """Missing or away episodes, mostly of older children, each ending before the period of care does."""
+        table = "ssda903_missing"
+        people = self._people(periods)
+        first = np.maximum(people["start"].to_numpy(), start)
+        last = np.minimum(people["end"].to_numpy() - 2, end)
+        age = people.select(_age(pl.col("dob"), pl.lit(end))).to_series().to_numpy()
+        rate = np.where(age >= 13, 0.6, np.where(age >= 10, 0.15, 0.0)) * np.clip((last - first) / 365, 0, 1)
+        rows = np.repeat(np.arange(periods.height), np.where(last > first, self.rng.poisson(rate), 0))
+        began = first[rows] + (self.rng.random(len(rows)) * (last[rows] - first[rows])).astype(np.int64)
+        returned = np.minimum(began + self.rng.geometric(0.5, len(rows)) - 1, people["end"].to_numpy()[rows] - 1)
+        spells = periods[rows].with_columns(pl.Series("began", began), pl.Series("returned", returned)).unique(["period", "began"], maintain_order=True)
+        frame = self._people(spells)
+        kind = draw_codes(self.rng, spec.MISSING_TYPE, frame.height)
+        returned = frame["returned"].to_numpy()
+        columns = {
+            "CHILD": frame["la_child_id"].to_numpy(),
+            "DOB": dates(frame["dob"].to_numpy(), DMY),
+            "MISSING": self.w.coded(table, frame, "missing", kind),
+            "MIS_START": dates(frame["began"].to_numpy(), DMY),
+            "MIS_END": np.where(returned <= end, dates(returned, DMY), "").astype(object),
+        }
+        self._write("missing", year, frame, columns, ["CHILD", "MIS_START"])
+
+    def oc2(self, year: int, periods: pl.DataFrame, start: int, end: int) -> None:
+        """Children looked after continuously for 12 months at 31 March; which outcomes apply depends on age."""
+        cohort = periods.filter((pl.col("start") <= end - 365) & (pl.col("end") > end)).unique("child", maintain_order=True)
+        frame = self._people(cohort)
+        n = frame.height
+        age_end = frame.select(_age(pl.col("dob"), pl.lit(end))).to_series().to_numpy()
+        age_start = frame.select(_age(pl.col("dob"), pl.lit(start))).to_series().to_numpy()
+        rng = self.rng
+
+        def flag(share: float, applies: np.ndarray | bool = True) -> np.ndarray:
+            return np.where(applies, np.where(rng.random(n) < share, "1", "0"), "").astype(object)
+
+        sdq_due = (age_end >= 4) & (age_start < 17)
+        scored = sdq_due & (rng.random(n) < 0.85)
+        substance = np.where(age_end >= 10, flag(0.04), "0").astype(object)
+        misuse = substance == "1"
+        columns = {
+            "CHILD": frame["la_child_id"].to_numpy(),
+            "DOB": dates(frame["dob"].to_numpy(), DMY),
+            "SDQ_SCORE": np.where(scored, np.clip(rng.normal(14, 6, n), 0, 40).astype(int).astype(str), "").astype(object),
+            "SDQ_REASON": np.where(sdq_due & ~scored, draw_codes(rng, spec.SDQ_REASON, n), "").astype(object),
+            "CONVICTED": flag(0.04, age_end >= 10),
+            "HEALTH_CHECK": flag(0.9, age_end < 5),  # developmental checks: under-fives only (rule 546)
+            "IMMUNISATIONS": flag(0.88),
+            "TEETH_CHECK": flag(0.85),
+            "HEALTH_ASSESSMENT": flag(0.9),
+            "SUBSTANCE_MISUSE": substance,
+            "INTERVENTION_RECEIVED": flag(0.6, misuse),
+            "INTERVENTION_OFFERED": np.where(misuse, "1", "").astype(object),
+        }
+        self._write("oc2", year, frame, columns, ["CHILD"])
+
+    def care_leavers(self, start: int, end: int) -> pl.DataFrame:
+        """Care leavers in the year of their 17th to 21st birthday: those who left care aged 16 or over
+        after at least 13 weeks, not looked after on that birthday, and neither died nor moved LA."""
+        left = self.periods.filter((pl.col("end") - pl.col("start") >= 91) & ~pl.col("final_rec").is_in(["E2", "E3"]))
+        born = self.w.people.select(pl.col("_person").alias("child"), "dob")
+        last = left.sort("end").unique("child", keep="last", maintain_order=True).join(born, on="child")
+        last = last.with_columns(_age(pl.col("dob"), pl.lit(end)).alias("age"))
+        last = last.with_columns(_birthday(pl.col("dob"), pl.col("age")).alias("birthday"))
+        return last.filter(
+            pl.col("age").is_between(17, 21) & (pl.col("birthday") >= start) & (pl.col("end") < pl.col("birthday")) & (_age(pl.col("dob"), pl.col("end")) >= 16)
+        ).drop("dob", "age", "birthday")
+
+    def oc3(self, year: int, leavers: pl.DataFrame) -> None:
+        table = "ssda903_oc3"
+        frame = self._people(leavers)
+        n = frame.height
+        in_touch = draw_codes(self.rng, spec.IN_TOUCH, n)
+        reached = in_touch == "YES"
+        columns = {
+            "CHILD": frame["la_child_id"].to_numpy(),
+            "DOB": dates(frame["dob"].to_numpy(), DMY),
+            "IN_TOUCH": self.w.coded(table, frame, "in_touch", in_touch),
+            "ACTIV": np.where(reached, draw_codes(self.rng, spec.oc3_activity(year), n), "0").astype(object),
+            "ACCOM": np.where(reached, draw_codes(self.rng, spec.OC3_ACCOMMODATION, n), "0").astype(object),
+        }
+        self._write("oc3", year, frame, columns, ["CHILD"])
+
+    @staticmethod
+    def _adoption_plans(periods: pl.DataFrame) -> pl.DataFrame:
+        """Periods with a decision that the child should be placed for adoption: a placement order, an
+        adoption placement or an adoption. The decision comes before the first such step."""
+        planned = periods.filter(pl.col("adoption_step").is_not_null() | pl.col("final_rec").is_in(spec.ADOPTED))
+        step = pl.coalesce(pl.col("adoption_step"), pl.col("end") - 120)
+        return planned.with_columns(pl.max_horizontal(pl.col("start"), step - 60).alias("decision"))
+
+    def ad1(self, year: int, periods: pl.DataFrame, start: int, end: int) -> None:
+        """Children adopted in the year, with the dates of the decision and the match, and the adopters."""
+        adopted = self._adoption_plans(periods).filter(pl.col("final_rec").is_in(spec.ADOPTED) & pl.col("end").is_between(start, end))
+        frame = self._people(adopted)
+        n = frame.height
+        single = self.rng.random(n) < 0.12
+        same_sex = ~single & (self.rng.random(n) < 0.1)
+        decision = frame["decision"].to_numpy()
+        couple = np.where(same_sex, np.where(self.rng.random(n) < 0.5, "MM", "FF"), "MF")
+        columns = {
+            "CHILD": frame["la_child_id"].to_numpy(),
+            "DOB": dates(frame["dob"].to_numpy(), DMY),
+            "DATE_INT": dates(decision, DMY),
+            "DATE_MATCH": dates(decision + (frame["end"].to_numpy() - decision) // 2, DMY),
+            "FOSTER_CARE": np.where(np.isin(frame["final_place"].to_numpy().astype(str), ("A3", "A5")), "1", "0").astype(object),
+            "NB_ADOPTR": np.where(single, "1", "2").astype(object),
+            "SEX_ADOPTR": np.where(single, np.where(self.rng.random(n) < 0.8, "F1", "M1"), couple).astype(object),
+            "LS_ADOPTR": np.where(single, "L0", np.where(same_sex, "L12", "L11")).astype(object),
+        }
+        self._write("ad1", year, frame, columns, ["CHILD"])
+
+    def placed_for_adoption(self, year: int, periods: pl.DataFrame, end: int) -> None:
+        """Every looked-after child with an adoption decision; when the period of care ended without an
+        adoption, the decision ceased then, with a reason."""
+        plans = self._adoption_plans(periods).filter(pl.col("decision") <= end)
+        frame = self._people(plans)
+        ceased = (frame["end"].to_numpy() <= end) & ~np.isin(frame["final_rec"].to_numpy().astype(str), spec.ADOPTED)
+        columns = {
+            "CHILD": frame["la_child_id"].to_numpy(),
+            "DOB": dates(frame["dob"].to_numpy(), DMY),
+            "DATE_PLACED": dates(frame["decision"].to_numpy(), DMY),
+            "DATE_PLACED_CEASED": np.where(ceased, dates(frame["end"].to_numpy(), DMY), "").astype(object),
+            "REASON_PLACED_CEASED": np.where(ceased, draw_codes(self.rng, spec.REASON_PLACED_CEASED, frame.height), "").astype(object),
+        }
+        self._write("placed_for_adoption", year, frame, columns, ["CHILD", "DATE_PLACED"])
+
+    def previous_permanence(self, year: int, episodes: pl.DataFrame, start: int) -> None:
+        """Children who started to be looked after in the year: whether an earlier permanence order ended."""
+        table = "ssda903_previous_permanence"
+        starts = episodes.filter((pl.col("rne") == "S") & (pl.col("decom") >= start)).sort("decom").unique("child", maintain_order=True)
+        frame = self._people(starts)
+        option = draw_codes(self.rng, spec.PREVIOUS_PERMANENCE, frame.height)
+        had = option != "Z1"
+        dob, decom = frame["dob"].to_numpy().astype(np.int64), frame["decom"].to_numpy().astype(np.int64)
+        order_day = dob + (self.rng.random(frame.height) * np.maximum(decom - dob, 1)).astype(np.int64)
+        columns = {
+            "CHILD": frame["la_child_id"].to_numpy(),
+            "DOB": dates(dob, DMY),
+            "PREV_PERM": self.w.coded(table, frame, "prev_perm", option),
+            "LA_PERM": np.where(had, self.la_codes.astype(str)[frame["la_index"].to_numpy()], "").astype(object),
+            "DATE_PERM": np.where(had, dates(order_day, DMY), "").astype(object),
+        }
+        self._write("previous_permanence", year, frame, columns, ["CHILD"])

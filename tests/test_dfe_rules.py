@@ -28,7 +28,7 @@ RULES_OF_FAULT: dict[tuple[str, str], frozenset[str]] = {
     ("out_of_list_code", "place"): frozenset({"146", "503D", "392d"}),
     ("dob_day_month_swap", "dob"): frozenset({"8520", "8525Q", "8770Q", "102", "203", "301", "302", "351", "358", "407", "620", "621"}),
     # A child written twice brings its CIN details twice: overlapping episodes, plans and disabilities.
-    ("duplicate_row", "*"): frozenset({"8510", "1520", "8794", "8820", "4014", "8565", "8815", "8816", "4004", "8935", "8896"}),
+    ("duplicate_row", "*"): frozenset({"8510", "1520", "8794", "8820", "4014", "8565", "8815", "8816", "4004", "8935", "8896", "INT32"}),
     ("unknown_child", "CHILD"): frozenset({"INT03", "EPI"}),
     ("missing_postcode", "postcode"): frozenset({"392b", "392c"}),
 }

@@ -457,7 +457,7 @@ SCHOOL_CENSUS_ENROL_STATUS: tuple[Code, ...] = (
 
 @dataclass(frozen=True)
 class SchoolCensusField:
-    """One field of the school census split: its NPD name, where that name was read, and the column it replaces.
+    """One field of the school census files: its NPD name, where that name was read, and the column it replaces.
 
     The school census XML (COLLECT) names are not yet checked against the DfE business and technical
     specification; `also_as` records another spelling a DfE publication uses where it differs from the NPD's.
@@ -466,7 +466,7 @@ class SchoolCensusField:
     file: str  # pupil_on_roll, attendance, exclusions or sen
     npd: str  # the NPD column name, which the split writes
     also_as: str  # another DfE spelling of the field (GIAP download, later census years); "" if none is known
-    written_as_today: str  # Hearth's one-file column it replaces; "" for a field the split adds
+    replaces: str  # the column of Hearth's former one-file extract it replaces; "" for a field the split adds
     meaning: str
     source: str  # key of SCHOOL_CENSUS_SOURCES
 
@@ -474,10 +474,9 @@ class SchoolCensusField:
 SCHOOL_CENSUS_SOURCES = {
     "giap": (
         "DfE GIAP (DFE-Digital) download CensusSpringEntryDto: the NPD spring census columns it serves"
-        " (LA, Estab, UPN, Surname, Forename, DOB, Gender, Sex, Ethnicity, FSMeligible, EnrolStatus, NCyearActual,"
+        " (PupilMatchingRef, LA, Estab, UPN, Surname, Forename, DOB, Gender, Sex, Ethnicity, FSMeligible, EnrolStatus, NCyearActual,"
         " SENprovision, PrimarySENtype, SecondarySENtype)"
     ),
-    "find_npd": "Find and explore data in the NPD (find-npd-data.education.gov.uk), exclusion details and history",
     "npd_peers": (
         "Peers' research code on NPD tables: EthnicGroupMinor (census); SessionsPossible_<term>, OverallAbsence_<term>,"
         " AuthorisedAbsence_<term>, UnauthorisedAbsence_<term> (Absence_<year>_3Term); PermanentExclusionCount,"
@@ -490,6 +489,7 @@ SCHOOL_CENSUS_SOURCES = {
 SCHOOL_CENSUS_FIELDS: tuple[SchoolCensusField, ...] = (
     SchoolCensusField("pupil_on_roll", "LA", "", "LA", "Local authority number of the school", "giap"),
     SchoolCensusField("pupil_on_roll", "Estab", "ESTAB", "ESTAB", "Establishment number within the LA", "giap"),
+    SchoolCensusField("pupil_on_roll", "PupilMatchingRef", "", "", "The pupil's row in the file: the key of its attendance, exclusions and SEN rows", "giap"),
     SchoolCensusField("pupil_on_roll", "UPN", "", "UPN", "Unique pupil number (check letter, LA part)", "giap"),
     SchoolCensusField("pupil_on_roll", "Surname", "", "SURNAME", "Legal surname", "giap"),
     SchoolCensusField("pupil_on_roll", "Forename", "", "FORENAME", "Legal forename", "giap"),
@@ -517,10 +517,6 @@ SCHOOL_CENSUS_FIELDS: tuple[SchoolCensusField, ...] = (
     SchoolCensusField("attendance", "OverallAbsence", "", "SESSIONS_MISSED", "Sessions missed (authorised + unauthorised)", "npd_peers"),
     SchoolCensusField("exclusions", "TotalFixedExclusions", "", "SUSPENSIONS", "Number of fixed period exclusions", "npd_peers"),
     SchoolCensusField("exclusions", "PermanentExclusionCount", "", "PERMANENT_EXCLUSION", "Number of permanent exclusions", "npd_peers"),
-    SchoolCensusField("exclusions", "Category", "", "", "Type of each exclusion (SCHOOL_CENSUS_EXCLUSION_CATEGORY)", "find_npd"),
-    SchoolCensusField("exclusions", "Reason", "", "", "Reason for each exclusion (SCHOOL_CENSUS_EXCLUSION_REASON)", "npd_peers"),
-    SchoolCensusField("exclusions", "StartDate", "", "", "Start date of each exclusion", "find_npd"),
-    SchoolCensusField("exclusions", "Sessions", "", "", "Sessions excluded from, for each exclusion", "find_npd"),
 )
 
 SCHOOL_TERMS: tuple[tuple[str, int, int], ...] = (

@@ -1,8 +1,5 @@
-"""The school census field map: the split into NPD tables keeps every column written today, and the README documents it.
-
-The map is the plan for the split of the one termly file into pupil on roll, attendance, exclusions and SEN;
-these tests keep it honest against the raw rules in force and the README until the split lands.
-"""
+"""The school census field map: the four files carry exactly the NPD names it lists, every column of the former
+one-file extract has one place in them, and the README documents each field with its source."""
 
 from collections import Counter
 from pathlib import Path
@@ -10,18 +7,37 @@ from pathlib import Path
 import code_lists as codes
 from validations.raw_schemas import RAW_TABLES
 
-SPLIT_FILES = {"pupil_on_roll", "attendance", "exclusions", "sen"}
+RAW_TABLE_OF = {
+    "pupil_on_roll": "school_census",
+    "attendance": "school_census_attendance",
+    "exclusions": "school_census_exclusions",
+    "sen": "school_census_sen",
+}
+# Every file beside the pupil-on-roll file repeats its pupil's key.
+PUPIL_KEY = {"LA", "Estab", "PupilMatchingRef", "UPN"}
+# The columns of the one file written before the split (all of them kept, under the NPD names).
+FORMER_COLUMNS = {
+    *("LA", "ESTAB", "UPN", "SURNAME", "FORENAME", "DOB", "SEX", "ETHNICITY", "NC_YEAR", "FSM_ELIGIBLE"),
+    *("SEN_PROVISION", "SEN_PRIMARY_NEED", "SESSIONS_POSSIBLE", "SESSIONS_MISSED", "SUSPENSIONS", "PERMANENT_EXCLUSION"),
+    *("SAON", "PAON", "STREET", "LOCALITY", "TOWN", "POSTCODE"),
+}
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_every_column_written_today_has_exactly_one_place_in_the_split():
-    replaced = Counter(f.written_as_today for f in codes.SCHOOL_CENSUS_FIELDS if f.written_as_today)
-    assert set(replaced) == set(RAW_TABLES["school_census"].column_names)
+def test_each_raw_table_has_exactly_the_fields_the_map_gives_its_file():
+    for file, table in RAW_TABLE_OF.items():
+        mapped = {f.npd for f in codes.SCHOOL_CENSUS_FIELDS if f.file == file}
+        key = set() if file == "pupil_on_roll" else PUPIL_KEY
+        assert set(RAW_TABLES[table].column_names) == mapped | key, file
+
+
+def test_every_former_column_has_exactly_one_place():
+    replaced = Counter(f.replaces for f in codes.SCHOOL_CENSUS_FIELDS if f.replaces)
+    assert set(replaced) == FORMER_COLUMNS
     assert set(replaced.values()) == {1}
 
 
-def test_fields_name_a_split_file_a_known_source_and_are_unique_within_their_file():
-    assert {f.file for f in codes.SCHOOL_CENSUS_FIELDS} == SPLIT_FILES
+def test_fields_name_a_known_source_and_are_unique_within_their_file():
     assert {f.source for f in codes.SCHOOL_CENSUS_FIELDS} <= set(codes.SCHOOL_CENSUS_SOURCES)
     names = Counter((f.file, f.npd.lower()) for f in codes.SCHOOL_CENSUS_FIELDS)
     assert [name for name, n in names.items() if n > 1] == []

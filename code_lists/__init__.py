@@ -436,6 +436,106 @@ SEN_PRIMARY_NEED: tuple[Code, ...] = (
     Code("NSA", "SEN support but no specialist assessment of type of need", 2),
 )
 
+# Exclusion type and reason, as the NPD exclusions table and the school census code it.
+# Type: Find and explore data in the NPD, "Exclusion details: type of exclusion (PERM, FIXD, LNCH)"
+# (https://find-npd-data.education.gov.uk/en/categories/eb648230-75ea-45be-8d14-829d44e5c1e3); FIXD is
+# SUSP (suspension) in later years, as peers' NPD code shows. Reasons: the codes peers' code reads from the NPD
+# exclusions table (reason_<n>); the DfE revised the reasons in 2020/21, not yet checked against its code list.
+SCHOOL_CENSUS_EXCLUSION_CATEGORY: tuple[Code, ...] = (
+    Code("PERM", "Permanent exclusion"),
+    Code("FIXD", "Fixed period exclusion (suspension)"),
+    Code("LNCH", "Lunchtime exclusion"),
+)
+
+SCHOOL_CENSUS_EXCLUSION_REASON: tuple[Code, ...] = (
+    Code("PP", "Physical assault against a pupil"),
+    Code("PA", "Physical assault against an adult"),
+    Code("VP", "Verbal abuse or threatening behaviour against a pupil"),
+    Code("VA", "Verbal abuse or threatening behaviour against an adult"),
+    Code("RA", "Racist abuse"),
+    Code("BU", "Bullying"),
+    Code("SM", "Sexual misconduct"),
+    Code("DA", "Drug and alcohol related"),
+    Code("DM", "Damage"),
+    Code("TH", "Theft"),
+    Code("DB", "Persistent disruptive behaviour"),
+    Code("OT", "Other"),
+)
+
+# Enrolment status: an LA's school census guidance on recording enrolment status (Somerset, 2014, copy at
+# https://expydoc.com/doc/2999288/recording-of-pupils-enrolment-status): C single registration, M and S the main
+# and subsidiary registrations of a dual-registered pupil. Hearth's pupils are all single registered.
+SCHOOL_CENSUS_ENROL_STATUS: tuple[Code, ...] = (
+    Code("C", "Current, single registration"),
+    Code("M", "Current, main dual registration"),
+    Code("S", "Current, subsidiary dual registration"),
+)
+
+
+@dataclass(frozen=True)
+class SchoolCensusField:
+    """One field of the school census files: its NPD name, where that name was read, and the column it replaces.
+
+    The school census XML (COLLECT) names are not yet checked against the DfE business and technical
+    specification; `also_as` records another spelling a DfE publication uses where it differs from the NPD's.
+    """
+
+    file: str  # pupil_on_roll, attendance, exclusions or sen
+    npd: str  # the NPD column name, which the split writes
+    also_as: str  # another DfE spelling of the field (GIAP download, later census years); "" if none is known
+    replaces: str  # the column of Hearth's former one-file extract it replaces; "" for a field the split adds
+    meaning: str
+    source: str  # key of SCHOOL_CENSUS_SOURCES
+
+
+SCHOOL_CENSUS_SOURCES = {
+    "giap": (
+        "DfE GIAP (DFE-Digital) download CensusSpringEntryDto: the NPD spring census columns it serves"
+        " (PupilMatchingRef, LA, Estab, UPN, Surname, Forename, DOB, Gender, Sex, Ethnicity, FSMeligible, EnrolStatus, NCyearActual,"
+        " SENprovision, PrimarySENtype, SecondarySENtype)"
+    ),
+    "npd_peers": (
+        "Peers' research code on NPD tables: EthnicGroupMinor (census); SessionsPossible_<term>, OverallAbsence_<term>,"
+        " AuthorisedAbsence_<term>, UnauthorisedAbsence_<term> (Absence_<year>_3Term); PermanentExclusionCount,"
+        " TotalFixedExclusions, category_<n>, reason_<n>, startdate_<n>, sessions_<n> (Exclusions_<year>)"
+    ),
+    "la_guidance": "LA guidance on recording enrolment status for the school census (Somerset, 2014)",
+    "unchecked": "Not yet checked against the DfE school census business and technical specification",
+}
+
+SCHOOL_CENSUS_FIELDS: tuple[SchoolCensusField, ...] = (
+    SchoolCensusField("pupil_on_roll", "LA", "", "LA", "Local authority number of the school", "giap"),
+    SchoolCensusField("pupil_on_roll", "Estab", "ESTAB", "ESTAB", "Establishment number within the LA", "giap"),
+    SchoolCensusField("pupil_on_roll", "PupilMatchingRef", "", "", "The pupil's row in the file: the key of its attendance, exclusions and SEN rows", "giap"),
+    SchoolCensusField("pupil_on_roll", "UPN", "", "UPN", "Unique pupil number (check letter, LA part)", "giap"),
+    SchoolCensusField("pupil_on_roll", "Surname", "", "SURNAME", "Legal surname", "giap"),
+    SchoolCensusField("pupil_on_roll", "Forename", "", "FORENAME", "Legal forename", "giap"),
+    SchoolCensusField("pupil_on_roll", "DOB", "", "DOB", "Date of birth", "giap"),
+    SchoolCensusField("pupil_on_roll", "Gender", "Sex", "SEX", "Gender, M or F", "giap"),
+    SchoolCensusField("pupil_on_roll", "EthnicGroupMinor", "Ethnicity", "ETHNICITY", "DfE ethnicity code, main or extended", "npd_peers"),
+    SchoolCensusField("pupil_on_roll", "FSMeligible", "", "FSM_ELIGIBLE", "Eligible for free school meals", "giap"),
+    SchoolCensusField("pupil_on_roll", "NCyearActual", "", "NC_YEAR", "National curriculum year group", "giap"),
+    SchoolCensusField("pupil_on_roll", "EnrolStatus", "", "", "Enrolment status (C, M, S)", "la_guidance"),
+    *(
+        SchoolCensusField("pupil_on_roll", name, "", name, f"Home address: {meaning} (census XML address, not in the NPD)", "unchecked")
+        for name, meaning in (
+            ("SAON", "secondary addressable object"),
+            ("PAON", "primary addressable object"),
+            ("STREET", "street"),
+            ("LOCALITY", "locality"),
+            ("TOWN", "town"),
+            ("POSTCODE", "postcode"),
+        )
+    ),
+    SchoolCensusField("sen", "SENprovision", "", "SEN_PROVISION", "SEN provision: N, K (SEN support), E (EHC plan)", "giap"),
+    SchoolCensusField("sen", "PrimarySENtype", "", "SEN_PRIMARY_NEED", "Primary type of need", "giap"),
+    SchoolCensusField("sen", "SecondarySENtype", "", "", "Secondary type of need", "giap"),
+    SchoolCensusField("attendance", "SessionsPossible", "", "SESSIONS_POSSIBLE", "Sessions possible in the term", "npd_peers"),
+    SchoolCensusField("attendance", "OverallAbsence", "", "SESSIONS_MISSED", "Sessions missed (authorised + unauthorised)", "npd_peers"),
+    SchoolCensusField("exclusions", "TotalFixedExclusions", "", "SUSPENSIONS", "Number of fixed period exclusions", "npd_peers"),
+    SchoolCensusField("exclusions", "PermanentExclusionCount", "", "PERMANENT_EXCLUSION", "Number of permanent exclusions", "npd_peers"),
+)
+
 SCHOOL_TERMS: tuple[tuple[str, int, int], ...] = (
     # term name, census month, census day (the school census days: January, May, October).
     ("spring", 1, 19),

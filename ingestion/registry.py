@@ -80,11 +80,18 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "school_census",
-        "Termly school census pupil records (spring, summer, autumn).",
-        (FileKind("school_census_*.csv", ("school_census",)),),
+        "Termly school census, split as the NPD publishes it: pupil on roll, attendance, exclusions and SEN.",
+        (
+            # The pupil-on-roll pattern matches the other three too, so it comes last.
+            FileKind("school_census_*_attendance.csv", ("school_census_attendance",)),
+            FileKind("school_census_*_exclusions.csv", ("school_census_exclusions",)),
+            FileKind("school_census_*_sen.csv", ("school_census_sen",)),
+            FileKind("school_census_*.csv", ("school_census",)),
+        ),
         collected_every_year=True,
         period_end=_calendar_year_end,
         schedule=TERMLY,
+        return_of=lambda file_name: re.sub(r"(_(attendance|exclusions|sen))?\.csv$", "", file_name),
     ),
     Source(
         "cin_census",

@@ -240,6 +240,11 @@ class ExtractWriter:
         self.write_csv(out, list(hh_columns))
 
     def school_census(self, pupils: pl.DataFrame) -> None:
+        """The termly return as the NPD splits it: pupil on roll, then its attendance, exclusions and SEN files.
+
+        Names are the NPD's (code_lists.SCHOOL_CENSUS_FIELDS). `PupilMatchingRef` ties each attendance, exclusion
+        and SEN row to its pupil row of the same return, so a blank or duplicated UPN cannot mis-join them.
+        """
         table = "school_census"
         frame = self.with_people(pupils)
         frame = self.addresses(table, frame, "census_day")
@@ -255,35 +260,82 @@ class ExtractWriter:
         parts = self.address_parts(frame["_address_prop"].to_numpy())
         upn = self.faults.blank(table, rid, "upn", "missing_upn", frame["upn"].to_numpy().astype(object), self.ctx.config.faults.missing_upn)
         nc = frame["nc_year"].to_numpy()
-        columns = {
+        dob = self.dob(table, frame, DMY)
+        ethnicity = self.coded(table, frame, "ethnicity", dfe)
+        # SEN provision is drawn where the one-file writer drew it, so the same world gets the same faults.
+        sen_provision = self.coded("school_census_sen", frame, "sen_provision", frame["sen_provision"].to_numpy())
+        street = self.faults.address_variant(table, rid, "street", parts["street"])
+        postcode = self.postcode(table, frame, parts["postcode"])
+        pupil_columns = {
             "LA": self.la_codes[frame["la_index"].to_numpy()],
-            "ESTAB": frame["estab"].to_numpy(),
+            "Estab": frame["estab"].to_numpy(),
             "UPN": upn,
-            "SURNAME": last,
-            "FORENAME": first,
-            "DOB": self.dob(table, frame, DMY),
-            "SEX": np.array(codes.SCHOOL_CENSUS_SEX, dtype=object)[frame["sex"].to_numpy()],
-            "ETHNICITY": self.coded(table, frame, "ethnicity", dfe),
-            "NC_YEAR": np.where(nc == 0, "R", nc.astype(str)).astype(object),
-            "FSM_ELIGIBLE": frame["fsm"].to_numpy().astype(np.int8),
-            "SEN_PROVISION": self.coded(table, frame, "sen_provision", frame["sen_provision"].to_numpy()),
-            "SEN_PRIMARY_NEED": frame["sen_need"].to_numpy(),
-            "SESSIONS_POSSIBLE": frame["sessions_possible"].to_numpy(),
-            "SESSIONS_MISSED": frame["sessions_missed"].to_numpy(),
-            "SUSPENSIONS": frame["suspensions"].to_numpy(),
-            "PERMANENT_EXCLUSION": frame["permanent_exclusion"].to_numpy().astype(np.int8),
+            "Surname": last,
+            "Forename": first,
+            "DOB": dob,
+            "Gender": np.array(codes.SCHOOL_CENSUS_SEX, dtype=object)[frame["sex"].to_numpy()],
+            "EthnicGroupMinor": ethnicity,
+            "NCyearActual": np.where(nc == 0, "R", nc.astype(str)).astype(object),
+            "FSMeligible": frame["fsm"].to_numpy().astype(np.int8),
+            "EnrolStatus": np.full(frame.height, "C", dtype=object),  # every synthetic pupil is single registered
             "SAON": parts["sao"],
             "PAON": parts["pao"],
-            "STREET": self.faults.address_variant(table, rid, "street", parts["street"]),
+            "STREET": street,
             "LOCALITY": parts["locality"],
             "TOWN": parts["town"],
-            "POSTCODE": self.postcode(table, frame, parts["postcode"]),
+            "POSTCODE": postcode,
+        }
+        # The other three files' facts ride along hidden until the pupil rows (duplicates included) are final.
+        hidden = {
+            "_sen_provision": sen_provision,
+            "_sen_need": frame["sen_need"].to_numpy(),
+            "_sessions_possible": frame["sessions_possible"].to_numpy(),
+            "_sessions_missed": frame["sessions_missed"].to_numpy(),
+            "_suspensions": frame["suspensions"].to_numpy(),
+            "_permanent": frame["permanent_exclusion"].to_numpy().astype(np.int8),
         }
         files = np.array(
             [self.rel(table, y, f"school_census_{y}_{t}.csv") for y, t in zip(frame["year"].to_list(), frame["term"].to_list(), strict=True)], dtype=object
         )
-        out = self.finish(table, frame, files, columns, ["LA", "ESTAB"])
-        self.write_csv(out, list(columns))
+        out = self.finish(table, frame, files, {**pupil_columns, **hidden}, ["LA", "Estab"])
+        # The pupil's row number in its pupil-on-roll file: unique in the return even when the UPN is blank or repeated.
+        out = out.with_columns(pl.col("_row").alias("PupilMatchingRef"))
+        self.write_csv(out, ["LA", "Estab", "PupilMatchingRef", *list(pupil_columns)[2:]])
+        self.school_census_part("school_census_attendance", out, {"SessionsPossible": "_sessions_possible", "OverallAbsence": "_sessions_missed"})
+        self.school_census_part(
+            "school_census_exclusions",
+            out.filter((pl.col("_suspensions") > 0) | (pl.col("_permanent") > 0)),
+            {"TotalFixedExclusions": "_suspensions", "PermanentExclusionCount": "_permanent"},
+        )
+        self.school_census_part(
+            "school_census_sen",
+            out.with_columns(pl.lit(None, dtype=pl.Utf8).alias("_secondary_need")),
+            {"SENprovision": "_sen_provision", "PrimarySENtype": "_sen_need", "SecondarySENtype": "_secondary_need"},
+        )
+
+    def school_census_part(self, table: str, pupils: pl.DataFrame, columns: dict[str, str]) -> None:
+        """A file beside the pupil-on-roll file (`..._<part>.csv`), keyed to its pupil by PupilMatchingRef."""
+        part = table.removeprefix("school_census_")
+        out = pupils.select(
+            "_rid",
+            "_person",
+            pl.col("_file").str.replace(r"\.csv$", f"_{part}.csv"),
+            "LA",
+            "Estab",
+            "PupilMatchingRef",
+            "UPN",
+            *(pl.col(hidden).alias(name) for name, hidden in columns.items()),
+        ).with_columns((pl.int_range(pl.len()).over("_file") + 1).alias("_row"))
+        self.written.records.append(
+            out.select(
+                pl.lit(table).alias("table"),
+                pl.col("_file").alias("file"),
+                pl.col("_row").cast(pl.Int64).alias("row"),
+                pl.col("_person").cast(pl.Int64).alias("person"),
+                pl.col("_rid").alias("rid"),
+            )
+        )
+        self.write_csv(out, ["LA", "Estab", "PupilMatchingRef", "UPN", *columns])
 
     def events_in_years(self, table: str, events: pl.DataFrame, date_col: str) -> pl.DataFrame:
         """Events of the collection years, with the people and the addresses they gave."""

@@ -5,6 +5,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from ingestion.registry import SOURCES
 from orchestration.definitions import defs
 from orchestration.resources import HearthPaths, Warehouse
 from orchestration.settings import REPO_ROOT, path_setting
@@ -114,7 +115,9 @@ def test_asset_graph_reads_raw_then_staging_then_intermediate():
     graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
     raw_tables = {k for k in keys if k.path[0] == "raw"}
-    assert len(raw_tables) == 24  # 903: ten tables; CIN: six; SSD: two
+    # One raw asset per table of the registry (the school census alone fills four).
+    assert raw_tables == {dg.AssetKey(["raw", table]) for source in SOURCES for table in source.tables}
+    assert {dg.AssetKey(["raw", f"school_census{part}"]) for part in ("", "_attendance", "_exclusions", "_sen")} <= raw_tables
     staging = dg.AssetKey(["staging", "stg_hes_apc__episodes"])
     assert graph.get(staging).parent_keys == {dg.AssetKey(["raw", "hes_apc"])}
     assert graph.get(staging).group_name == "staging"

@@ -22,6 +22,9 @@ def test_committed_seeds_are_the_code_lists() -> None:
 
 STAGING_OF_RAW = {
     "school_census": "stg_school_census__pupil_terms",
+    "school_census_attendance": "stg_school_census__attendance",
+    "school_census_exclusions": "stg_school_census__exclusions",
+    "school_census_sen": "stg_school_census__sen",
     "hes_apc": "stg_hes_apc__episodes",
     "ssda903_episodes": "stg_ssda903__episodes",
     "ssda903_header": "stg_ssda903__children",

@@ -215,14 +215,20 @@ def test_each_kind_of_bad_row_is_quarantined_with_its_rule_and_value(world: Path
 
 def test_school_and_cin_rules(world: Path, tmp_path: Path) -> None:
     landing = _copy_landing(world, tmp_path, "school_census", (2022,))
-    path = sorted((landing / "school_census" / "2022").iterdir())[0]
+    path = landing / "school_census" / "2022" / "school_census_2022_autumn.csv"
+    attendance = path.with_name("school_census_2022_autumn_attendance.csv")
     frame = pl.read_csv(path, infer_schema=False)
     upn = frame["UPN"].drop_nulls()[0]
-    _corrupt(path, {0: {"UPN": ("A" if upn[0] != "A" else "B") + upn[1:]}, 1: {"DOB": "31/02/2015"}, 2: {"SESSIONS_MISSED": "999"}})
+    _corrupt(path, {0: {"UPN": ("A" if upn[0] != "A" else "B") + upn[1:]}, 1: {"DOB": "31/02/2015"}})
+    # Row 3 misses more sessions than possible; row 4 names a pupil who is not on the roll of that return.
+    _corrupt(attendance, {2: {"OverallAbsence": "999"}, 3: {"PupilMatchingRef": str(frame.height + 1)}})
     con = duckdb.connect()
     ingest_partition(con, SOURCES_BY_NAME["school_census"], 2022, landing, "r")
     rules = dict(con.sql(f"select row_number, rule from quarantine.rejected_rows where source_file like '%{path.name}' and row_number <= 3").fetchall())
-    assert rules[1] == "upn_check_letter" and rules[2] == "date_format:%d/%m/%Y" and rules[3] in {"integer_between:0-200", "sessions_missed<=sessions_possible"}
+    assert rules[1] == "upn_check_letter" and rules[2] == "date_format:%d/%m/%Y" and 3 not in rules
+    rules = dict(con.sql(f"select row_number, rule from quarantine.rejected_rows where source_file like '%{attendance.name}' and row_number <= 4").fetchall())
+    assert rules[3] in {"integer_between:0-200", "overall_absence<=sessions_possible"}
+    assert rules[4] == "exists_in:school_census.PupilMatchingRef"
 
     cin_landing = _copy_landing(world, tmp_path / "cin", "cin_census", (2022,))
     xml = sorted((cin_landing / "cin_census" / "2022").iterdir())[0]

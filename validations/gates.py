@@ -125,13 +125,19 @@ GATES: tuple[Gate, ...] = (
             _reconciles("one staging row per raw row", "select count(*) from raw.school_census"),
         ),
     ),
+    Gate("staging.stg_school_census__pupil_terms", False, (_in_set("fsm_eligible", True, False),)),
+    *(
+        Gate(
+            f"staging.stg_school_census__{part}",
+            True,
+            (_unique("record_id"), _reconciles("one staging row per raw row", f"select count(*) from raw.school_census_{part}")),
+        )
+        for part in ("attendance", "exclusions", "sen")
+    ),
     Gate(
-        "staging.stg_school_census__pupil_terms",
+        "staging.stg_school_census__attendance",
         False,
-        (
-            _in_set("fsm_eligible", True, False),
-            _rows("sessions missed within sessions possible", "select * from {batch} where sessions_missed > sessions_possible"),
-        ),
+        (_rows("sessions missed within sessions possible", "select * from {batch} where sessions_missed > sessions_possible"),),
     ),
     Gate(
         "staging.stg_hes_apc__episodes",
@@ -148,8 +154,8 @@ GATES: tuple[Gate, ...] = (
             _unique("record_id"),
             _not_null("source"),
             _reconciles(
-                "one person record per staging person row",
-                "select (select count(*) from staging.stg_census_2021__persons) + (select count(*) from staging.stg_school_census__pupil_terms)"
+                "one person record per staging person row (school census: per complete pupil term)",
+                "select (select count(*) from staging.stg_census_2021__persons) + (select count(*) from intermediate.int_school_terms)"
                 " + (select count(*) from staging.stg_cin_census__children) + (select count(*) from staging.stg_ssda903__children)"
                 " + (select count(*) from staging.stg_hes_apc__episodes) + (select count(*) from staging.stg_youth_justice__offences)",
             ),

@@ -125,6 +125,20 @@ POSTCODE = col(rc.matches(rc.UK_POSTCODE, "postcode_format"))
 UPN = col(rc.upn_check_letter())
 OC2_FLAG = rc.code_list(("0", "1"), "SSDA903 OC2 flag")
 
+# The key of every school census file beside the pupil-on-roll file: its pupil's row there, and the UPN as sent.
+_SCHOOL_CENSUS_PUPIL_KEY = {
+    "LA": col(rc.matches(r"^[0-9]{3}$", "la_code_format"), required=True),
+    "Estab": col(rc.matches(r"^[0-9]{4}$", "estab_format"), required=True),
+    "PupilMatchingRef": col(required=True),
+    "UPN": UPN,
+}
+
+
+def _pupil_on_roll(ctx: ValidationContext) -> pa.Check:
+    """Attendance, exclusion and SEN rows belong to a pupil of the pupil-on-roll file of the same return."""
+    return rc.exists_in("PupilMatchingRef", RETURN_COLUMN, _companion(ctx, "school_census"), "school_census.PupilMatchingRef")
+
+
 RAW_TABLES: dict[str, TableRules] = {
     "gazetteer": TableRules(
         "AddressBase-style gazetteer",
@@ -179,24 +193,20 @@ RAW_TABLES: dict[str, TableRules] = {
         key=("CENSUS_HH_ID", "PERSON_NUMBER"),
     ),
     "school_census": TableRules(
-        "School census pupil records (termly)",
+        "School census: pupil on roll (termly, NPD names)",
         {
             "LA": col(rc.matches(r"^[0-9]{3}$", "la_code_format"), required=True),
-            "ESTAB": col(rc.matches(r"^[0-9]{4}$", "estab_format"), required=True),
+            "Estab": col(rc.matches(r"^[0-9]{4}$", "estab_format"), required=True),
+            "PupilMatchingRef": col(rc.integer_between(1, 10_000_000), required=True),
             "UPN": UPN,
-            "SURNAME": col(required=True),
-            "FORENAME": col(required=True),
+            "Surname": col(required=True),
+            "Forename": col(required=True),
             "DOB": _dob(DMY),
-            "SEX": col(rc.code_list(codes.SCHOOL_CENSUS_SEX, "school census sex"), required=True),
-            "ETHNICITY": col(rc.code_list(DFE_ETHNICITY + tuple(codes.DFE_ETHNICITY_EXTENDED), "DfE ethnicity"), required=True),
-            "NC_YEAR": col(rc.code_list(("R", *(str(i) for i in range(1, 12))), "national curriculum year"), required=True),
-            "FSM_ELIGIBLE": col(rc.code_list(("0", "1"), "FSM flag"), required=True),
-            "SEN_PROVISION": col(rc.code_list(_codes(codes.SEN_PROVISION), "SEN provision"), required=True),
-            "SEN_PRIMARY_NEED": col(rc.code_list(_codes(codes.SEN_PRIMARY_NEED), "SEN primary need")),
-            "SESSIONS_POSSIBLE": col(rc.integer_between(1, 200), required=True),
-            "SESSIONS_MISSED": col(rc.integer_between(0, 200), required=True),
-            "SUSPENSIONS": col(rc.integer_between(0, 50), required=True),
-            "PERMANENT_EXCLUSION": col(rc.code_list(("0", "1"), "exclusion flag"), required=True),
+            "Gender": col(rc.code_list(codes.SCHOOL_CENSUS_SEX, "school census gender"), required=True),
+            "EthnicGroupMinor": col(rc.code_list(DFE_ETHNICITY + tuple(codes.DFE_ETHNICITY_EXTENDED), "DfE ethnicity"), required=True),
+            "NCyearActual": col(rc.code_list(("R", *(str(i) for i in range(1, 12))), "national curriculum year"), required=True),
+            "FSMeligible": col(rc.code_list(("0", "1"), "FSM flag"), required=True),
+            "EnrolStatus": col(rc.code_list(_codes(codes.SCHOOL_CENSUS_ENROL_STATUS), "enrolment status"), required=True),
             "SAON": col(),
             "PAON": col(),
             "STREET": col(),
@@ -204,23 +214,55 @@ RAW_TABLES: dict[str, TableRules] = {
             "TOWN": col(),
             "POSTCODE": POSTCODE,
         },
-        frame_checks=_with(
-            _future("DOB", DMY),
-            lambda ctx: [
-                rc.required_when("SEN_PRIMARY_NEED", pl.col("SEN_PROVISION").is_in(["K", "E"]), "SEN provision is K or E"),
-                rc.rule(
-                    lambda d: d.lazyframe.select(
-                        (pl.col("SESSIONS_MISSED").cast(pl.Int64, strict=False) <= pl.col("SESSIONS_POSSIBLE").cast(pl.Int64, strict=False))
-                        .fill_null(True)
-                        .alias("ok")
-                    ),
-                    "sessions_missed<=sessions_possible",
-                    "more sessions missed than possible",
-                    ("SESSIONS_MISSED", "SESSIONS_POSSIBLE"),
-                ),
-            ],
-        ),
+        frame_checks=_future("DOB", DMY),
         key=("UPN",),
+        positional=("PupilMatchingRef",),
+    ),
+    "school_census_attendance": TableRules(
+        "School census: attendance of each pupil on roll in the term",
+        {
+            **_SCHOOL_CENSUS_PUPIL_KEY,
+            "SessionsPossible": col(rc.integer_between(1, 200), required=True),
+            "OverallAbsence": col(rc.integer_between(0, 200), required=True),
+        },
+        frame_checks=lambda ctx: [
+            _pupil_on_roll(ctx),
+            rc.rule(
+                lambda d: d.lazyframe.select(
+                    (pl.col("OverallAbsence").cast(pl.Int64, strict=False) <= pl.col("SessionsPossible").cast(pl.Int64, strict=False))
+                    .fill_null(True)
+                    .alias("ok")
+                ),
+                "overall_absence<=sessions_possible",
+                "more sessions missed than possible",
+                ("OverallAbsence", "SessionsPossible"),
+            ),
+        ],
+        key=("PupilMatchingRef",),
+    ),
+    "school_census_exclusions": TableRules(
+        "School census: exclusions of pupils on roll in the term (excluded pupils only)",
+        {
+            **_SCHOOL_CENSUS_PUPIL_KEY,
+            "TotalFixedExclusions": col(rc.integer_between(0, 50), required=True),
+            "PermanentExclusionCount": col(rc.code_list(("0", "1"), "permanent exclusion count"), required=True),
+        },
+        frame_checks=lambda ctx: [_pupil_on_roll(ctx)],
+        key=("PupilMatchingRef",),
+    ),
+    "school_census_sen": TableRules(
+        "School census: SEN provision and type of need of each pupil on roll",
+        {
+            **_SCHOOL_CENSUS_PUPIL_KEY,
+            "SENprovision": col(rc.code_list(_codes(codes.SEN_PROVISION), "SEN provision"), required=True),
+            "PrimarySENtype": col(rc.code_list(_codes(codes.SEN_PRIMARY_NEED), "SEN primary need")),
+            "SecondarySENtype": col(rc.code_list(_codes(codes.SEN_PRIMARY_NEED), "SEN secondary need")),
+        },
+        frame_checks=lambda ctx: [
+            _pupil_on_roll(ctx),
+            rc.required_when("PrimarySENtype", pl.col("SENprovision").is_in(["K", "E"]), "SEN provision is K or E"),
+        ],
+        key=("PupilMatchingRef",),
     ),
     "cin_children": TableRules(
         "CIN census: children",

@@ -47,6 +47,8 @@ school as (
         census_date as observed_to,
         census_date as address_date
     from {{ ref('stg_school_census__pupil_terms') }}
+    -- A pupil term is one record of the return: held back whole when its attendance or SEN row was quarantined.
+    where record_id in (select school_terms.record_id from {{ ref('int_school_terms') }} as school_terms)
 ),
 
 -- The CIN census carries no names or addresses: the LA's case-management extract of the same year

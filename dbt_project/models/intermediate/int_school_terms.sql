@@ -1,4 +1,23 @@
--- One row per pupil per termly census, with the absence and SEN definitions written once.
+-- One row per pupil per termly census, with the absence and SEN definitions written once. The pupil-on-roll
+-- row carries the pupil; attendance, exclusions and SEN rows join to it within the same return. Every pupil
+-- has an attendance and an SEN row: a pupil term whose row was quarantined is held back whole, as the
+-- one-file return was. A pupil with no exclusions row was not excluded that term.
+with pupil_terms as (
+    select * from {{ ref('stg_school_census__pupil_terms') }}
+),
+
+attendance as (
+    select * from {{ ref('stg_school_census__attendance') }}
+),
+
+exclusions as (
+    select * from {{ ref('stg_school_census__exclusions') }}
+),
+
+sen as (
+    select * from {{ ref('stg_school_census__sen') }}
+)
+
 select
     pupil_terms.record_id,
     pupil_terms.la_code,
@@ -10,15 +29,27 @@ select
     pupil_terms.census_date,
     pupil_terms.nc_year,
     pupil_terms.fsm_eligible,
-    pupil_terms.sen_provision_code,
+    sen.sen_provision_code,
     sen_provisions.provision_group as sen_provision_group,
-    pupil_terms.sen_provision_code = 'K' as sen_support,
-    pupil_terms.sen_provision_code = 'E' as ehc_plan,
-    pupil_terms.sen_primary_need_code,
-    pupil_terms.sessions_possible,
-    pupil_terms.sessions_missed,
-    {{ absence_measures('pupil_terms.sessions_missed', 'pupil_terms.sessions_possible') }},
-    pupil_terms.suspensions,
-    pupil_terms.permanently_excluded
-from {{ ref('stg_school_census__pupil_terms') }} as pupil_terms
-left join {{ ref('sen_provision') }} as sen_provisions on pupil_terms.sen_provision_code = sen_provisions.code
+    sen.sen_provision_code = 'K' as sen_support,
+    sen.sen_provision_code = 'E' as ehc_plan,
+    sen.sen_primary_need_code,
+    attendance.sessions_possible,
+    attendance.sessions_missed,
+    {{ absence_measures('attendance.sessions_missed', 'attendance.sessions_possible') }},
+    coalesce(exclusions.suspensions, 0) as suspensions,
+    coalesce(exclusions.permanently_excluded, false) as permanently_excluded
+from pupil_terms
+inner join attendance
+    on
+    pupil_terms.census_return = attendance.census_return
+    and pupil_terms.pupil_matching_ref = attendance.pupil_matching_ref
+left join exclusions
+    on
+    pupil_terms.census_return = exclusions.census_return
+    and pupil_terms.pupil_matching_ref = exclusions.pupil_matching_ref
+inner join sen
+    on
+    pupil_terms.census_return = sen.census_return
+    and pupil_terms.pupil_matching_ref = sen.pupil_matching_ref
+left join {{ ref('sen_provision') }} as sen_provisions on sen.sen_provision_code = sen_provisions.code

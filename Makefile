@@ -38,6 +38,7 @@ demo: manifest docs-assets
 	$(UV) run hearth generate --persons $(DEMO_PERSONS) --years $(FIRST_YEAR)-$(LAST_YEAR) --out $(HEARTH_LANDING_DIR) --truth data/truth --malformed data/malformed
 	$(DAGSTER) --select 'group:landing'
 	$(DAGSTER) --select 'group:raw' --partition-range $(FIRST_YEAR)...$(LAST_YEAR)
+	for year in $$(seq $(FIRST_YEAR) $(LAST_YEAR)); do $(DAGSTER) --select 'group:dfe_rules' --partition $$year || exit 1; done
 	$(DAGSTER) --select 'group:reference,group:staging,group:intermediate'
 	$(DAGSTER) --select 'group:linkage'
 	$(DAGSTER) --select 'group:linked,group:marts,group:publication,group:analysts'

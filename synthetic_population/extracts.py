@@ -151,12 +151,23 @@ class ExtractWriter:
             )
         return out
 
-    def write_csv(self, out: pl.DataFrame, columns: list[str]) -> None:
+    def write_csv(self, out: pl.DataFrame, columns: list[str], every_file: tuple[str, ...] = ()) -> None:
+        """One CSV per `_file`; each of `every_file` that holds no row is written header-only, as a
+        return with nothing to report is still submitted."""
         for file_name, part in out.group_by("_file", maintain_order=True):
             path = self.landing / str(file_name[0])
             path.parent.mkdir(parents=True, exist_ok=True)
             part.select(columns).write_csv(path)
             self.written.files.append(str(file_name[0]))
+        for file_name in sorted(set(every_file) - set(out["_file"].to_list())):
+            path = self.landing / file_name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pl.DataFrame(schema=dict.fromkeys(columns, pl.Utf8)).write_csv(path)
+            self.written.files.append(file_name)
+
+    def every_year(self, source: str, name: str) -> tuple[str, ...]:
+        """The per-year files of an annual return, `name` formatted with each collection year."""
+        return tuple(self.rel(source, year, name.format(year=year)) for year in self.ctx.config.years)
 
     def rel(self, source: str, year: int, name: str) -> str:
         return f"{source}/{year}/{name}"
@@ -377,7 +388,7 @@ class ExtractWriter:
         year = financial_year(frame["admission_day"].to_numpy())
         files = np.array([self.rel(table, y, f"hes_apc_{y}.csv") for y in year], dtype=object)
         out = self.finish(table, frame, files, columns, ["ADMIDATE"])
-        self.write_csv(out, list(columns))
+        self.write_csv(out, list(columns), self.every_year(table, "hes_apc_{year}.csv"))
 
     def youth_justice(self, offences: pl.DataFrame) -> None:
         table = "youth_justice"
@@ -403,7 +414,7 @@ class ExtractWriter:
         year = financial_year(frame["offence_day"].to_numpy())
         files = np.array([self.rel(table, y, f"youth_offences_{y}.csv") for y in year], dtype=object)
         out = self.finish(table, frame, files, columns, ["OFFENCE_DATE"])
-        self.write_csv(out, list(columns))
+        self.write_csv(out, list(columns), self.every_year(table, "youth_offences_{year}.csv"))
 
     # --- children's social care -------------------------------------------------------------------
     @functools.cached_property

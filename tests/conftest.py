@@ -47,7 +47,7 @@ def dbt_build(database: Path, selector: str, target: Path) -> subprocess.Complet
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(DuckDB file, truth folder) of a 3,000-person world after ingestion and `dbt build`."""
     root = tmp_path_factory.mktemp("harmonise")
-    config = WorldConfig(persons=3000, seed=11)
+    config = WorldConfig(persons=3000, seed=13)
     generate_world(config, root / "landing", root / "truth")
     database = root / "hearth.duckdb"
     with duckdb.connect(str(database)) as con:

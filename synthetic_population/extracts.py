@@ -120,15 +120,8 @@ class ExtractWriter:
     def postcode(self, table: str, frame: pl.DataFrame, values: np.ndarray) -> np.ndarray:
         return self.faults.blank(table, frame["_rid"].to_numpy(), "postcode", "missing_postcode", values, self.ctx.config.faults.missing_postcode)
 
-    def finish(self, table: str, frame: pl.DataFrame, file_of: np.ndarray, columns: dict[str, np.ndarray], order: list[str] | None = None) -> pl.DataFrame:
-        """Add duplicates, number the rows of each file and register the truth; returns the file rows."""
-        out = pl.DataFrame({"_rid": frame["_rid"], "_person": frame["_person"], "_file": file_of, **columns})
-        for extra in ("_address_uprn", "_resident_uprn", "_stale"):
-            if extra in frame.columns:
-                out = out.with_columns(frame[extra])
-        out = self.faults.duplicates(table, out)
-        sort_keys = ["_file", *(order or []), "_rid"]
-        out = out.sort(sort_keys).with_columns((pl.int_range(pl.len()).over("_file") + 1).alias("_row"))
+    def register_records(self, table: str, out: pl.DataFrame) -> None:
+        """Hand each written row's (table, file, row) -> (person, record id) to the ground truth."""
         self.written.records.append(
             out.select(
                 pl.lit(table).alias("table"),
@@ -138,6 +131,17 @@ class ExtractWriter:
                 pl.col("_rid").alias("rid"),
             )
         )
+
+    def finish(self, table: str, frame: pl.DataFrame, file_of: np.ndarray, columns: dict[str, np.ndarray], order: list[str] | None = None) -> pl.DataFrame:
+        """Add duplicates, number the rows of each file and register the truth; returns the file rows."""
+        out = pl.DataFrame({"_rid": frame["_rid"], "_person": frame["_person"], "_file": file_of, **columns})
+        for extra in ("_address_uprn", "_resident_uprn", "_stale"):
+            if extra in frame.columns:
+                out = out.with_columns(frame[extra])
+        out = self.faults.duplicates(table, out)
+        sort_keys = ["_file", *(order or []), "_rid"]
+        out = out.sort(sort_keys).with_columns((pl.int_range(pl.len()).over("_file") + 1).alias("_row"))
+        self.register_records(table, out)
         if "_address_uprn" in out.columns:
             self.written.addresses.append(
                 out.select(
@@ -337,15 +341,7 @@ class ExtractWriter:
             "UPN",
             *(pl.col(hidden).alias(name) for name, hidden in columns.items()),
         ).with_columns((pl.int_range(pl.len()).over("_file") + 1).alias("_row"))
-        self.written.records.append(
-            out.select(
-                pl.lit(table).alias("table"),
-                pl.col("_file").alias("file"),
-                pl.col("_row").cast(pl.Int64).alias("row"),
-                pl.col("_person").cast(pl.Int64).alias("person"),
-                pl.col("_rid").alias("rid"),
-            )
-        )
+        self.register_records(table, out)
         self.write_csv(out, ["LA", "Estab", "PupilMatchingRef", "UPN", *columns])
 
     def events_in_years(self, table: str, events: pl.DataFrame, date_col: str) -> pl.DataFrame:

@@ -96,19 +96,13 @@ class SSDA903Writer:
         """Write one table for every LA: its rows, or the header alone when the LA has none."""
         table = f"ssda903_{suffix}"
         names = list(spec.TABLE_COLUMNS[suffix])
-        written: set[str] = set()
+        every_la = tuple(self.w.rel("ssda903", year, file_name(la_code, year, suffix)) for la_code in self.la_codes)
         if frame is not None and frame.height:
             files = np.array([self.w.rel("ssda903", year, file_name(self.la_codes[i], year, suffix)) for i in frame["la_index"].to_numpy()], dtype=object)
             out = self.w.finish(table, frame, files, columns, order)
-            self.w.write_csv(out, names)
-            written = set(files.tolist())
-        for la_code in self.la_codes:
-            rel = self.w.rel("ssda903", year, file_name(la_code, year, suffix))
-            if rel not in written:
-                path = self.w.landing / rel
-                path.parent.mkdir(parents=True, exist_ok=True)
-                pl.DataFrame(schema=dict.fromkeys(names, pl.Utf8)).write_csv(path)
-                self.w.written.files.append(rel)
+        else:
+            out = pl.DataFrame(schema={"_file": pl.Utf8, **dict.fromkeys(names, pl.Utf8)})
+        self.w.write_csv(out, names, every_la)
 
     def _people(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The rows with their people and record ids (unique across the world, so the fault log names one year's file)."""

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .dynamics import Simulation
 
 REFERRAL_RATE = 0.028  # children referred per year at average hardship, before family stresses
+CARE_STREAM = 903  # the periods of care's random stream, beside the world's seed
 
 # Placement codes grouped by where the child goes.
 _KIN = {"U1", "U2", "U3"}
@@ -53,14 +54,17 @@ class SocialCare:
     """The care side of the simulation, driven by ``Simulation.run`` once a month.
 
     It reads the simulation's people and households and moves children only through the
-    simulation (``relocate``, ``take_vacant``, ``new_households``, ``log``). It draws from the
-    simulation's random generator, so the order of its calls within the month is part of the
-    output and must not change.
+    simulation (``relocate``, ``take_vacant``, ``new_households``, ``log``). Referrals and their
+    CIN course draw from the simulation's random generator, so the order of those calls within the
+    month is part of the output; periods of care draw from ``care_rng``.
     """
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.rng, self.P, self.H, self.gaz = sim.rng, sim.P, sim.H, sim.gaz
+        # The periods of care (episodes, placements, endings) draw from a stream of their own, so
+        # refining the episode simulation does not reshuffle the referrals or the population.
+        self.care_rng = np.random.default_rng([sim.config.seed, CARE_STREAM])
         self.cin_chunks: list[dict[str, np.ndarray]] = []  # child-in-need episodes, a chunk per month
         self.lac_rows: list[dict[str, object]] = []  # one row per SSDA903 episode
         self.cin_open_until = np.zeros(self.P.n, dtype=np.int64)
@@ -111,6 +115,10 @@ class SocialCare:
         s47_day = ass_start + rng.integers(0, 15, n)
         icpc = s47 & (rng.random(n) < 0.55)
         icpc_day = _next_working_day(s47_day + rng.integers(5, 16, n))
+        # The assessment an S47 enquiry belongs to is authorised once the enquiry has reached its
+        # initial conference (or, without one, has begun), so every return that sends the enquiry
+        # also sends its assessment (DfE rule 2991Q).
+        ass_auth = np.where(icpc, np.maximum(ass_auth, icpc_day), np.where(s47, np.maximum(ass_auth, s47_day), ass_auth))
         cpp = icpc & (rng.random(n) < 0.85)
         cpp_len = (30 + rng.gamma(2.0, 140, n)).astype(np.int64)
         cpp_end = icpc_day + cpp_len
@@ -220,7 +228,7 @@ class SocialCare:
         return out
 
     def _plan_care(self, child: int, start: int, end: int, aged_out: int, age: float, cpp: bool, need: str, ref: int) -> None:
-        rng = self.rng
+        rng = self.care_rng
         k = 1 + min(int(rng.poisson(0.8)), 4)
         cuts = np.sort(rng.integers(start + 1, max(start + 2, end), size=k - 1)) if k > 1 else np.array([], dtype=np.int64)
         bounds = np.unique(np.r_[start, cuts, end])
@@ -268,7 +276,7 @@ class SocialCare:
                 self._pending.append((dec, row, "end"))
 
     def _placement_code(self, age: float) -> str:
-        rng = self.rng
+        rng = self.care_rng
         if age < 1:
             return str(rng.choice(["U6", "U4", "U3", "R3", "A6"], p=[0.5, 0.2, 0.15, 0.1, 0.05]))
         if age < 11:
@@ -286,7 +294,7 @@ class SocialCare:
         return "PR1" if place[0] in "UA" else "PR4"
 
     def _reason_ceased(self, age_end: float, length: int, aged_out: int, legal: str) -> str:
-        rng = self.rng
+        rng = self.care_rng
         if aged_out:
             return str(rng.choice(["E5", "E6", "E8"], p=[0.55, 0.3, 0.15]))
         if legal == "J1":
@@ -330,7 +338,7 @@ class SocialCare:
         H = self.H
         pool = np.flatnonzero((H.view("kind") == kind) & H.view("active"))
         local = pool[self.gaz.la_index[H.prop[pool]] == la]
-        return int(self.rng.choice(local if len(local) else pool))
+        return int(self.care_rng.choice(local if len(local) else pool))
 
     def _family_household(self, child: int) -> int:
         P = self.P

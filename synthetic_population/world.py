@@ -56,9 +56,11 @@ def generate_world(config: WorldConfig, landing: Path, truth: Path, malformed: P
     writer.gazetteer()
     writer.census(census_2021(ctx))
     writer.school_census(pupils)
-    writer.social_care(history, upns)
     writer.hospital(hospital_admissions(ctx))
     writer.youth_justice(youth_offences(ctx))
+    # Social care last: the SSDA903 tables follow the episode simulation, whose detail changes most
+    # often; written last, such a change leaves every other source's rows and faults as they were.
+    writer.social_care(history, upns)
 
     records = pl.concat(writer.written.records)
     # Record ids are unique in the world, so each fault joins to exactly one row of one file.

@@ -15,7 +15,7 @@ import pytest
 from ingestion.load import ingest
 from ingestion.registry import SOURCES
 from orchestration.settings import DBT_PROJECT_DIR, dbt_warehouse_vars
-from synthetic_population.config import WorldConfig
+from synthetic_population.config import FaultRates, WorldConfig
 from synthetic_population.world import generate_world
 
 # Fixtures that generate a synthetic world: a test using any of them (directly or through another
@@ -47,7 +47,8 @@ def dbt_build(database: Path, selector: str, target: Path) -> subprocess.Complet
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(DuckDB file, truth folder) of a 3,000-person world after ingestion and `dbt build`."""
     root = tmp_path_factory.mktemp("harmonise")
-    config = WorldConfig(persons=3000, seed=13)
+    # Day-month swaps at twice the default rate, so the linkage tests judge that fault class on some 40 records, not 20.
+    config = WorldConfig(persons=3000, seed=13, faults=FaultRates(dob_day_month_swap=0.01))
     generate_world(config, root / "landing", root / "truth")
     database = root / "hearth.duckdb"
     with duckdb.connect(str(database)) as con:

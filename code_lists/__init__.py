@@ -436,30 +436,55 @@ SEN_PRIMARY_NEED: tuple[Code, ...] = (
     Code("NSA", "SEN support but no specialist assessment of type of need", 2),
 )
 
-# Exclusion type and reason, as the NPD exclusions table and the school census code it.
-# Type: Find and explore data in the NPD, "Exclusion details: type of exclusion (PERM, FIXD, LNCH)"
-# (https://find-npd-data.education.gov.uk/en/categories/eb648230-75ea-45be-8d14-829d44e5c1e3); FIXD is
-# SUSP (suspension) in later years, as peers' NPD code shows. Reasons: the codes peers' code reads from the NPD
-# exclusions table (reason_<n>); the DfE revised the reasons in 2020/21, not yet checked against its code list.
+# Exclusion category and reason, as the NPD exclusions table codes them. Category: Find and explore data in the NPD,
+# "Exclusion details: type of exclusion (PERM, FIXD, LNCH)"
+# (https://find-npd-data.education.gov.uk/en/categories/eb648230-75ea-45be-8d14-829d44e5c1e3). A fixed period
+# exclusion is called a suspension from 2021/22; the NPD page still gives FIXD as its code.
 SCHOOL_CENSUS_EXCLUSION_CATEGORY: tuple[Code, ...] = (
     Code("PERM", "Permanent exclusion"),
     Code("FIXD", "Fixed period exclusion (suspension)"),
     Code("LNCH", "Lunchtime exclusion"),
 )
 
-SCHOOL_CENSUS_EXCLUSION_REASON: tuple[Code, ...] = (
-    Code("PP", "Physical assault against a pupil"),
-    Code("PA", "Physical assault against an adult"),
-    Code("VP", "Verbal abuse or threatening behaviour against a pupil"),
-    Code("VA", "Verbal abuse or threatening behaviour against an adult"),
-    Code("RA", "Racist abuse"),
-    Code("BU", "Bullying"),
-    Code("SM", "Sexual misconduct"),
-    Code("DA", "Drug and alcohol related"),
-    Code("DM", "Damage"),
-    Code("TH", "Theft"),
-    Code("DB", "Persistent disruptive behaviour"),
-    Code("OT", "Other"),
+# Reasons. The DfE revised the list from the autumn 2020 term (academic year 2020/21): it added OW, LG, DS, MT and PH
+# and withdrew OT, "Other" (North Yorkshire CYPS, "Suspensions/Exclusions from School Update",
+# https://cyps.northyorks.gov.uk/index.php/exclusions; the codes and labels as LA guidance lists them, e.g.
+# https://egfl.org.uk/node/27198), and allowed up to three reasons per exclusion (Schools Week, 2022). The earlier
+# codes are those peers' NPD code reads (reason_<n>: PP, PA, VP, VA, RA, BU, SM, DA, DM, TH, DB, OT). Weights are
+# rough shares of suspensions by reason in the DfE's "Suspensions and permanent exclusions in England" releases
+# (persistent disruptive behaviour the most common, then assaults and verbal abuse).
+SCHOOL_CENSUS_EXCLUSION_REASONS_REVISED = 2020  # first academic year (2020/21) of the revised list
+SCHOOL_CENSUS_EXCLUSION_REASON_UNTIL_2020: tuple[Code, ...] = (
+    Code("PP", "Physical assault against a pupil", 17),
+    Code("PA", "Physical assault against an adult", 6),
+    Code("VP", "Verbal abuse or threatening behaviour against a pupil", 6),
+    Code("VA", "Verbal abuse or threatening behaviour against an adult", 16),
+    Code("RA", "Racist abuse", 1.3),
+    Code("BU", "Bullying", 1.2),
+    Code("SM", "Sexual misconduct", 1),
+    Code("DA", "Drug and alcohol related", 4),
+    Code("DM", "Damage", 2.4),
+    Code("TH", "Theft", 1.2),
+    Code("DB", "Persistent disruptive behaviour", 30),
+    Code("OT", "Other", 14),
+)
+SCHOOL_CENSUS_EXCLUSION_REASON_FROM_2020: tuple[Code, ...] = (
+    Code("PP", "Physical assault against a pupil", 17),
+    Code("PA", "Physical assault against an adult", 6),
+    Code("VP", "Verbal abuse or threatening behaviour against a pupil", 6),
+    Code("VA", "Verbal abuse or threatening behaviour against an adult", 14),
+    Code("OW", "Use or threat of use of an offensive weapon or prohibited item", 1.5),
+    Code("BU", "Bullying", 1),
+    Code("RA", "Racist abuse", 1.3),
+    Code("LG", "Abuse against sexual orientation and gender identity", 0.5),
+    Code("DS", "Abuse relating to disability", 0.1),
+    Code("SM", "Sexual misconduct", 1),
+    Code("DA", "Drug and alcohol related", 4),
+    Code("DM", "Damage", 2.5),
+    Code("TH", "Theft", 1),
+    Code("MT", "Inappropriate use of social media or online technology", 1.5),
+    Code("PH", "Wilful and repeated transgression of protective measures in place to protect public health", 2),
+    Code("DB", "Persistent or general disruptive behaviour", 40),
 )
 
 # Enrolment status: an LA's school census guidance on recording enrolment status (Somerset, 2014, copy at
@@ -474,16 +499,16 @@ SCHOOL_CENSUS_ENROL_STATUS: tuple[Code, ...] = (
 
 @dataclass(frozen=True)
 class SchoolCensusField:
-    """One field of the school census files: its NPD name, where that name was read, and the column it replaces.
+    """One field of the school census files: its NPD name, where that name was read, and the columns it replaces.
 
-    The school census XML (COLLECT) names are not yet checked against the DfE business and technical
-    specification; `also_as` records another spelling a DfE publication uses where it differs from the NPD's.
+    The school census XML (COLLECT) names are checked only where a source says so (the address items); `also_as`
+    records another spelling a DfE publication uses where it differs from the NPD's.
     """
 
     file: str  # pupil_on_roll, attendance, exclusions or sen
     npd: str  # the NPD column name, which the split writes
     also_as: str  # another DfE spelling of the field (GIAP download, later census years); "" if none is known
-    replaces: str  # the column of Hearth's former one-file extract it replaces; "" for a field the split adds
+    replaces: tuple[str, ...]  # the columns of Hearth's former one-file extract it replaces; () for a field the split adds
     meaning: str
     source: str  # key of SCHOOL_CENSUS_SOURCES
 
@@ -494,46 +519,68 @@ SCHOOL_CENSUS_SOURCES = {
         " (PupilMatchingRef, LA, Estab, UPN, Surname, Forename, DOB, Gender, Sex, Ethnicity, FSMeligible, EnrolStatus, NCyearActual,"
         " SENprovision, PrimarySENtype, SecondarySENtype)"
     ),
-    "npd_peers": (
-        "Peers' research code on NPD tables: EthnicGroupMinor (census); SessionsPossible_<term>, OverallAbsence_<term>,"
-        " AuthorisedAbsence_<term>, UnauthorisedAbsence_<term> (Absence_<year>_3Term); PermanentExclusionCount,"
-        " TotalFixedExclusions, category_<n>, reason_<n>, startdate_<n>, sessions_<n> (Exclusions_<year>)"
+    "echild": (
+        "UCL ECHILD, how-to guide 8 and its scripts (github.com/UCL-ECHILD/howto.echild.ac.uk-website, web_source/scripts/"
+        "08_exclusion.r, 09_absence.r), reading the NPD tables of 2015-2021: Exclusions, one row per exclusion, with Category,"
+        " StartDate and Sessions (half days, recorded for fixed-term exclusions); Absence, per pupil enrolment, with"
+        " SessionsPossible_<term>, AuthorisedAbsence_<term>, UnauthorisedAbsence_<term> and OverallAbsence_<term>"
     ),
+    "find_npd": (
+        "DfE, Find and explore data in the NPD, Exclusion details: for each exclusion its type (PERM, FIXD, LNCH), start"
+        " date, number of sessions excluded from and reason (find-npd-data.education.gov.uk/en/categories/"
+        "eb648230-75ea-45be-8d14-829d44e5c1e3); peers' code on the older NPD Exclusions_<year> tables reads the reason as reason_<n>"
+    ),
+    "npd_peers": "Peers' research code on NPD tables: EthnicGroupMinor (census)",
     "la_guidance": "LA guidance on recording enrolment status for the school census (Somerset, 2014)",
+    "la_census_faq": (
+        "Scomis school census FAQ kb23054 (faq.scomis.org/kb23054): schools send the pupil's address as BS7666 items"
+        " (SAON, PAON, post town and the others) or as address lines 1-5, and the postcode is mandatory"
+    ),
     "unchecked": "Not yet checked against the DfE school census business and technical specification",
 }
 
 SCHOOL_CENSUS_FIELDS: tuple[SchoolCensusField, ...] = (
-    SchoolCensusField("pupil_on_roll", "LA", "", "LA", "Local authority number of the school", "giap"),
-    SchoolCensusField("pupil_on_roll", "Estab", "ESTAB", "ESTAB", "Establishment number within the LA", "giap"),
-    SchoolCensusField("pupil_on_roll", "PupilMatchingRef", "", "", "The pupil's row in the file: the key of its attendance, exclusions and SEN rows", "giap"),
-    SchoolCensusField("pupil_on_roll", "UPN", "", "UPN", "Unique pupil number (check letter, LA part)", "giap"),
-    SchoolCensusField("pupil_on_roll", "Surname", "", "SURNAME", "Legal surname", "giap"),
-    SchoolCensusField("pupil_on_roll", "Forename", "", "FORENAME", "Legal forename", "giap"),
-    SchoolCensusField("pupil_on_roll", "DOB", "", "DOB", "Date of birth", "giap"),
-    SchoolCensusField("pupil_on_roll", "Gender", "Sex", "SEX", "Gender, M or F", "giap"),
-    SchoolCensusField("pupil_on_roll", "EthnicGroupMinor", "Ethnicity", "ETHNICITY", "DfE ethnicity code, main or extended", "npd_peers"),
-    SchoolCensusField("pupil_on_roll", "FSMeligible", "", "FSM_ELIGIBLE", "Eligible for free school meals", "giap"),
-    SchoolCensusField("pupil_on_roll", "NCyearActual", "", "NC_YEAR", "National curriculum year group", "giap"),
-    SchoolCensusField("pupil_on_roll", "EnrolStatus", "", "", "Enrolment status (C, M, S)", "la_guidance"),
+    SchoolCensusField("pupil_on_roll", "LA", "", ("LA",), "Local authority number of the school", "giap"),
+    SchoolCensusField("pupil_on_roll", "Estab", "ESTAB", ("ESTAB",), "Establishment number within the LA", "giap"),
+    SchoolCensusField("pupil_on_roll", "PupilMatchingRef", "", (), "The pupil's row in the file: the key of its attendance, exclusions and SEN rows", "giap"),
+    SchoolCensusField("pupil_on_roll", "UPN", "", ("UPN",), "Unique pupil number (check letter, LA part)", "giap"),
+    SchoolCensusField("pupil_on_roll", "Surname", "", ("SURNAME",), "Legal surname", "giap"),
+    SchoolCensusField("pupil_on_roll", "Forename", "", ("FORENAME",), "Legal forename", "giap"),
+    SchoolCensusField("pupil_on_roll", "DOB", "", ("DOB",), "Date of birth", "giap"),
+    SchoolCensusField("pupil_on_roll", "Gender", "Sex", ("SEX",), "Gender, M or F", "giap"),
+    SchoolCensusField("pupil_on_roll", "EthnicGroupMinor", "Ethnicity", ("ETHNICITY",), "DfE ethnicity code, main or extended", "npd_peers"),
+    SchoolCensusField("pupil_on_roll", "FSMeligible", "", ("FSM_ELIGIBLE",), "Eligible for free school meals", "giap"),
+    SchoolCensusField("pupil_on_roll", "NCyearActual", "", ("NC_YEAR",), "National curriculum year group", "giap"),
+    SchoolCensusField("pupil_on_roll", "EnrolStatus", "", (), "Enrolment status (C, M, S)", "la_guidance"),
     *(
-        SchoolCensusField("pupil_on_roll", name, "", name, f"Home address: {meaning} (census XML address, not in the NPD)", "unchecked")
-        for name, meaning in (
-            ("SAON", "secondary addressable object"),
-            ("PAON", "primary addressable object"),
-            ("STREET", "street"),
-            ("LOCALITY", "locality"),
-            ("TOWN", "town"),
-            ("POSTCODE", "postcode"),
+        SchoolCensusField("pupil_on_roll", name, "", (name,), f"Home address: {meaning} (census XML address, not in the NPD)", source)
+        for name, meaning, source in (
+            ("SAON", "secondary addressable object", "la_census_faq"),
+            ("PAON", "primary addressable object", "la_census_faq"),
+            ("STREET", "street", "unchecked"),
+            ("LOCALITY", "locality", "unchecked"),
+            ("TOWN", "town", "unchecked"),
+            ("POSTCODE", "postcode", "la_census_faq"),
         )
     ),
-    SchoolCensusField("sen", "SENprovision", "", "SEN_PROVISION", "SEN provision: N, K (SEN support), E (EHC plan)", "giap"),
-    SchoolCensusField("sen", "PrimarySENtype", "", "SEN_PRIMARY_NEED", "Primary type of need", "giap"),
-    SchoolCensusField("sen", "SecondarySENtype", "", "", "Secondary type of need", "giap"),
-    SchoolCensusField("attendance", "SessionsPossible", "", "SESSIONS_POSSIBLE", "Sessions possible in the term", "npd_peers"),
-    SchoolCensusField("attendance", "OverallAbsence", "", "SESSIONS_MISSED", "Sessions missed (authorised + unauthorised)", "npd_peers"),
-    SchoolCensusField("exclusions", "TotalFixedExclusions", "", "SUSPENSIONS", "Number of fixed period exclusions", "npd_peers"),
-    SchoolCensusField("exclusions", "PermanentExclusionCount", "", "PERMANENT_EXCLUSION", "Number of permanent exclusions", "npd_peers"),
+    SchoolCensusField("sen", "SENprovision", "", ("SEN_PROVISION",), "SEN provision: N, K (SEN support), E (EHC plan)", "giap"),
+    SchoolCensusField("sen", "PrimarySENtype", "", ("SEN_PRIMARY_NEED",), "Primary type of need", "giap"),
+    SchoolCensusField("sen", "SecondarySENtype", "", (), "Secondary type of need", "giap"),
+    SchoolCensusField("attendance", "SessionsPossible", "", ("SESSIONS_POSSIBLE",), "Sessions possible in the term", "echild"),
+    SchoolCensusField("attendance", "AuthorisedAbsence", "", (), "Sessions missed with the school's leave", "echild"),
+    SchoolCensusField("attendance", "UnauthorisedAbsence", "", (), "Sessions missed without it", "echild"),
+    SchoolCensusField("attendance", "OverallAbsence", "", ("SESSIONS_MISSED",), "Sessions missed (authorised + unauthorised)", "echild"),
+    SchoolCensusField(
+        "exclusions",
+        "Category",
+        "",
+        ("SUSPENSIONS", "PERMANENT_EXCLUSION"),
+        "PERM, FIXD (suspension) or LNCH; the former counts are its FIXD and PERM rows per pupil",
+        "echild",
+    ),
+    SchoolCensusField("exclusions", "StartDate", "", (), "First day of the exclusion (dd/mm/yyyy)", "echild"),
+    SchoolCensusField("exclusions", "Sessions", "", (), "Sessions excluded from; blank for a permanent exclusion", "echild"),
+    SchoolCensusField("exclusions", "Reason", "", (), "DfE exclusion reason code (list revised from 2020/21)", "find_npd"),
 )
 
 SCHOOL_TERMS: tuple[tuple[str, int, int], ...] = (

@@ -305,9 +305,10 @@ class ExtractWriter:
             "_sen_provision": sen_provision,
             "_sen_need": frame["sen_need"].to_numpy(),
             "_sessions_possible": frame["sessions_possible"].to_numpy(),
+            "_sessions_authorised": (frame["sessions_missed"] - frame["sessions_unauthorised"]).to_numpy(),
+            "_sessions_unauthorised": frame["sessions_unauthorised"].to_numpy(),
             "_sessions_missed": frame["sessions_missed"].to_numpy(),
-            "_suspensions": frame["suspensions"].to_numpy(),
-            "_permanent": frame["permanent_exclusion"].to_numpy().astype(np.int8),
+            "_exclusions": frame["exclusions"],
         }
         files = np.array(
             [self.rel(table, y, f"school_census_{y}_{t}.csv") for y, t in zip(frame["year"].to_list(), frame["term"].to_list(), strict=True)], dtype=object
@@ -316,16 +317,34 @@ class ExtractWriter:
         # The pupil's row number in its pupil-on-roll file: unique in the return even when the UPN is blank or repeated.
         out = out.with_columns(pl.col("_row").alias("PupilMatchingRef"))
         self.write_csv(out, ["LA", "Estab", "PupilMatchingRef", *list(pupil_columns)[2:]])
-        self.school_census_part("school_census_attendance", out, {"SessionsPossible": "_sessions_possible", "OverallAbsence": "_sessions_missed"})
         self.school_census_part(
-            "school_census_exclusions",
-            out.filter((pl.col("_suspensions") > 0) | (pl.col("_permanent") > 0)),
-            {"TotalFixedExclusions": "_suspensions", "PermanentExclusionCount": "_permanent"},
+            "school_census_attendance",
+            out,
+            {
+                "SessionsPossible": "_sessions_possible",
+                "AuthorisedAbsence": "_sessions_authorised",
+                "UnauthorisedAbsence": "_sessions_unauthorised",
+                "OverallAbsence": "_sessions_missed",
+            },
         )
+        exclusion_columns = {name: f"_{name}" for name in ("Category", "StartDate", "Sessions", "Reason")}
+        self.school_census_part("school_census_exclusions", self.exclusion_rows(out), exclusion_columns)
         self.school_census_part(
             "school_census_sen",
             out.with_columns(pl.lit(None, dtype=pl.Utf8).alias("_secondary_need")),
             {"SENprovision": "_sen_provision", "PrimarySENtype": "_sen_need", "SecondarySENtype": "_secondary_need"},
+        )
+
+    def exclusion_rows(self, pupils: pl.DataFrame) -> pl.DataFrame:
+        """One row per exclusion, as the NPD holds them, each a record of its own; a pupil row written twice
+        (a duplicate) has its exclusions written twice, keyed to each copy."""
+        rows = pupils.filter(pl.col("_exclusions").list.len() > 0).explode("_exclusions").unnest("_exclusions")
+        return rows.with_columns(
+            pl.Series("_rid", self.faults.new_rids(rows.height)),
+            pl.col("category").alias("_Category"),
+            pl.Series("_StartDate", dates(rows["start_day"], DMY)),
+            pl.col("sessions").alias("_Sessions"),
+            pl.col("reason").alias("_Reason"),
         )
 
     def school_census_part(self, table: str, pupils: pl.DataFrame, columns: dict[str, str]) -> None:

@@ -220,15 +220,33 @@ def test_school_and_cin_rules(world: Path, tmp_path: Path) -> None:
     frame = pl.read_csv(path, infer_schema=False)
     upn = frame["UPN"].drop_nulls()[0]
     _corrupt(path, {0: {"UPN": ("A" if upn[0] != "A" else "B") + upn[1:]}, 1: {"DOB": "31/02/2015"}})
-    # Row 3 misses more sessions than possible; row 4 names a pupil who is not on the roll of that return.
-    _corrupt(attendance, {2: {"OverallAbsence": "999"}, 3: {"PupilMatchingRef": str(frame.height + 1)}})
+    # Row 3 misses more sessions than possible; row 4 names a pupil who is not on the roll of that return; row 5's
+    # overall absence is not its authorised plus unauthorised absence.
+    overall = pl.read_csv(attendance, infer_schema=False)["OverallAbsence"][4]
+    _corrupt(attendance, {2: {"OverallAbsence": "999"}, 3: {"PupilMatchingRef": str(frame.height + 1)}, 4: {"OverallAbsence": str(int(overall) + 1)}})
+    # Exclusions, one row each: a suspension without its sessions, a reason not on the DfE's list, an unknown category.
+    exclusions = path.with_name("school_census_2022_autumn_exclusions.csv")
+    _corrupt(exclusions, {0: {"Category": "FIXD", "Sessions": None}, 1: {"Reason": "ZZ"}, 2: {"Category": "SUSP"}})
     con = duckdb.connect()
-    ingest_partition(con, SOURCES_BY_NAME["school_census"], 2022, landing, "r")
+    result = ingest_partition(con, SOURCES_BY_NAME["school_census"], 2022, landing, "r")
     rules = dict(con.sql(f"select row_number, rule from quarantine.rejected_rows where source_file like '%{path.name}' and row_number <= 3").fetchall())
     assert rules[1] == "upn_check_letter" and rules[2] == "date_format:%d/%m/%Y" and 3 not in rules
     rules = dict(con.sql(f"select row_number, rule from quarantine.rejected_rows where source_file like '%{attendance.name}' and row_number <= 4").fetchall())
-    assert rules[3] in {"integer_between:0-200", "overall_absence<=sessions_possible"}
+    assert rules[3] in {"integer_between:0-200", "overall_absence<=sessions_possible", "overall_absence=authorised+unauthorised"}
     assert rules[4] == "exists_in:school_census.PupilMatchingRef"
+    assert con.sql(f"select rule from quarantine.rejected_rows where source_file like '%{attendance.name}' and row_number = 5").fetchall() == [
+        ("overall_absence=authorised+unauthorised",)
+    ]
+    rules = dict(con.sql(f"select row_number, rule from quarantine.rejected_rows where source_file like '%{exclusions.name}' and row_number <= 4").fetchall())
+    assert rules == {
+        1: "required:Sessions when the exclusion is a suspension or lunchtime exclusion",
+        2: "code_list:exclusion reason",
+        3: "code_list:exclusion category",
+    }
+    # Every file of the return reconciles: rows read = rows loaded + rows quarantined.
+    files = {f.source_file.split("/")[-1]: f for f in result.files}
+    assert files[exclusions.name].rows_quarantined == 3 and files[attendance.name].rows_quarantined >= 3
+    assert all(f.rows_read == f.rows_loaded + f.rows_quarantined for f in result.files)
 
     cin_landing = _copy_landing(world, tmp_path / "cin", "cin_census", (2022,))
     xml = sorted((cin_landing / "cin_census" / "2022").iterdir())[0]

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import xml.etree.ElementTree as ET
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,69 @@ def test_every_source_is_written_for_every_year(world: Path) -> None:
     assert len(list((landing / "school_census" / "2021").glob(PUPILS.split("/")[-1]))) == 3
     for part in ("attendance", "exclusions", "sen"):
         assert len(list((landing / "school_census" / "2021").glob(f"*_{part}.csv"))) == 3
+
+
+def _census_day(file: str) -> date:
+    year, term = re.search(r"school_census_(\d{4})_([a-z]+)", file).groups()
+    month, day = next((m, d) for t, m, d in codes.SCHOOL_TERMS if t == term)
+    return date(int(year), month, day)
+
+
+# The first day an exclusion in each term's return may start: the previous census day of the academic year, or 1 September.
+PERIOD_START = {"spring": (-1, 10, 5), "summer": (0, 1, 19), "autumn": (0, 9, 1)}
+
+
+def _period_start(file: str) -> date:
+    year, term = re.search(r"school_census_(\d{4})_([a-z]+)", file).groups()
+    years_back, month, day = PERIOD_START[term]
+    return date(int(year) + years_back, month, day)
+
+
+def test_exclusions_are_one_row_each_in_the_period_their_return_covers(world: Path) -> None:
+    """One row per exclusion, as the NPD holds them, each keyed to a pupil of its own return and registered as a
+    record of its own: suspensions with their sessions, at most one permanent exclusion, the pupil's last and
+    without sessions, each on a school day since the previous census day of the academic year."""
+    exclusions = read(world, "school_census/*/*_exclusions.csv").with_columns(
+        pl.col("_file").str.replace("_exclusions.csv", ".csv", literal=True).alias("return")
+    )
+    pupils = read(world, PUPILS).select(pl.col("_file").alias("return"), "PupilMatchingRef", pl.col("UPN").alias("pupil_upn"))
+    joined = exclusions.join(pupils, on=["return", "PupilMatchingRef"], how="left", validate="m:1")
+    assert (joined["pupil_upn"].fill_null("-") == joined["UPN"].fill_null("-")).all() and joined.height > 50
+    assert set(joined["Category"]) == {"FIXD", "PERM"}
+    assert (joined["Sessions"].is_null() == (joined["Category"] == "PERM")).all()
+    assert joined["Sessions"].drop_nulls().cast(pl.Int64).is_between(1, 20).all()
+
+    start = joined["StartDate"].str.strptime(pl.Date, DMY)
+    census_day = pl.Series([_census_day(f) for f in joined["return"]])
+    academic_start = census_day.dt.year() - (census_day.dt.month() < 9)
+    assert (start < census_day).all() and (start.dt.weekday() <= 5).all()
+    assert (start >= pl.Series([_period_start(f) for f in joined["return"]])).all()
+    per_pupil = joined.with_columns(start.alias("start")).group_by("return", "PupilMatchingRef")
+    assert per_pupil.agg(pl.col("start").n_unique() == pl.len())["start"].all()
+    assert per_pupil.agg(((pl.col("Category") == "PERM") & (pl.col("start") < pl.col("start").max())).any())["Category"].not_().all()
+    revised = academic_start >= codes.SCHOOL_CENSUS_EXCLUSION_REASONS_REVISED
+    assert joined.filter(revised)["Reason"].is_in(codes.codes_of(codes.SCHOOL_CENSUS_EXCLUSION_REASON_FROM_2020)).all()
+    assert joined.filter(~revised)["Reason"].is_in(codes.codes_of(codes.SCHOOL_CENSUS_EXCLUSION_REASON_UNTIL_2020)).all()
+
+    records = pl.read_parquet(world / "truth" / "record_person.parquet")
+    own = records.filter(pl.col("table") == "school_census_exclusions")
+    assert own.height == exclusions.height and own["rid"].n_unique() == own.height
+    assert not own["rid"].is_in(records.filter(pl.col("table") != "school_census_exclusions")["rid"].implode()).any()
+
+
+def test_absence_is_split_into_authorised_and_unauthorised_as_published(world: Path) -> None:
+    """Overall absence is authorised plus unauthorised; about three quarters is authorised (DfE pupil absence
+    statistics), less of a persistent absentee's."""
+    columns = ("SessionsPossible", "AuthorisedAbsence", "UnauthorisedAbsence", "OverallAbsence")
+    attendance = read(world, "school_census/*/*_attendance.csv").select(pl.col(c).cast(pl.Int64) for c in columns)
+    assert (attendance["OverallAbsence"] == attendance["AuthorisedAbsence"] + attendance["UnauthorisedAbsence"]).all()
+    persistent = attendance["OverallAbsence"] >= 0.1 * attendance["SessionsPossible"]
+
+    def authorised_share(rows: pl.DataFrame) -> float:
+        return rows["AuthorisedAbsence"].sum() / rows["OverallAbsence"].sum()
+
+    assert 0.68 <= authorised_share(attendance) <= 0.8
+    assert authorised_share(attendance.filter(persistent)) < authorised_share(attendance.filter(~persistent)) - 0.05
 
 
 def test_nhs_numbers_and_upns_are_valid_where_present(world: Path) -> None:

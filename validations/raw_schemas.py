@@ -134,6 +134,19 @@ _SCHOOL_CENSUS_PUPIL_KEY = {
 }
 
 
+# Either list, as the DfE revised the reasons from 2020/21 (code_lists).
+EXCLUSION_REASONS = tuple(dict.fromkeys(_codes(codes.SCHOOL_CENSUS_EXCLUSION_REASON_UNTIL_2020) + _codes(codes.SCHOOL_CENSUS_EXCLUSION_REASON_FROM_2020)))
+
+
+def _sessions(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.Int64, strict=False)
+
+
+def _sessions_rule(ok: pl.Expr, columns: tuple[str, ...], name: str, message: str) -> pa.Check:
+    """A rule between counts of sessions; a count that is not a number is left to its own column's rule."""
+    return rc.rule(lambda d: d.lazyframe.select(ok.fill_null(True).alias("ok")), name, message, columns)
+
+
 def _pupil_on_roll(ctx: ValidationContext) -> pa.Check:
     """Attendance, exclusion and SEN rows belong to a pupil of the pupil-on-roll file of the same return."""
     return rc.exists_in("PupilMatchingRef", RETURN_COLUMN, _companion(ctx, "school_census"), "school_census.PupilMatchingRef")
@@ -223,32 +236,42 @@ RAW_TABLES: dict[str, TableRules] = {
         {
             **_SCHOOL_CENSUS_PUPIL_KEY,
             "SessionsPossible": col(rc.integer_between(1, 200), required=True),
+            "AuthorisedAbsence": col(rc.integer_between(0, 200), required=True),
+            "UnauthorisedAbsence": col(rc.integer_between(0, 200), required=True),
             "OverallAbsence": col(rc.integer_between(0, 200), required=True),
         },
         frame_checks=lambda ctx: [
             _pupil_on_roll(ctx),
-            rc.rule(
-                lambda d: d.lazyframe.select(
-                    (pl.col("OverallAbsence").cast(pl.Int64, strict=False) <= pl.col("SessionsPossible").cast(pl.Int64, strict=False))
-                    .fill_null(True)
-                    .alias("ok")
-                ),
+            _sessions_rule(
+                _sessions("OverallAbsence") <= _sessions("SessionsPossible"),
+                ("OverallAbsence", "SessionsPossible"),
                 "overall_absence<=sessions_possible",
                 "more sessions missed than possible",
-                ("OverallAbsence", "SessionsPossible"),
+            ),
+            _sessions_rule(
+                _sessions("OverallAbsence") == _sessions("AuthorisedAbsence") + _sessions("UnauthorisedAbsence"),
+                ("OverallAbsence", "AuthorisedAbsence", "UnauthorisedAbsence"),
+                "overall_absence=authorised+unauthorised",
+                "overall absence is not authorised plus unauthorised absence",
             ),
         ],
         key=("PupilMatchingRef",),
     ),
     "school_census_exclusions": TableRules(
-        "School census: exclusions of pupils on roll in the term (excluded pupils only)",
+        "School census: exclusions of pupils on roll, one row per exclusion",
         {
             **_SCHOOL_CENSUS_PUPIL_KEY,
-            "TotalFixedExclusions": col(rc.integer_between(0, 50), required=True),
-            "PermanentExclusionCount": col(rc.code_list(("0", "1"), "permanent exclusion count"), required=True),
+            "Category": col(rc.code_list(_codes(codes.SCHOOL_CENSUS_EXCLUSION_CATEGORY), "exclusion category"), required=True),
+            "StartDate": col(rc.date_format(DMY), required=True),
+            "Sessions": col(rc.integer_between(1, 90)),
+            "Reason": col(rc.code_list(EXCLUSION_REASONS, "exclusion reason"), required=True),
         },
-        frame_checks=lambda ctx: [_pupil_on_roll(ctx)],
-        key=("PupilMatchingRef",),
+        # A suspension or lunchtime exclusion has a length; a permanent exclusion has none.
+        frame_checks=lambda ctx: [
+            _pupil_on_roll(ctx),
+            rc.not_after_period_end("StartDate", DMY, PERIOD_END_COLUMN),
+            rc.required_when("Sessions", pl.col("Category").is_in(["FIXD", "LNCH"]), "the exclusion is a suspension or lunchtime exclusion"),
+        ],
     ),
     "school_census_sen": TableRules(
         "School census: SEN provision and type of need of each pupil on roll",

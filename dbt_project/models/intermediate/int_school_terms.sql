@@ -1,7 +1,8 @@
 -- One row per pupil per termly census, with the absence and SEN definitions written once. The pupil-on-roll
 -- row carries the pupil; attendance, exclusions and SEN rows join to it within the same return. Every pupil
 -- has an attendance and an SEN row: a pupil term whose row was quarantined is held back whole, as the
--- one-file return was. A pupil with no exclusions row was not excluded that term.
+-- one-file return was. The exclusions file has a row per exclusion: counted here per pupil of the return, so a
+-- pupil with no exclusions row was not excluded that term.
 with pupil_terms as (
     select * from {{ ref('stg_school_census__pupil_terms') }}
 ),
@@ -11,7 +12,13 @@ attendance as (
 ),
 
 exclusions as (
-    select * from {{ ref('stg_school_census__exclusions') }}
+    select
+        census_return,
+        pupil_matching_ref,
+        count(*) filter (where exclusion_category_code = 'FIXD') as suspensions,
+        bool_or(exclusion_category_code = 'PERM') as permanently_excluded
+    from {{ ref('stg_school_census__exclusions') }}
+    group by census_return, pupil_matching_ref
 ),
 
 sen as (
@@ -35,6 +42,8 @@ select
     sen.sen_provision_code = 'E' as ehc_plan,
     sen.sen_primary_need_code,
     attendance.sessions_possible,
+    attendance.sessions_authorised_absence,
+    attendance.sessions_unauthorised_absence,
     attendance.sessions_missed,
     {{ absence_measures('attendance.sessions_missed', 'attendance.sessions_possible') }},
     coalesce(exclusions.suspensions, 0) as suspensions,

@@ -8,6 +8,8 @@ select
     cast(PupilMatchingRef as integer) as pupil_matching_ref,
     UPN as upn,
     cast(SessionsPossible as integer) as sessions_possible,
+    cast(AuthorisedAbsence as integer) as sessions_authorised_absence,
+    cast(UnauthorisedAbsence as integer) as sessions_unauthorised_absence,
     cast(OverallAbsence as integer) as sessions_missed,
     {{ provenance_columns(collection_year_as='census_year') }}
 from attendance

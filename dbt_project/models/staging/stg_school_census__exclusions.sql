@@ -7,7 +7,9 @@ select
     regexp_replace(_source_file, '_exclusions\.csv$', '') as census_return,
     cast(PupilMatchingRef as integer) as pupil_matching_ref,
     UPN as upn,
-    cast(TotalFixedExclusions as integer) as suspensions,
-    cast(PermanentExclusionCount as integer) > 0 as permanently_excluded,
+    Category as exclusion_category_code,
+    {{ parse_date('StartDate', '%d/%m/%Y') }} as exclusion_start_date,
+    cast(Sessions as integer) as exclusion_sessions,
+    Reason as exclusion_reason_code,
     {{ provenance_columns(collection_year_as='census_year') }}
 from exclusions

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 import code_lists as codes
+from code_lists import ssda903 as spec
 
 from .population import DAYS_PER_YEAR, FEMALE, KIND_FOSTER, KIND_INSTITUTION, KIND_PRIVATE, draw_codes, sigmoid
 
@@ -31,6 +32,10 @@ _RETURN_HOME = {"E4A", "E4B", "E13", "E41", "E8", "E14", "E15", "E3", "E7"}
 _TO_KIN = {"E46", "E48"}
 _ALONE = {"E5", "E6"}
 _CUSTODY = {"E9"}
+_FOSTER_CARE = ("U4", "U5", "U6")  # with foster carers who are not relatives or friends
+_FOSTERING = ("U1", "U2", "U3", *_FOSTER_CARE)  # the placements a special guardianship order can end (rule 516)
+_LONG_TERM_OF = {"U6": "U4", "U3": "U1"}  # a short-term foster placement its carers take on long term
+_REASON_NEW_CARER = tuple(c for c in codes.REASON_PLACE_CHANGE if c.code != "PLACE")
 
 
 # Codes the DfE added for the 2022-23 collection (CIN_schema_2023.xsd): referral source 5D (early
@@ -70,6 +75,8 @@ class SocialCare:
         self.cin_open_until = np.zeros(self.P.n, dtype=np.int64)
         self._pending: list[tuple[int, int, str]] = []  # (day, lac row, action)
         self._periods = 0
+        self._looked_after: set[int] = set()  # children who have had a period of care
+        self._uasc: set[int] = set()  # unaccompanied asylum-seeking children
 
     def _grow(self) -> None:
         """Make room for the children born since the last referrals."""
@@ -228,28 +235,41 @@ class SocialCare:
         return out
 
     def _plan_care(self, child: int, start: int, end: int, aged_out: int, age: float, cpp: bool, need: str, ref: int) -> None:
+        """Lay out one period of care as episodes: a legal path and a placement path, each episode
+        starting where either changes, with the reason for the new episode saying which did (rules
+        434-436: L legal status only; P placement and carer; T placement, same carer; U both, new
+        carer; B both, same carer)."""
         rng = self.care_rng
-        k = 1 + min(int(rng.poisson(0.8)), 4)
-        cuts = np.sort(rng.integers(start + 1, max(start + 2, end), size=k - 1)) if k > 1 else np.array([], dtype=np.int64)
-        bounds = np.unique(np.r_[start, cuts, end])
-        older_without_plan = age >= 13 and not cpp
-        legal = rng.choice(["V2", "L1", "J1"], p=[0.8, 0.12, 0.08]) if older_without_plan else rng.choice(["C1", "V2", "L2", "L1"], p=[0.5, 0.35, 0.1, 0.05])
+        # A few children first coming into care aged 14 or over stand for the unaccompanied asylum
+        # seekers; the status stays with the child.
+        uasc = child in self._uasc or bool(child not in self._looked_after and age >= 14 and not cpp and child % 12 == 0)
+        self._looked_after.add(child)
+        if uasc:
+            self._uasc.add(child)
+        legal, adoption_day = self._legal_path(start, end, age, cpp, uasc)
+        placements = self._placement_path(start, end, age, legal, adoption_day)
+        days = sorted({day for day, _ in legal} | {day for day, *_ in placements})
+        legal_on = dict(legal)
+        placed_on = {day: (place, provider, same_carer) for day, place, provider, same_carer in placements}
         period = self._periods
         self._periods += 1
-        for j in range(len(bounds) - 1):
-            decom, dec = int(bounds[j]), int(bounds[j + 1])
-            age_now = age + (decom - start) / DAYS_PER_YEAR
+        ls, place, provider = "", "", ""
+        for j, decom in enumerate(days):
+            dec = days[j + 1] if j + 1 < len(days) else end
+            legal_changed, placement_changed = decom in legal_on, decom in placed_on
+            ls = legal_on.get(decom, ls)
+            same_carer = False
+            if placement_changed:
+                place, provider, same_carer = placed_on[decom]
             if j == 0:
-                rne = "S"
+                rne, action = "S", "place"
+            elif not placement_changed:
+                rne, action = "L", "legal"
+            elif legal_changed:
+                rne, action = ("B", "same_carer") if same_carer else ("U", "place")
             else:
-                rne = str(rng.choice(["P", "L", "U", "T"], p=[0.6, 0.25, 0.1, 0.05]))
-                if rne in ("L", "U"):
-                    legal = {"C1": "C2", "V2": "C2", "L1": "V2", "L2": "C1", "J1": "V2"}.get(legal, "E1" if age_now < 5 else legal)
-            place = self._placement_code(age_now)
-            if j > 0 and rne in ("L",):
-                place = self.lac_rows[-1]["place"]
-            last = j == len(bounds) - 2
-            rec = self._reason_ceased(age_now, end - start, aged_out, legal) if last else "X1"
+                rne, action = ("T", "same_carer") if same_carer else ("P", "place")
+            last = j == len(days) - 1
             self.lac_rows.append(
                 {
                     "period": period,
@@ -257,54 +277,170 @@ class SocialCare:
                     "decom": decom,
                     "dec": dec,
                     "rne": rne,
-                    "ls": legal,
+                    "ls": ls,
                     "cin": need if need != "N9" else "N1",
                     "place": place,
-                    "place_provider": self._provider(place),
-                    "rec": rec,
+                    "place_provider": provider,
+                    "rec": self._reason_ceased(age + (end - start) / DAYS_PER_YEAR, aged_out, ls, place, adoption_day is not None, uasc) if last else "X1",
                     "reason_place_change": "",
                     "placement_prop": -1,
                     "home_prop": -1,
+                    "uasc": uasc,
                     "referral": ref,
                 }
             )
             row = len(self.lac_rows) - 1
-            if j > 0 and rne != "L":
-                self.lac_rows[row - 1]["reason_place_change"] = str(draw_codes(rng, codes.REASON_PLACE_CHANGE, 1)[0])
-            self._pending.append((decom, row, "place" if rne != "L" else "legal"))
+            if placement_changed and j > 0:
+                # A placement that ends in a change of placement records why (rule 225); a change of
+                # placement type with the same carers is a change in the status of the placement.
+                why = "PLACE" if same_carer else str(draw_codes(rng, _REASON_NEW_CARER, 1)[0])
+                self.lac_rows[row - 1]["reason_place_change"] = why
+            self._pending.append((decom, row, action))
             if last:
                 self._pending.append((dec, row, "end"))
 
-    def _placement_code(self, age: float) -> str:
+    def _legal_path(self, start: int, end: int, age: float, cpp: bool, uasc: bool) -> tuple[list[tuple[int, str]], int | None]:
+        """(day, legal status) changes of a period of care, and the day of its adoption placement if
+        it ends in adoption. Emergency statuses are short (Children Act 1989 ss. 44 and 46): police
+        protection ends within 72 hours (rule 361), an emergency protection order within 8 days plus
+        at most one extension of 7 (rule 362 allows 21); then the child is accommodated under s. 20
+        (V2) or the court makes an interim care order (C1), a full care order (C2) some 26 weeks on,
+        or, for a young child whose plan is adoption, a placement order (E1) before the adoption
+        placement (rule 408)."""
+        rng = self.care_rng
+        if uasc:  # an unaccompanied child is accommodated under s. 20 throughout
+            return [(start, "V2")], None
+        teen = age >= 13 and not cpp
+        first = str(rng.choice(["V2", "L1", "J1"], p=[0.8, 0.12, 0.08]) if teen else rng.choice(["C1", "V2", "L2", "L1"], p=[0.5, 0.35, 0.1, 0.05]))
+        path = [(start, first)]
+        if first == "J1":  # remanded: the period is the remand
+            return path, None
+        day, status = start, first
+        if first == "L1":
+            day, status = start + int(rng.integers(1, 4)), "V2" if teen or rng.random() < 0.6 else "C1"
+        elif first == "L2":
+            day, status = start + int(rng.integers(3, 16)), "C1"
+        if day > start:
+            if day >= end:
+                return path, None
+            path.append((day, status))
+        adoption = age < 5 and end - start >= 420 and rng.random() < 0.75
+        if status == "V2" and (adoption or rng.random() < (0.08 if teen else 0.5)):
+            proceedings = day + 7 + int(rng.random() * max(1, (end - day) // 2 - 7))
+            if proceedings < end - 7:
+                day, status = proceedings, "C1"
+                path.append((day, status))
+        if status != "C1":
+            return path, None
+        if adoption:
+            placed = end - int(rng.integers(70, 250))  # an adoption order needs 10 weeks' placement first
+            order = placed - int(rng.integers(40, 200))  # the placement order, then matching
+            if order > day + 90:
+                if order - day > 300 and rng.random() < 0.3:
+                    path.append((day + int(rng.integers(120, 270)), "C2"))
+                path.append((order, "E1"))
+                return path, placed
+        full_order = day + int(rng.integers(120, 270))
+        if full_order < end - 7:
+            path.append((full_order, "C2"))
+        return path, None
+
+    def _placement_path(self, start: int, end: int, age: float, legal: list[tuple[int, str]], adoption_day: int | None) -> list[tuple[int, str, str, bool]]:
+        """(day, placement, provider, same carers) changes of a period of care. A child whose plan
+        is adoption stays with the foster carers from the placement order until placed for adoption,
+        with them (A5, RNE T: rule 217) or with new adopters (A6)."""
+        rng = self.care_rng
+        last_move = end if adoption_day is None else legal[-1][0]
+        moves = min(int(rng.poisson(0.8)), 4)
+        days = rng.integers(start + 1, max(start + 2, last_move), size=moves)
+        if legal[0][1] in ("L1", "L2") and len(legal) > 1 and rng.random() < 0.4:
+            days = np.r_[days, legal[1][0]]  # moved on from the emergency placement as the emergency ends
+        status_days = np.array([d for d, _ in legal])
+        statuses = [ls for _, ls in legal]
+        place = self._placement_code(age, statuses[0], "", adoption=adoption_day is not None)
+        path = [(start, place, self._provider(place), False)]
+        for day in (int(d) for d in np.unique(days) if d < last_move):
+            age_now = age + (day - start) / DAYS_PER_YEAR
+            if place in _LONG_TERM_OF and rng.random() < 0.25:  # the same carers become long-term carers
+                place = _LONG_TERM_OF[place]
+                path.append((day, place, path[-1][2], True))
+            else:
+                legal_now = statuses[int(np.searchsorted(status_days, day, side="right")) - 1]
+                place = self._placement_code(age_now, legal_now, place, adoption=adoption_day is not None)
+                path.append((day, place, self._provider(place), False))
+        if adoption_day is not None:
+            with_carers = place in ("U4", "U5", "U6") and rng.random() < 0.2
+            adopters = "A5" if with_carers else "A6"
+            path.append((adoption_day, adopters, path[-1][2] if with_carers else self._provider(adopters), with_carers))
+        return path
+
+    def _placement_code(self, age: float, legal: str, previous: str, adoption: bool) -> str:
+        """A placement for the child's age. Placement with parents (P1) is a placement of a child
+        in care under a care order (the Placement with Parents Regulations; rule 378 bars it under
+        s. 20), after time elsewhere (`previous` is the placement before, "" for the first); not for
+        a child whose plan is adoption."""
         rng = self.care_rng
         if age < 1:
-            return str(rng.choice(["U6", "U4", "U3", "R3", "A6"], p=[0.5, 0.2, 0.15, 0.1, 0.05]))
-        if age < 11:
-            return str(rng.choice(["U6", "U4", "U3", "U1", "P1", "A6", "K2"], p=[0.38, 0.25, 0.12, 0.08, 0.08, 0.05, 0.04]))
-        if age < 16:
-            return str(rng.choice(["U6", "U4", "K2", "U3", "P1", "K1"], p=[0.35, 0.25, 0.22, 0.08, 0.08, 0.02]))
-        return str(rng.choice(["H5", "K2", "U6", "U4", "P2"], p=[0.35, 0.25, 0.2, 0.15, 0.05]))
+            options = {"U6": 0.55, "U4": 0.15, "U3": 0.15, "R3": 0.1, "U5": 0.05}
+        elif age < 11:
+            options = {"U6": 0.4, "U4": 0.25, "U3": 0.12, "U1": 0.1, "K2": 0.04, "P1": 0.09}
+        elif age < 16:
+            options = {"U6": 0.33, "U4": 0.24, "K2": 0.2, "U3": 0.08, "P1": 0.09, "K1": 0.02, "U1": 0.04}
+        else:
+            options = {"H5": 0.35, "K2": 0.25, "U6": 0.2, "U4": 0.15, "P2": 0.05}
+        if previous in ("", "P1") or adoption or legal not in ("C1", "C2"):
+            options.pop("P1", None)
+        weights = np.array(list(options.values()))
+        return str(rng.choice(list(options), p=weights / weights.sum()))
 
-    @staticmethod
-    def _provider(place: str) -> str:
+    def _provider(self, place: str) -> str:
+        """Who provides the placement: parents (PR0, only for P1: rule 550); the LA's own foster
+        carers (PR1) or an agency's for fostering; the LA's adoption service or a voluntary agency for
+        adoption; private or voluntary providers otherwise (own provision, PR1, outside fostering
+        and adoption must lie in the LA's area: rule 1015)."""
+        rng = self.care_rng
         if place == "P1":
             return "PR0"
-        if place in ("K2", "H5", "K1"):
-            return "PR4" if place != "K1" else "PR1"
-        return "PR1" if place[0] in "UA" else "PR4"
+        if place in _KIN:
+            return "PR1"  # connected carers are approved by the LA itself
+        if place in _FOSTER_CARE:
+            return str(rng.choice(["PR1", "PR4", "PR5"], p=[0.65, 0.3, 0.05]))
+        if place in spec.ADOPTION_PLACEMENTS:
+            return str(rng.choice(["PR1", "PR5"], p=[0.75, 0.25]))
+        if place == "K1":
+            return "PR2"  # secure children's homes are run by a few LAs for all
+        return str(rng.choice(["PR4", "PR5"], p=[0.8, 0.2]))
 
-    def _reason_ceased(self, age_end: float, length: int, aged_out: int, legal: str) -> str:
+    def _reason_ceased(self, age_end: float, aged_out: int, legal: str, place: str, adopted: bool, uasc: bool) -> str:
+        """Why the period ended, consistent with the episode it ended in: adoption from an adoption
+        placement (rule 390); a special guardianship order only from a foster placement (rule 516);
+        independent living from 16 (rule 387)."""
         rng = self.care_rng
+        if adopted:
+            return str(rng.choice(["E12", "E11"], p=[0.7, 0.3]))
         if aged_out:
             return str(rng.choice(["E5", "E6", "E8"], p=[0.55, 0.3, 0.15]))
         if legal == "J1":
             return "E14"
-        if age_end < 5 and length > 300:
-            return str(rng.choice(["E11", "E12", "E45", "E46", "E4A"], p=[0.3, 0.3, 0.15, 0.1, 0.15]))
-        return str(rng.choice(["E4A", "E4B", "E41", "E45", "E46", "E8", "E13", "E9"], p=[0.5, 0.1, 0.08, 0.08, 0.08, 0.1, 0.03, 0.03]))
+        if uasc:
+            return "E8"
+        weights = {"E4A": 30.0, "E4B": 7.0, "E13": 3.0, "E41": 6.0, "E8": 12.0}
+        if place in _FOSTERING:
+            weights |= {"E45": 10.0, "E46": 8.0}
+        if age_end >= 12:
+            weights["E9"] = 2.0
+        if age_end >= 16:
+            weights |= {"E5": 6.0, "E6": 3.0}
+        p = np.array(list(weights.values()))
+        return str(rng.choice(list(weights), p=p / p.sum()))
 
     def care_events(self, m_start: int, m_next: int) -> None:
-        """Carry out the placements, legal changes and endings of care that fall in this month."""
+        """Carry out the placements, legal changes and endings of care that fall in this month.
+
+        Every episode of a period records the home the child left when the period began (the 903's
+        home postcode); a change of legal status alone keeps the placement as it was (rule 434), a
+        change of placement with the same carers keeps the household, and a new carer is found at
+        another postcode than the home and the last placement (rules 392d and 435)."""
         due = sorted(e for e in self._pending if m_start <= e[0] < m_next and e[0] < self.sim.end_day)
         self._pending = [e for e in self._pending if e[0] >= m_next]
         P, H = self.P, self.H
@@ -314,13 +450,19 @@ class SocialCare:
             if not P.present[child] or P.household[child] < 0:
                 continue
             current = int(P.household[child])
+            previous = self.lac_rows[row_index - 1] if row["rne"] != "S" else None
+            if action != "end":
+                row["home_prop"] = int(H.prop[current]) if previous is None else previous["home_prop"]
             if action == "legal":
-                row["placement_prop"] = self.lac_rows[row_index - 1]["placement_prop"]
-                continue
-            if action == "place":
-                if row["rne"] == "S":
-                    row["home_prop"] = int(H.prop[current])
-                target = self._placement_household(child, row["place"], current)
+                row |= {key: previous[key] for key in ("place", "place_provider", "placement_prop")}
+            elif action == "same_carer":
+                row["placement_prop"] = int(H.prop[current])
+            elif action == "place":
+                avoid = {self.gaz.postcode[row["home_prop"]], self.gaz.postcode[H.prop[current]]}
+                target = self._placement_household(child, row["place"], current, avoid)
+                if target < 0:  # no parent to be placed with: placed with foster carers instead
+                    row["place"], row["place_provider"] = "U6", self._provider("U6")
+                    target = self._placement_household(child, "U6", current, avoid)
                 if target != current:
                     self.sim.relocate(np.array([child]), target, day)
                 row["placement_prop"] = int(H.prop[target])
@@ -334,9 +476,11 @@ class SocialCare:
     def _la_of(self, household: int) -> int:
         return int(self.gaz.la_index[self.H.prop[household]])
 
-    def _pick(self, kind: int, la: int) -> int:
+    def _pick(self, kind: int, la: int, avoid: set[str]) -> int:
+        """A household of the kind, in the LA where there is one, at none of the `avoid` postcodes."""
         H = self.H
         pool = np.flatnonzero((H.view("kind") == kind) & H.view("active"))
+        pool = pool[~np.isin(self.gaz.postcode[H.prop[pool]], list(avoid))]
         local = pool[self.gaz.la_index[H.prop[pool]] == la]
         return int(self.care_rng.choice(local if len(local) else pool))
 
@@ -362,19 +506,20 @@ class SocialCare:
             return current
         return int(self.sim.new_households(props, np.array([current]))[0])
 
-    def _placement_household(self, child: int, place: str, current: int) -> int:
+    def _placement_household(self, child: int, place: str, current: int, avoid: set[str]) -> int:
+        """Where the placement is: the parents' household (-1 when there is none), a relative's, a
+        foster or institutional household, or a home of the young person's own."""
         la = self._la_of(current)
         if place in _HOME:
-            family = self._family_household(child)
-            return family if family >= 0 else current
+            return self._family_household(child)
         if place in _KIN:
             kin = self._kin_household(child)
-            return kin if kin >= 0 else self._pick(KIND_FOSTER, la)
+            return kin if kin >= 0 and self.gaz.postcode[self.H.prop[kin]] not in avoid else self._pick(KIND_FOSTER, la, avoid)
         if place in _FOSTER:
-            return self._pick(KIND_FOSTER, la)
+            return self._pick(KIND_FOSTER, la, avoid)
         if place in _INDEPENDENT:
             return self._alone(current)
-        return self._pick(KIND_INSTITUTION, la)
+        return self._pick(KIND_INSTITUTION, la, avoid)
 
     def _household_after_care(self, child: int, rec: str, current: int) -> int:
         if rec in _RETURN_HOME:
@@ -386,7 +531,7 @@ class SocialCare:
         if rec in _ALONE:
             return self._alone(current) if self.H.kind[current] != KIND_PRIVATE or self._family_household(child) == current else current
         if rec in _CUSTODY:
-            return self._pick(KIND_INSTITUTION, self._la_of(current))
+            return self._pick(KIND_INSTITUTION, self._la_of(current), set())
         if self.H.kind[current] == KIND_INSTITUTION:
-            return self._pick(KIND_FOSTER, self._la_of(current))
+            return self._pick(KIND_FOSTER, self._la_of(current), set())
         return current

@@ -59,7 +59,8 @@ class SSDA903Writer:
 
     @staticmethod
     def _periods(episodes: pl.DataFrame) -> pl.DataFrame:
-        """One row per period of care: its start, end, how it ended and whether adoption was the plan."""
+        """One row per period of care: its start, end, how it ended, whether adoption was the plan and
+        whether the child is an unaccompanied asylum seeker."""
         in_order = episodes.sort("period", "decom")
         adoption_step = pl.col("ls").is_in(spec.ADOPTION_LEGAL_STATUSES) | pl.col("place").is_in(spec.ADOPTION_PLACEMENTS)
         return in_order.group_by("period", maintain_order=True).agg(
@@ -72,6 +73,7 @@ class SSDA903Writer:
             pl.col("rec").last().alias("final_rec"),
             pl.col("place").last().alias("final_place"),
             pl.col("decom").filter(adoption_step).min().alias("adoption_step"),
+            pl.col("uasc").any(),
         )
 
     # --- writing ---------------------------------------------------------------------------------
@@ -152,13 +154,15 @@ class SSDA903Writer:
         rid = frame["_rid"].to_numpy()
         home = frame["home_prop"].to_numpy()
         placement = frame["placement_prop"].to_numpy()
-        home = np.where(home >= 0, home, placement)
+        # The home postcode is the home the child left when the period of care began; an
+        # unaccompanied asylum-seeking child has none, and no placement distance (rule 406).
+        gaz = self.w.gaz
+        home_postcode = np.where(frame["uasc"].to_numpy(), "", gaz.postcode[home]).astype(object)
         ongoing = frame["dec"].to_numpy() > end
         child_id = frame["la_child_id"].to_numpy().astype(object)
         orphan = self.w.faults.mask(frame.height, rates.unknown_child)
         unknown = np.array([f"9{int(self.rng.integers(10**5, 10**6))}" for _ in range(orphan.sum())], dtype=object)
         child_id = self.w.faults.replace(table, rid, "CHILD", "unknown_child", child_id, orphan, unknown)
-        gaz = self.w.gaz
         columns = {
             "CHILD": child_id,
             "DECOM": dates(frame["decom"].to_numpy(), DMY),
@@ -170,7 +174,7 @@ class SSDA903Writer:
             "DEC": np.where(ongoing, "", dates(frame["dec"].to_numpy(), DMY)).astype(object),
             "REC": np.where(ongoing, "", frame["rec"].to_numpy()).astype(object),
             "REASON_PLACE_CHANGE": np.where(ongoing, "", frame["reason_place_change"].to_numpy()).astype(object),
-            "HOME_POST": self.w.postcode(table, frame, gaz.postcode[home]),
+            "HOME_POST": self.w.postcode(table, frame, home_postcode),
             "PL_POST": gaz.postcode[placement],
             "URN": self._urn(frame),
         }
@@ -182,10 +186,9 @@ class SSDA903Writer:
         self._write("episodes", year, truth, columns, ["CHILD", "DECOM"])
 
     def uasc(self, year: int, periods: pl.DataFrame) -> None:
-        """Unaccompanied asylum-seeking children: a few who came into care aged 14 or over; their UASC
-        status ends on their 18th birthday."""
-        frame = self._people(periods.unique("child", maintain_order=True))
-        frame = frame.filter((_age(pl.col("dob"), pl.col("start")) >= 14) & (pl.col("_person") % 12 == 0))
+        """Unaccompanied asylum-seeking children looked after in the year (the simulation marks a few
+        who first came into care aged 14 or over); their UASC status ends on their 18th birthday."""
+        frame = self._people(periods.filter(pl.col("uasc")).unique(["child", "la_index"], maintain_order=True))
         eighteenth = frame.select(_birthday(pl.col("dob"), pl.lit(18))).to_series().to_numpy()
         columns = {
             "CHILD": frame["la_child_id"].to_numpy(),

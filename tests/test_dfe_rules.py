@@ -32,7 +32,8 @@ RULES_OF_FAULT: dict[tuple[str, str], frozenset[str]] = {
     # A child written twice brings its CIN details twice: overlapping episodes, plans and disabilities.
     ("duplicate_row", "*"): frozenset({"8510", "1520", "8794", "8820", "4014", "8565", "8815", "8816", "4004", "8935", "8896", "INT32"}),
     ("unknown_child", "CHILD"): frozenset({"INT03", "EPI"}),
-    ("missing_postcode", "postcode"): frozenset({"392b", "392c"}),
+    # A blank home postcode also leaves the placement distance underivable (392a).
+    ("missing_postcode", "postcode"): frozenset({"392a", "392b", "392c"}),
 }
 
 

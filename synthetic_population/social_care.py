@@ -140,9 +140,11 @@ class SocialCare:
         lac = lac & (lac_end > lac_start + 1)
         plan = assessed & ~cpp & ~lac & (rng.random(n) < 0.55)
         plan_end = ass_auth + (20 + rng.gamma(2.0, 100, n)).astype(np.int64)
+        # After a protection plan the case steps down to a CIN plan for at least a day before it closes
+        # (a plan starting and ending on one day is DfE query 4012Q).
         closure = np.select(
             [nfa, lac, cpp, plan, assessed],
-            [ref + rng.integers(0, 5, n), lac_end + rng.integers(0, 30, n), cpp_end + rng.integers(0, 120, n), plan_end, ass_auth],
+            [ref + rng.integers(0, 5, n), lac_end + rng.integers(0, 30, n), cpp_end + rng.integers(1, 121, n), plan_end, ass_auth],
             ref + rng.integers(1, 30, n),
         )
         # A case closes on or after every activity in it (DfE rule 8565): an S47 enquiry or a

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from code_lists import LOCAL_AUTHORITY_ONS_CODES
 from ingestion.bookkeeping import create_bookkeeping_table
 
 DFE_RULES_DIR = Path(__file__).resolve().parent / "dfe_rules"
@@ -49,9 +50,15 @@ def runner_command() -> list[str]:
     return [str(DFE_PYTHON), str(DFE_RUNNER)]
 
 
+def la_ons_codes() -> dict[str, str]:
+    """Each LA number's ONS code, as the runner hands them to the SSDA903 validator."""
+    return {str(code): ons for code, ons in LOCAL_AUTHORITY_ONS_CODES.items()}
+
+
 def run_validators(landing: Path, year: int, out: Path) -> list[dict]:
     """Both validators on one collection year's landing files, outside Dagster; one dict per rule hit."""
-    done = subprocess.run([*runner_command(), str(landing), str(year), str(out)], capture_output=True, text=True, timeout=3600)
+    command = [*runner_command(), str(landing), str(year), str(out), "--ons-codes", json.dumps(la_ons_codes())]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
     if done.returncode != 0:
         raise RuntimeError(f"DfE rule runner failed for {year}: {done.stderr[-3000:]}")
     return read_hits(out)

@@ -14,7 +14,7 @@ from ingestion.registry import SOURCES
 from orchestration.assets.raw import raw_key
 from orchestration.partitions import collection_year_partitions
 from orchestration.resources import WAREHOUSE_POOL, HearthPaths, Warehouse
-from validations.dfe_gate import DEFAULT_BLOCKING_RULES, DFE_RULES_DIR, RESULTS_VIEW, counts_by_rule, read_hits, record_hits, runner_command
+from validations.dfe_gate import DEFAULT_BLOCKING_RULES, DFE_RULES_DIR, RESULTS_VIEW, counts_by_rule, la_ons_codes, read_hits, record_hits, runner_command
 
 RESULTS_KEY = dg.AssetKey(RESULTS_VIEW.split("."))
 CHECKS = {
@@ -51,7 +51,13 @@ def dfe_rule_results(
             command=runner_command(),
             context=context,
             cwd=str(DFE_RULES_DIR),
-            extras={"landing": str(paths.landing), "year": year, "results_path": str(results), "blocking_codes": dfe_gate.blocking_codes},
+            extras={
+                "landing": str(paths.landing),
+                "year": year,
+                "results_path": str(results),
+                "blocking_codes": dfe_gate.blocking_codes,
+                "ons_codes": la_ons_codes(),
+            },
         )
         hits = read_hits(results)
     with warehouse.get_connection() as con:

@@ -95,8 +95,10 @@ def run_cin(path: Path, rel: str, year: int, la: str) -> list[dict]:
     return hits + failed
 
 
-def run_903(paths: list[Path], rels: list[str], year: int, la: str) -> list[dict]:
-    """The SSDA903 validator's hits for one LA's tables of one year; `row_number` is the 1-based CSV row."""
+def run_903(paths: list[Path], rels: list[str], year: int, la: str, ons_code: str) -> list[dict]:
+    """The SSDA903 validator's hits for one LA's tables of one year; `row_number` is the 1-based CSV row.
+    The validator takes the LA as its ONS code (`localAuthority`, "long form"), the code its postcode
+    reference gives each placement postcode, so rules on placements outside the LA compare like with like."""
     from lac_validator import lac_validator
     from lac_validator.report import Report
 
@@ -104,7 +106,7 @@ def run_903(paths: list[Path], rels: list[str], year: int, la: str) -> list[dict
     joined = ", ".join(rels)
     try:
         registry = _ruleset("lac_validator", "lac", year)
-        validator = lac_validator.LacValidator(metadata={"collectionYear": str(year), "localAuthority": la}, files=files, registry=registry)
+        validator = lac_validator.LacValidator(metadata={"collectionYear": str(year), "localAuthority": ons_code}, files=files, registry=registry)
         report = Report(validator.ds_results, registry)
         issues = lac_validator.create_issue_df(report.report, report.error_report) if report.error_cols else None
     except Exception as exc:
@@ -137,8 +139,9 @@ def _903_file_of_table(dfs: dict, paths: list[Path], rels: list[str]) -> dict[st
     return {table: rel for table in dfs for rel, header in headers.items() if header == set(column_names.get(table, ()))}
 
 
-def collect(landing: Path, year: int, la: str | None = None) -> list[dict]:
-    """Every rule hit of both validators for one collection year (and one LA, if given)."""
+def collect(landing: Path, year: int, ons_codes: dict[str, str], la: str | None = None) -> list[dict]:
+    """Every rule hit of both validators for one collection year (and one LA, if given); `ons_codes`
+    gives each 3-digit LA number's ONS code."""
     hits: list[dict] = []
     for path in sorted((landing / "cin_census" / str(year)).glob("cin_*.xml")):
         match = CIN_FILE.search(path.name)
@@ -150,7 +153,9 @@ def collect(landing: Path, year: int, la: str | None = None) -> list[dict]:
         if match and la in (None, match["la"]):
             by_la.setdefault(match["la"], []).append(path)
     for code, paths in by_la.items():
-        hits += run_903(paths, [str(p.relative_to(landing)) for p in paths], year, code)
+        if code not in ons_codes:
+            raise KeyError(f"{paths[0]}: LA {code} has no ONS code, which the SSDA903 validator needs; add it to code_lists.LOCAL_AUTHORITY_ONS_CODES")
+        hits += run_903(paths, [str(p.relative_to(landing)) for p in paths], year, code, ons_codes[code])
     return hits
 
 
@@ -179,13 +184,14 @@ def main(argv: list[str]) -> int:
         parser.add_argument("year", type=int)
         parser.add_argument("out", type=Path, help="JSON lines, one rule hit a line")
         parser.add_argument("--la", default=None)
+        parser.add_argument("--ons-codes", type=json.loads, required=True, help='JSON object, LA number to ONS code, e.g. {"352": "E08000003"}')
         args = parser.parse_args(argv)
-        write_hits(collect(args.landing, args.year, args.la), args.out)
+        write_hits(collect(args.landing, args.year, args.ons_codes, args.la), args.out)
         return 0
     with open_dagster_pipes() as pipes:
         extras = pipes.extras
         started = time.monotonic()
-        hits = collect(Path(extras["landing"]), int(extras["year"]), extras.get("la"))
+        hits = collect(Path(extras["landing"]), int(extras["year"]), extras["ons_codes"], extras.get("la"))
         write_hits(hits, Path(extras["results_path"]))
         blocking = set(extras.get("blocking_codes", []))
         for check, validator in ((CIN_CHECK, "dfe_cin"), (SSDA903_CHECK, "dfe_903")):

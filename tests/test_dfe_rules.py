@@ -25,11 +25,22 @@ RULES_OF_FAULT: dict[tuple[str, str], frozenset[str]] = {
     ("out_of_list_code", "ethnicity"): frozenset({"4220"}),
     ("out_of_list_code", "ethnic"): frozenset({"103", "204"}),
     ("out_of_list_code", "ls"): frozenset({"144", "503B", "426", "358"}),
-    ("out_of_list_code", "place"): frozenset({"146", "503D", "392d"}),
+    # A placement code out of the list is neither P1 (so PR0 is wrong, 550) nor one without a URN (218).
+    ("out_of_list_code", "place"): frozenset({"146", "503D", "392d", "550", "218"}),
+    ("out_of_list_code", "review_code"): frozenset({"167"}),
+    ("out_of_list_code", "in_touch"): frozenset({"131"}),
+    ("out_of_list_code", "prev_perm"): frozenset({"631"}),
     ("dob_day_month_swap", "dob"): frozenset({"8520", "8525Q", "8770Q", "102", "203", "301", "302", "351", "358", "407", "620", "621"}),
-    # A child written twice brings its CIN details twice: overlapping episodes, plans and disabilities.
-    ("duplicate_row", "*"): frozenset({"8510", "1520", "8794", "8820", "4014", "8565", "8815", "8816", "4004", "8935", "8896", "INT32"}),
-    ("unknown_child", "CHILD"): frozenset({"INT03", "EPI"}),
+    # A child written twice brings its CIN details twice: overlapping episodes, plans and disabilities;
+    # a 903 row written twice is an episode overlapping itself (neither copy continues the other) or a
+    # missing spell overlapping itself, or a child twice in a once-per-child table (OC2, OC3, PrevPerm).
+    ("duplicate_row", "*"): frozenset(
+        {"8510", "1520", "8794", "8820", "4014", "8565", "8815", "8816", "4004", "8935", "8896", "INT32"}
+        | {"501", "142", "432", "433", "388", "574", "INT33", "INT34", "INT35"}
+    ),
+    # An episode under an unknown child id is that child's only record: no header, no previous permanence
+    # (630), no continuation of its X1 (388), no OC2 for an episode open all year (191).
+    ("unknown_child", "CHILD"): frozenset({"INT03", "EPI", "630", "388", "191"}),
     ("missing_postcode", "postcode"): frozenset({"392b", "392c"}),
 }
 

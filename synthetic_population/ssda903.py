@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # Statutory reviews: the first within 20 working days of coming into care, the second within three
 # months of the first, then at most six months apart (Care Planning Regulations 2010, reg. 33).
 FIRST_REVIEW_DAYS, SECOND_REVIEW_DAYS, LATER_REVIEW_DAYS = 28, 91, 182
+ADOPTION_STREAM = 9031  # the adoption plans' random stream, beside the world's seed: drawn once, before the tables, they move no other draw
 _PROVIDER_NUMBER = {code: number for number, code in enumerate(codes.codes_of(codes.PLACEMENT_PROVIDER))}
 
 
@@ -116,16 +117,19 @@ class SSDA903Writer:
     # --- the tables ------------------------------------------------------------------------------
     def header(self, year: int, episodes: pl.DataFrame, leavers: pl.DataFrame, end: int) -> None:
         """One row per child of the return: looked after in the year, or a care leaver in OC3 (whose
-        motherhood is not asked: validator rule 628). MOTHER/MC_DOB say whether a looked-after girl is a mother."""
+        motherhood is not asked: validator rule 628). MOTHER/MC_DOB say whether a looked-after girl became
+        a mother by the year's end or the day she ceased to be looked after, whichever came first (rule 625)."""
         table = "ssda903_header"
         keys = ["child", "la_index", "la_child_id", "upn"]
-        looked_after = episodes.select(keys).unique(["child", "la_index"], maintain_order=True).with_columns(pl.lit(True).alias("looked_after"))
-        leaving = leavers.select(keys).join(looked_after, on=["child", "la_index"], how="anti").with_columns(pl.lit(False).alias("looked_after"))
-        frame = self._people(pl.concat([looked_after, leaving]))
-        first_birth = self.births.filter(pl.col("day") <= end).group_by("mother").agg(pl.col("day").min())
-        mc = dict(zip(first_birth["mother"].to_list(), first_birth["day"].to_list(), strict=True))
-        mother_dob = np.array([mc.get(p, -1) for p in frame["_person"].to_list()], dtype=np.int64)
-        female = (frame["sex"].to_numpy() == 0) & frame["looked_after"].to_numpy()
+        looked_after = episodes.group_by(keys, maintain_order=True).agg(pl.min_horizontal(pl.col("dec").max(), pl.lit(end)).alias("last_day"))
+        leaving = leavers.select(keys).join(looked_after, on=["child", "la_index"], how="anti").with_columns(pl.lit(None, pl.Int64).alias("last_day"))
+        first_birth = self.births.group_by("mother").agg(pl.col("day").min().alias("first_birth"))
+        children = pl.concat([looked_after, leaving], how="vertical_relaxed").join(
+            first_birth, left_on="child", right_on="mother", how="left", maintain_order="left"
+        )
+        frame = self._people(children)
+        mother_dob = frame.select(pl.when(pl.col("first_birth") <= pl.col("last_day")).then("first_birth").fill_null(-1)).to_series().to_numpy()
+        female = (frame["sex"].to_numpy() == 0) & frame["last_day"].is_not_null().to_numpy()
         columns = {
             "CHILD": frame["la_child_id"].to_numpy(),
             "SEX": np.array(codes.SSDA903_SEX, dtype=object)[frame["sex"].to_numpy()],
@@ -344,15 +348,16 @@ class SSDA903Writer:
         placement order or adoption placement ended, or the child left care (rules 553, 557)."""
         planned = self.periods.filter(pl.col("adoption_step").is_not_null() | pl.col("final_rec").is_in(spec.ADOPTED))
         n = planned.height
+        rng = np.random.default_rng((self.w.ctx.config.seed, ADOPTION_STREAM))
         moved_in = pl.coalesce("placed_for_adoption", "final_decom")
         first_step = pl.coalesce("adoption_step", moved_in)
-        decision = pl.max_horizontal("start", first_step - pl.Series(self.rng.integers(60, 181, n)))
+        decision = pl.max_horizontal("start", first_step - pl.Series(rng.integers(60, 181, n)))
         return (
             planned.with_columns(decision.alias("decision"), moved_in.alias("moved_in"))
             .with_columns(
-                pl.max_horizontal("decision", pl.col("moved_in") - pl.Series(self.rng.integers(7, 43, n))).alias("matched"),
+                pl.max_horizontal("decision", pl.col("moved_in") - pl.Series(rng.integers(7, 43, n))).alias("matched"),
                 pl.when(~pl.col("final_rec").is_in(spec.ADOPTED)).then(pl.coalesce("adoption_step_end", "end")).alias("ceased"),
-                pl.Series("ceased_reason", draw_codes(self.rng, spec.REASON_PLACED_CEASED, n), dtype=pl.Utf8),
+                pl.Series("ceased_reason", draw_codes(rng, spec.REASON_PLACED_CEASED, n), dtype=pl.Utf8),
             )
             .drop("moved_in")
         )

@@ -36,7 +36,7 @@ RULES_OF_FAULT: dict[tuple[str, str], frozenset[str]] = {
     # missing spell overlapping itself, or a child twice in a once-per-child table (OC2, OC3, PrevPerm).
     ("duplicate_row", "*"): frozenset(
         {"8510", "1520", "8794", "8820", "4014", "8565", "8815", "8816", "4004", "8935", "8896", "INT32"}
-        | {"501", "142", "432", "433", "388", "574", "INT33", "INT34", "INT35"}
+        | {"501", "142", "431", "432", "433", "388", "574", "INT33", "INT34", "INT35"}
     ),
     # An episode under an unknown child id is that child's only record: no header, no previous permanence
     # (630), no continuation of its X1 (388), no OC2 for an episode open all year (191).

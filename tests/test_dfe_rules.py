@@ -33,14 +33,16 @@ RULES_OF_FAULT: dict[tuple[str, str], frozenset[str]] = {
     ("dob_day_month_swap", "dob"): frozenset({"8520", "8525Q", "8770Q", "102", "203", "301", "302", "351", "358", "407", "620", "621"}),
     # A child written twice brings its CIN details twice: overlapping episodes, plans and disabilities;
     # a 903 row written twice is an episode overlapping itself (neither copy continues the other) or a
-    # missing spell overlapping itself, or a child twice in a once-per-child table (OC2, OC3, PrevPerm).
+    # missing spell overlapping itself, an adoption decision with an open copy of itself before it, or a
+    # child twice in a once-per-child table (OC2, OC3, AD1, PrevPerm).
     ("duplicate_row", "*"): frozenset(
         {"8510", "1520", "8794", "8820", "4014", "8565", "8815", "8816", "4004", "8935", "8896", "INT32"}
-        | {"501", "142", "431", "432", "433", "388", "574", "INT33", "INT34", "INT35"}
+        | {"501", "142", "431", "432", "433", "388", "574", "579", "583", "INT31", "INT33", "INT34", "INT35"}
     ),
     # An episode under an unknown child id is that child's only record: no header, no previous permanence
-    # (630), no continuation of its X1 (388), no OC2 for an episode open all year (191).
-    ("unknown_child", "CHILD"): frozenset({"INT03", "EPI", "630", "388", "191"}),
+    # (630), no continuation of its X1 (388), no OC2 for an episode open all year (191), a first episode
+    # that is not a start (357).
+    ("unknown_child", "CHILD"): frozenset({"INT03", "EPI", "630", "388", "191", "357"}),
     ("missing_postcode", "postcode"): frozenset({"392b", "392c"}),
 }
 

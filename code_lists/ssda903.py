@@ -66,6 +66,16 @@ ADOPTION_PLACEMENTS = ("A3", "A4", "A5", "A6")
 ADOPTION_LEGAL_STATUSES = ("D1", "E1")
 ADOPTED = ("E11", "E12")
 
+# Why a child in the header has no UPN; the header's UPN field holds the code instead (validator rule 168
+# accepts UN1-UN5 there, rule 442 wants the field completed). Labels: the DfE common basic data set.
+UPN_UNKNOWN: tuple[Code, ...] = (
+    Code("UN1", "Child is aged under 6 years old and is not yet assigned a UPN"),
+    Code("UN2", "Child has never attended a maintained school in England and has not been assigned a UPN"),
+    Code("UN3", "Child is educated outside England and has not been assigned a UPN"),
+    Code("UN4", "Child is newly looked after (in the last week of the collection year) and the UPN is not yet known"),
+    Code("UN5", "Sources collating UPNs reflect discrepancies for the child's name or date of birth, preventing reliable matching"),
+)
+
 REVIEW_PARTICIPATION: tuple[Code, ...] = (
     Code("PN0", "Child aged under 4 at the time of the review", 0),
     Code("PN1", "Child physically attends and speaks for themselves", 45),
@@ -150,15 +160,20 @@ _ACCOMMODATION_KINDS = (
     ("Y", "Other accommodation", 2),
     ("Z", "With former foster carers", 12),
 )
+# Accommodation that is never considered suitable: validator rule 133 accepts only S2 and X2.
+_ALWAYS_UNSUITABLE = ("S", "X")
 # The letter says where; 1 = the accommodation is considered suitable, 2 = unsuitable.
 OC3_ACCOMMODATION: tuple[Code, ...] = (
     *(
         Code(f"{letter}{suitable}", f"{label}: {'suitable' if suitable == 1 else 'not suitable'}", weight * (0.9 if suitable == 1 else 0.1))
         for letter, label, weight in _ACCOMMODATION_KINDS
-        for suitable in (1, 2)
+        for suitable in ((2,) if letter in _ALWAYS_UNSUITABLE else (1, 2))
     ),
     Code("0", "Information not known (not in touch)", 0),
 )
+# A care leaver in the year of their 17th birthday is not "staying put" with former foster carers:
+# that arrangement starts at 18, and a 17-year-old still with foster carers is looked after (rule 3001).
+OC3_ACCOMMODATION_AT_17: tuple[Code, ...] = tuple(c for c in OC3_ACCOMMODATION if not c.code.startswith("Z"))
 
 ADOPTER_SEX: tuple[Code, ...] = (
     Code("M1", "Single male adopter"),

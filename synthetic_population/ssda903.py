@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # Statutory reviews: the first within 20 working days of coming into care, the second within three
 # months of the first, then at most six months apart (Care Planning Regulations 2010, reg. 33).
 FIRST_REVIEW_DAYS, SECOND_REVIEW_DAYS, LATER_REVIEW_DAYS = 28, 91, 182
+ADOPTION_STREAM = 9031  # the adoption plans' random stream, beside the world's seed: drawn once, before the tables, they move no other draw
 _PROVIDER_NUMBER = {code: number for number, code in enumerate(codes.codes_of(codes.PLACEMENT_PROVIDER))}
 
 
@@ -56,11 +57,13 @@ class SSDA903Writer:
         self.la_codes = writer.la_codes
         self.episodes = lac.filter(pl.col("placement_prop") >= 0)
         self.periods = self._periods(self.episodes)
+        self.adoption_plans = self._adoption_plans()
 
     @staticmethod
     def _periods(episodes: pl.DataFrame) -> pl.DataFrame:
-        """One row per period of care: its start, end, how it ended, whether adoption was the plan and
-        whether the child is an unaccompanied asylum seeker."""
+        """One row per period of care: its start, end, how it ended, whether the child is an unaccompanied
+        asylum seeker, and its steps towards adoption (a placement order or an adoption placement: the
+        first starts, the last ends; the first adoption placement)."""
         in_order = episodes.sort("period", "decom")
         adoption_step = pl.col("ls").is_in(spec.ADOPTION_LEGAL_STATUSES) | pl.col("place").is_in(spec.ADOPTION_PLACEMENTS)
         return in_order.group_by("period", maintain_order=True).agg(
@@ -72,8 +75,11 @@ class SSDA903Writer:
             pl.col("dec").max().alias("end"),
             pl.col("rec").last().alias("final_rec"),
             pl.col("place").last().alias("final_place"),
+            pl.col("decom").last().alias("final_decom"),
             pl.col("decom").filter(adoption_step).min().alias("adoption_step"),
             pl.col("uasc").any(),
+            pl.col("dec").filter(adoption_step).max().alias("adoption_step_end"),
+            pl.col("decom").filter(pl.col("place").is_in(spec.ADOPTION_PLACEMENTS)).min().alias("placed_for_adoption"),
         )
 
     # --- writing ---------------------------------------------------------------------------------
@@ -89,9 +95,9 @@ class SSDA903Writer:
             self.reviews(year, periods, start, end)
             self.missing(year, periods, start, end)
             self.oc2(year, periods, start, end)
-            self.oc3(year, leavers)
-            self.ad1(year, periods, start, end)
-            self.placed_for_adoption(year, periods, end)
+            self.oc3(year, leavers, end)
+            self.ad1(year, start, end)
+            self.placed_for_adoption(year, start, end)
             self.previous_permanence(year, episodes, start)
 
     def _write(self, suffix: str, year: int, frame: pl.DataFrame | None, columns: dict[str, np.ndarray], order: list[str]) -> None:
@@ -113,28 +119,38 @@ class SSDA903Writer:
     # --- the tables ------------------------------------------------------------------------------
     def header(self, year: int, episodes: pl.DataFrame, leavers: pl.DataFrame, end: int) -> None:
         """One row per child of the return: looked after in the year, or a care leaver in OC3 (whose
-        motherhood is not asked: validator rule 628). MOTHER/MC_DOB say whether a looked-after girl is a mother."""
+        motherhood is not asked: validator rule 628). MOTHER/MC_DOB say whether a looked-after girl became
+        a mother by the year's end or the day she ceased to be looked after, whichever came first (rule 625)."""
         table = "ssda903_header"
-        rates = self.w.ctx.config.faults
         keys = ["child", "la_index", "la_child_id", "upn"]
-        looked_after = episodes.select(keys).unique(["child", "la_index"], maintain_order=True).with_columns(pl.lit(True).alias("looked_after"))
-        leaving = leavers.select(keys).join(looked_after, on=["child", "la_index"], how="anti").with_columns(pl.lit(False).alias("looked_after"))
-        frame = self._people(pl.concat([looked_after, leaving]))
-        rid = frame["_rid"].to_numpy()
-        first_birth = self.births.filter(pl.col("day") <= end).group_by("mother").agg(pl.col("day").min())
-        mc = dict(zip(first_birth["mother"].to_list(), first_birth["day"].to_list(), strict=True))
-        mother_dob = np.array([mc.get(p, -1) for p in frame["_person"].to_list()], dtype=np.int64)
-        female = (frame["sex"].to_numpy() == 0) & frame["looked_after"].to_numpy()
+        looked_after = episodes.group_by(keys, maintain_order=True).agg(pl.min_horizontal(pl.col("dec").max(), pl.lit(end)).alias("last_day"))
+        leaving = leavers.select(keys).join(looked_after, on=["child", "la_index"], how="anti").with_columns(pl.lit(None, pl.Int64).alias("last_day"))
+        first_birth = self.births.group_by("mother").agg(pl.col("day").min().alias("first_birth"))
+        children = pl.concat([looked_after, leaving], how="vertical_relaxed").join(
+            first_birth, left_on="child", right_on="mother", how="left", maintain_order="left"
+        )
+        frame = self._people(children)
+        mother_dob = frame.select(pl.when(pl.col("first_birth") <= pl.col("last_day")).then("first_birth").fill_null(-1)).to_series().to_numpy()
+        female = (frame["sex"].to_numpy() == 0) & frame["last_day"].is_not_null().to_numpy()
         columns = {
             "CHILD": frame["la_child_id"].to_numpy(),
             "SEX": np.array(codes.SSDA903_SEX, dtype=object)[frame["sex"].to_numpy()],
             "DOB": self.w.dob(table, frame, DMY),
             "ETHNIC": self.w.coded(table, frame, "ethnic", np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
-            "UPN": self.w.faults.blank(table, rid, "upn", "missing_upn", frame["upn"].fill_null("").to_numpy().astype(object), rates.missing_upn),
+            "UPN": self._upn(table, frame, year),
             "MOTHER": np.where(female, np.where(mother_dob >= 0, "1", "0"), "").astype(object),
-            "MC_DOB": np.where(mother_dob >= 0, dates(np.maximum(mother_dob, 0), DMY), "").astype(object),
+            "MC_DOB": np.where(female & (mother_dob >= 0), dates(np.maximum(mother_dob, 0), DMY), "").astype(object),  # only a mother's (rule 612)
         }
         self._write("header", year, frame, columns, ["CHILD"])
+
+    def _upn(self, table: str, frame: pl.DataFrame, year: int) -> np.ndarray:
+        """The child's UPN, or why there is none: UN1 before school age (not yet 4 on the 31 August before
+        the collection year, validator rule 209), otherwise UN2 (never in a maintained school in England).
+        A UPN the LA failed to record (a missing_upn fault) is left blank: that is the fault (rule 442)."""
+        known = frame["upn"].fill_null("").to_numpy().astype(object)
+        upn = self.w.faults.blank(table, frame["_rid"].to_numpy(), "upn", "missing_upn", known, self.w.ctx.config.faults.missing_upn)
+        school_age = frame.select(_age(pl.col("dob"), pl.lit(day_number(date(year - 2, 8, 31)))) >= 4).to_series().to_numpy()
+        return np.where(known == "", np.where(school_age, "UN2", "UN1"), upn).astype(object)
 
     def _urn(self, frame: pl.DataFrame) -> np.ndarray:
         """The Ofsted URN of the placement's provider: the establishment for homes and schools, the
@@ -227,7 +243,7 @@ class SSDA903Writer:
         self._write("reviews", year, frame, columns, ["CHILD", "REVIEW"])
 
     def missing(self, year: int, periods: pl.DataFrame, start: int, end: int) -> None:
-        """Missing or away episodes, mostly of older children, each ending before the period of care does."""
+        """Missing or away episodes, mostly of older children, one at a time, each ending before the period of care does."""
         table = "ssda903_missing"
         people = self._people(periods)
         first = np.maximum(people["start"].to_numpy(), start)
@@ -237,7 +253,9 @@ class SSDA903Writer:
         rows = np.repeat(np.arange(periods.height), np.where(last > first, self.rng.poisson(rate), 0))
         began = first[rows] + (self.rng.random(len(rows)) * (last[rows] - first[rows])).astype(np.int64)
         returned = np.minimum(began + self.rng.geometric(0.5, len(rows)) - 1, people["end"].to_numpy()[rows] - 1)
-        spells = periods[rows].with_columns(pl.Series("began", began), pl.Series("returned", returned)).unique(["period", "began"], maintain_order=True)
+        spells = periods[rows].with_columns(pl.Series("began", began), pl.Series("returned", returned)).sort("period", "began")
+        # A child is missing from one spell at a time: a spell starts after every earlier one ended (rule 574).
+        spells = spells.filter((pl.col("began") > pl.col("returned").cum_max().shift(1).over("period")).fill_null(True))
         frame = self._people(spells)
         kind = draw_codes(self.rng, spec.MISSING_TYPE, frame.height)
         returned = frame["returned"].to_numpy()
@@ -265,7 +283,7 @@ class SSDA903Writer:
         sdq_due = (age_end >= 4) & (age_start < 17)
         scored = sdq_due & (rng.random(n) < 0.85)
         substance = np.where(age_end >= 10, flag(0.04), "0").astype(object)
-        misuse = substance == "1"
+        received = flag(0.6, substance == "1")
         columns = {
             "CHILD": frame["la_child_id"].to_numpy(),
             "DOB": dates(frame["dob"].to_numpy(), DMY),
@@ -277,60 +295,89 @@ class SSDA903Writer:
             "TEETH_CHECK": flag(0.85),
             "HEALTH_ASSESSMENT": flag(0.9),
             "SUBSTANCE_MISUSE": substance,
-            "INTERVENTION_RECEIVED": flag(0.6, misuse),
-            "INTERVENTION_OFFERED": np.where(misuse, "1", "").astype(object),
+            "INTERVENTION_RECEIVED": received,
+            # Whether one was offered is asked only of a child who received none (rules 158, 159).
+            "INTERVENTION_OFFERED": flag(0.7, received == "0"),
         }
         self._write("oc2", year, frame, columns, ["CHILD"])
 
     def care_leavers(self, start: int, end: int) -> pl.DataFrame:
-        """Care leavers in the year of their 17th to 21st birthday: those who left care aged 16 or over
-        after at least 13 weeks, not looked after on that birthday, and neither died nor moved LA."""
-        left = self.periods.filter((pl.col("end") - pl.col("start") >= 91) & ~pl.col("final_rec").is_in(["E2", "E3"]))
+        """The OC3 cohort: care leavers in the year of their 17th to 21st birthday who were looked after for
+        at least 13 weeks in all since their 14th birthday and left care after their 16th (eligible and
+        relevant children), are not looked after on that birthday (rule 1007), and whose last period of care
+        so far did not end in death or a transfer to another LA (rules 1000, 1011)."""
         born = self.w.people.select(pl.col("_person").alias("child"), "dob")
-        last = left.sort("end").unique("child", keep="last", maintain_order=True).join(born, on="child")
+        so_far = self.periods.filter(pl.col("start") <= end).join(born, on="child")
+        since_14 = (pl.min_horizontal("end", pl.lit(end)) - pl.max_horizontal("start", _birthday(pl.col("dob"), pl.lit(14)))).clip(lower_bound=0)
+        so_far = so_far.with_columns(since_14.sum().over("child").alias("days_since_14"))
+        last = so_far.sort("end").unique("child", keep="last", maintain_order=True)
         last = last.with_columns(_age(pl.col("dob"), pl.lit(end)).alias("age"))
         last = last.with_columns(_birthday(pl.col("dob"), pl.col("age")).alias("birthday"))
         return last.filter(
-            pl.col("age").is_between(17, 21) & (pl.col("birthday") >= start) & (pl.col("end") < pl.col("birthday")) & (_age(pl.col("dob"), pl.col("end")) >= 16)
-        ).drop("dob", "age", "birthday")
+            pl.col("age").is_between(17, 21)
+            & (pl.col("birthday") >= start)
+            & (pl.col("end") < pl.col("birthday"))
+            & (_age(pl.col("dob"), pl.col("end")) >= 16)
+            & (pl.col("days_since_14") >= 91)
+            & ~pl.col("final_rec").is_in(["E2", "E3"])
+        ).drop("dob", "age", "birthday", "days_since_14")
 
-    def oc3(self, year: int, leavers: pl.DataFrame) -> None:
+    def oc3(self, year: int, leavers: pl.DataFrame, end: int) -> None:
         table = "ssda903_oc3"
         frame = self._people(leavers)
         n = frame.height
         in_touch = draw_codes(self.rng, spec.IN_TOUCH, n)
         reached = in_touch == "YES"
+        seventeen = frame.select(_age(pl.col("dob"), pl.lit(end)) == 17).to_series().to_numpy()
+        accommodation = np.where(seventeen, draw_codes(self.rng, spec.OC3_ACCOMMODATION_AT_17, n), draw_codes(self.rng, spec.OC3_ACCOMMODATION, n))
         columns = {
             "CHILD": frame["la_child_id"].to_numpy(),
             "DOB": dates(frame["dob"].to_numpy(), DMY),
             "IN_TOUCH": self.w.coded(table, frame, "in_touch", in_touch),
             "ACTIV": np.where(reached, draw_codes(self.rng, spec.oc3_activity(year), n), "0").astype(object),
-            "ACCOM": np.where(reached, draw_codes(self.rng, spec.OC3_ACCOMMODATION, n), "0").astype(object),
+            "ACCOM": np.where(reached, accommodation, "0").astype(object),
         }
         self._write("oc3", year, frame, columns, ["CHILD"])
 
-    @staticmethod
-    def _adoption_plans(periods: pl.DataFrame) -> pl.DataFrame:
-        """Periods with a decision that the child should be placed for adoption: a placement order, an
-        adoption placement or an adoption. The decision comes before the first such step."""
-        planned = periods.filter(pl.col("adoption_step").is_not_null() | pl.col("final_rec").is_in(spec.ADOPTED))
-        step = pl.coalesce(pl.col("adoption_step"), pl.col("end") - 120)
-        return planned.with_columns(pl.max_horizontal(pl.col("start"), step - 60).alias("decision"))
+    def _adoption_plans(self) -> pl.DataFrame:
+        """One decision that the child should be placed for adoption per period of care with a placement
+        order, an adoption placement or an adoption, drawn once so every year's return agrees.
 
-    def ad1(self, year: int, periods: pl.DataFrame, start: int, end: int) -> None:
+        The decision (DATE_PLACED, AD1's DATE_INT) comes two to six months before the first of those steps
+        and not before the period started (validator rules 1003, 334, 552, 554). An adopted child is matched
+        with the adopters one to six weeks before moving in with them (the first adoption placement, or the
+        episode that ended in adoption when there was none), and not before the decision (rules 331, 333,
+        582). A plan that did not end in adoption ceases, with a reason, when its last step ends: the
+        placement order or adoption placement ended, or the child left care (rules 553, 557)."""
+        planned = self.periods.filter(pl.col("adoption_step").is_not_null() | pl.col("final_rec").is_in(spec.ADOPTED))
+        n = planned.height
+        rng = np.random.default_rng((self.w.ctx.config.seed, ADOPTION_STREAM))
+        moved_in = pl.coalesce("placed_for_adoption", "final_decom")
+        first_step = pl.coalesce("adoption_step", moved_in)
+        decision = pl.max_horizontal("start", first_step - pl.Series(rng.integers(60, 181, n)))
+        return (
+            planned.with_columns(decision.alias("decision"), moved_in.alias("moved_in"))
+            .with_columns(
+                pl.max_horizontal("decision", pl.col("moved_in") - pl.Series(rng.integers(7, 43, n))).alias("matched"),
+                pl.when(~pl.col("final_rec").is_in(spec.ADOPTED)).then(pl.coalesce("adoption_step_end", "end")).alias("ceased"),
+                pl.Series("ceased_reason", draw_codes(rng, spec.REASON_PLACED_CEASED, n), dtype=pl.Utf8),
+            )
+            .drop("moved_in")
+        )
+
+    def ad1(self, year: int, start: int, end: int) -> None:
         """Children adopted in the year, with the dates of the decision and the match, and the adopters."""
-        adopted = self._adoption_plans(periods).filter(pl.col("final_rec").is_in(spec.ADOPTED) & pl.col("end").is_between(start, end))
+        adopted = self.adoption_plans.filter(pl.col("final_rec").is_in(spec.ADOPTED) & pl.col("end").is_between(start, end))
         frame = self._people(adopted)
         n = frame.height
         single = self.rng.random(n) < 0.12
         same_sex = ~single & (self.rng.random(n) < 0.1)
-        decision = frame["decision"].to_numpy()
         couple = np.where(same_sex, np.where(self.rng.random(n) < 0.5, "MM", "FF"), "MF")
         columns = {
             "CHILD": frame["la_child_id"].to_numpy(),
             "DOB": dates(frame["dob"].to_numpy(), DMY),
-            "DATE_INT": dates(decision, DMY),
-            "DATE_MATCH": dates(decision + (frame["end"].to_numpy() - decision) // 2, DMY),
+            "DATE_INT": dates(frame["decision"].to_numpy(), DMY),
+            "DATE_MATCH": dates(frame["matched"].to_numpy(), DMY),
             "FOSTER_CARE": np.where(np.isin(frame["final_place"].to_numpy().astype(str), ("A3", "A5")), "1", "0").astype(object),
             "NB_ADOPTR": np.where(single, "1", "2").astype(object),
             "SEX_ADOPTR": np.where(single, np.where(self.rng.random(n) < 0.8, "F1", "M1"), couple).astype(object),
@@ -338,18 +385,20 @@ class SSDA903Writer:
         }
         self._write("ad1", year, frame, columns, ["CHILD"])
 
-    def placed_for_adoption(self, year: int, periods: pl.DataFrame, end: int) -> None:
-        """Every looked-after child with an adoption decision; when the period of care ended without an
-        adoption, the decision ceased then, with a reason."""
-        plans = self._adoption_plans(periods).filter(pl.col("decision") <= end)
+    def placed_for_adoption(self, year: int, start: int, end: int) -> None:
+        """Every decision that a child looked after in the year should be placed for adoption, made by the
+        year's end and not ceased before it began (rule 118); the date it ceased and why, when that was in the year."""
+        plans = self.adoption_plans.filter(
+            (pl.col("start") <= end) & (pl.col("end") >= start) & (pl.col("decision") <= end) & (pl.col("ceased").is_null() | (pl.col("ceased") >= start))
+        )
         frame = self._people(plans)
-        ceased = (frame["end"].to_numpy() <= end) & ~np.isin(frame["final_rec"].to_numpy().astype(str), spec.ADOPTED)
+        ceased = frame["ceased"].fill_null(end + 1).to_numpy() <= end
         columns = {
             "CHILD": frame["la_child_id"].to_numpy(),
             "DOB": dates(frame["dob"].to_numpy(), DMY),
             "DATE_PLACED": dates(frame["decision"].to_numpy(), DMY),
-            "DATE_PLACED_CEASED": np.where(ceased, dates(frame["end"].to_numpy(), DMY), "").astype(object),
-            "REASON_PLACED_CEASED": np.where(ceased, draw_codes(self.rng, spec.REASON_PLACED_CEASED, frame.height), "").astype(object),
+            "DATE_PLACED_CEASED": np.where(ceased, dates(frame["ceased"].fill_null(0).to_numpy(), DMY), "").astype(object),
+            "REASON_PLACED_CEASED": np.where(ceased, frame["ceased_reason"].to_numpy(), "").astype(object),
         }
         self._write("placed_for_adoption", year, frame, columns, ["CHILD", "DATE_PLACED"])
 

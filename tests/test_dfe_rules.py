@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import time
 import xml.etree.ElementTree as ET
@@ -27,14 +28,35 @@ RULES_OF_FAULT: dict[tuple[str, str], frozenset[str]] = {
     ("out_of_list_code", "ethnicity"): frozenset({"4220"}),
     ("out_of_list_code", "ethnic"): frozenset({"103", "204"}),
     ("out_of_list_code", "ls"): frozenset({"144", "503B", "426", "358"}),
-    ("out_of_list_code", "place"): frozenset({"146", "503D", "392d"}),
+    # A placement code out of the list is neither P1 (so PR0 is wrong, 550) nor one without a URN (218).
+    ("out_of_list_code", "place"): frozenset({"146", "503D", "392d", "550", "218"}),
+    ("out_of_list_code", "review_code"): frozenset({"167"}),
+    ("out_of_list_code", "in_touch"): frozenset({"131"}),
+    # A Z1 written out of the list reads as an earlier permanence order with no LA or date (631, 630).
+    ("out_of_list_code", "prev_perm"): frozenset({"631", "630"}),
     ("dob_day_month_swap", "dob"): frozenset({"8520", "8525Q", "8770Q", "102", "203", "301", "302", "351", "358", "407", "620", "621"}),
-    # A child written twice brings its CIN details twice: overlapping episodes, plans and disabilities.
-    ("duplicate_row", "*"): frozenset({"8510", "1520", "8794", "8820", "4014", "8565", "8815", "8816", "4004", "8935", "8896", "INT32"}),
-    ("unknown_child", "CHILD"): frozenset({"INT03", "EPI"}),
-    # A blank home postcode also leaves the placement distance underivable (392a).
+    # A child written twice brings its CIN details twice: overlapping episodes, plans and disabilities;
+    # a 903 row written twice is an episode overlapping itself (neither copy continues the other, and the
+    # copy changes nothing its RNE says changed: 434-436) or a missing spell overlapping itself, an
+    # adoption decision with an open copy of itself before it, or a child twice in a once-per-child table
+    # (OC2, OC3, AD1, PrevPerm).
+    ("duplicate_row", "*"): frozenset(
+        {"8510", "1520", "8794", "8820", "4014", "8565", "8815", "8816", "4004", "8935", "8896", "INT32"}
+        | {"501", "142", "431", "432", "433", "434", "435", "436", "388", "574", "579", "583", "INT31", "INT33", "INT34", "INT35"}
+    ),
+    # An episode under an unknown child id is that id's only record: no header, no previous permanence
+    # (630), no continuation of its X1 (388), no OC2 for an episode open all year (191), a first episode
+    # that is not a start (357).
+    ("unknown_child", "CHILD"): frozenset({"INT03", "EPI", "630", "388", "191", "357"}),
     ("missing_postcode", "postcode"): frozenset({"392a", "392b", "392c"}),
 }
+# What a fault does to the child whose record it really is (the logged true value): an episode filed
+# under another id is missing from the real child's history, which then has a gap (388, 357), records
+# with no episode in the year (1012, EPI), or a period looked after all year without its OC2 (191, 190, 185).
+RULES_ON_THE_REAL_CHILD: dict[tuple[str, str], frozenset[str]] = {
+    ("unknown_child", "CHILD"): frozenset({"388", "357", "1012", "EPI", "191", "190", "185", "630"}),
+}
+SSDA903_FILE = re.compile(r"^ssda903/(?P<year>\d{4})/ssda903_(?P<la>\d+)_\d{4}_")
 
 
 def known_unexplained() -> dict[tuple[str, str], str]:
@@ -50,18 +72,27 @@ def child_ids_by_row(landing: Path, rel: str) -> list[str]:
     return pl.read_csv(path, infer_schema=False)["CHILD"].fill_null("").to_list()
 
 
+def return_of(file: str) -> str:
+    """The return a landing file belongs to: a CIN census XML is a return of its own; an SSDA903 return
+    is an LA's set of tables for the year, whose rules read across its tables (a fault in one table
+    can fire a rule on the same child's row of another)."""
+    match = SSDA903_FILE.match(file)
+    return f"ssda903/{match['year']}/{match['la']}" if match else file
+
+
 def explaining_faults(faults: pl.DataFrame, landing: Path) -> set[tuple[str, str, str]]:
-    """(file, child id, rule code) for every logged fault in a file the DfE validators read."""
+    """(return, child id, rule code) for every logged fault in a file the DfE validators read."""
     relevant = faults.filter(pl.col("file").str.starts_with("cin_census/") | pl.col("file").str.starts_with("ssda903/"))
     explained: set[tuple[str, str, str]] = set()
     children: dict[str, list[str]] = {}
-    for file, row, fault, field in relevant.select("file", "row", "fault", "field").iter_rows():
+    for file, row, fault, field, true_value in relevant.select("file", "row", "fault", "field", "true_value").iter_rows():
         codes = RULES_OF_FAULT.get((fault, field), frozenset())
         if not codes or not (landing / file).exists():
             continue
         ids = children.setdefault(file, child_ids_by_row(landing, file))
         if 1 <= row <= len(ids):
-            explained |= {(file, ids[row - 1], code) for code in codes}
+            explained |= {(return_of(file), ids[row - 1], code) for code in codes}
+        explained |= {(return_of(file), true_value, code) for code in RULES_ON_THE_REAL_CHILD.get((fault, field), ())}
         if fault == "duplicate_row" and file.endswith(".xml") and has_assessment_factors(landing / file, row):
             explained.add((file, "", DUPLICATE_FACTORS_CRASH))
     return explained
@@ -78,9 +109,9 @@ def has_assessment_factors(path: Path, row: int) -> bool:
 
 
 def hit_key(hit: dict) -> tuple[str, str, str]:
-    """(file, child id, rule code) of a hit; a rule that crashed is keyed by the validator's error."""
+    """(return, child id, rule code) of a hit; a rule that crashed is keyed by the validator's error."""
     code = hit["rule_message"].split(":")[0] if hit["rule_code"] == RULE_FAILED else hit["rule_code"]
-    return hit["source_file"], hit["child_id"] or "", code
+    return return_of(hit["source_file"]), hit["child_id"] or "", code
 
 
 @pytest.fixture(scope="module")

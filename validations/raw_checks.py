@@ -105,6 +105,17 @@ def upn_check_letter() -> pa.Check:
     return _numpy_rule(is_valid_upn, "upn_check_letter", "UPN check letter does not match (DfE modulus 23)")
 
 
+def upn_or_unknown_reason(reasons: Iterable[str], list_name: str) -> pa.Check:
+    """A UPN with a valid check letter, or the code saying why there is none (the SSDA903 header holds either in its UPN field)."""
+    allowed = sorted(set(reasons))
+
+    def check(d):
+        valid_upn = pl.col(d.key).map_batches(lambda s: pl.Series(is_valid_upn(s.fill_null("").to_numpy())), return_dtype=pl.Boolean)
+        return d.lazyframe.select(_passes_when_null(d.key, pl.col(d.key).is_in(allowed) | valid_upn))
+
+    return rule(check, "upn_or_unknown_reason", f"neither a UPN with a valid check letter (DfE modulus 23) nor a {list_name} code")
+
+
 def nhs_modulus_11() -> pa.Check:
     return _numpy_rule(is_valid_nhs_number, "nhs_number_modulus_11", "NHS number check digit fails Modulus 11")
 

@@ -379,7 +379,7 @@ RAW_TABLES: dict[str, TableRules] = {
             "SEX": col(rc.code_list(codes.SSDA903_SEX, "SSDA903 sex"), required=True),
             "DOB": _dob(DMY),
             "ETHNIC": col(rc.code_list(DFE_ETHNICITY, "DfE ethnicity"), required=True),
-            "UPN": UPN,
+            "UPN": col(rc.upn_or_unknown_reason(_codes(s903.UPN_UNKNOWN), "SSDA903 unknown UPN")),
             "MOTHER": col(rc.code_list(("0", "1"), "SSDA903 MOTHER flag")),
             "MC_DOB": col(rc.date_format(DMY)),
         },

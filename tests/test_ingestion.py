@@ -184,32 +184,41 @@ def _corrupt(path: Path, changes: dict[int, dict[str, str | None]]) -> None:
 def test_each_kind_of_bad_row_is_quarantined_with_its_rule_and_value(world: Path, tmp_path: Path) -> None:
     landing = _copy_landing(world, tmp_path, "hes_apc", (2021,))
     (path,) = (landing / "hes_apc" / "2021").iterdir()
-    good_nhs = pl.read_csv(path, infer_schema=False)["NEWNHSNO"].drop_nulls()[0]
+    clean = pl.read_csv(path, infer_schema=False)
+    # Corrupt rows the world itself left clean: not quarantined as written, and not one of a duplicated pair.
+    con = duckdb.connect()
+    ingest_partition(con, SOURCES_BY_NAME["hes_apc"], 2021, landing, "clean")
+    already = {row for (row,) in con.sql("select distinct row_number from quarantine.rejected_rows").fetchall()}
+    unique_key = clean["EPIKEY"].is_unique().to_list()
+    rows = [i for i in range(clean.height) if i + 1 not in already and unique_key[i]][:7]
+    good_nhs = clean["NEWNHSNO"].drop_nulls()[0]
     bad_nhs = good_nhs[:-1] + str((int(good_nhs[-1]) + 1) % 10)
-    _corrupt(
-        path,
-        {
-            0: {"NEWNHSNO": bad_nhs},
-            1: {"ADMIDATE": "20210230"},
-            2: {"DISDATE": "19990101"},
-            3: {"POSTCODE": "NOT A POSTCODE"},
-            4: {"ADMIMETH": "77"},
-            5: {"DIAG_4_01": "F3.2"},
-            6: {"SEX": None},
-        },
+    changes = (
+        {"NEWNHSNO": bad_nhs},
+        {"ADMIDATE": "20210230"},
+        {"DISDATE": "19990101"},
+        {"POSTCODE": "NOT A POSTCODE"},
+        {"ADMIMETH": "77"},
+        {"DIAG_4_01": "F3.2"},
+        {"SEX": None},
     )
+    _corrupt(path, dict(zip(rows, changes, strict=True)))
     con = duckdb.connect()
     result = ingest_partition(con, SOURCES_BY_NAME["hes_apc"], 2021, landing, "r")
-    rejected = con.sql("select row_number, rule, column_name, offending_value from quarantine.rejected_rows where row_number <= 7 order by 1").fetchall()
-    assert rejected == [
-        (1, "nhs_number_modulus_11", "NEWNHSNO", bad_nhs),
-        (2, "date_format:%Y%m%d", "ADMIDATE", "20210230"),
-        (3, "date_order:DISDATE>=ADMIDATE", "DISDATE,ADMIDATE", f"DISDATE=19990101; ADMIDATE={pl.read_csv(path, infer_schema=False)['ADMIDATE'][2]}"),
-        (4, "postcode_format", "POSTCODE", "NOT A POSTCODE"),
-        (5, "code_list:HES admission method", "ADMIMETH", "77"),
-        (6, "icd10_format", "DIAG_4_01", "F3.2"),
-        (7, "not_nullable", "SEX", None),
-    ]
+    rejected = con.sql(
+        "select row_number, rule, column_name, offending_value from quarantine.rejected_rows where list_contains(?, row_number) order by 1",
+        params=[[i + 1 for i in rows]],
+    ).fetchall()
+    expected_rules = (
+        ("nhs_number_modulus_11", "NEWNHSNO", bad_nhs),
+        ("date_format:%Y%m%d", "ADMIDATE", "20210230"),
+        ("date_order:DISDATE>=ADMIDATE", "DISDATE,ADMIDATE", f"DISDATE=19990101; ADMIDATE={clean['ADMIDATE'][rows[2]]}"),
+        ("postcode_format", "POSTCODE", "NOT A POSTCODE"),
+        ("code_list:HES admission method", "ADMIMETH", "77"),
+        ("icd10_format", "DIAG_4_01", "F3.2"),
+        ("not_nullable", "SEX", None),
+    )
+    assert rejected == [(row + 1, *rule) for row, rule in zip(rows, expected_rules, strict=True)]
     assert result.files[0].rows_read == result.files[0].rows_loaded + result.files[0].rows_quarantined
 
 
@@ -259,11 +268,11 @@ def test_school_and_cin_rules(world: Path, tmp_path: Path) -> None:
     assert hit == [("cin_episodes", 1, "referral_after_birth")]
 
 
-def _dagster_resources(landing: Path, database: Path, thresholds: dict[str, float] | None = None) -> dict:
+def _dagster_resources(landing: Path, database: Path, thresholds: dict[str, float] | None = None, minimum_rows: int = 2) -> dict:
     return {
         "warehouse": Warehouse(database=str(database)),
         "paths": HearthPaths(landing_dir=str(landing)),
-        "gates": IngestionGates(thresholds=thresholds or {}),
+        "gates": IngestionGates(thresholds=thresholds or {}, minimum_rows=minimum_rows),
     }
 
 
@@ -291,6 +300,18 @@ def test_a_quarantine_rate_above_the_threshold_blocks_and_says_why(world: Path, 
     assert not result.success
     (gate,) = [e for e in result.get_asset_check_evaluations() if e.check_name == GATE_CHECK]
     assert not gate.passed and "exceeds the threshold of 0.00%" in gate.description
+
+
+def test_a_table_with_fewer_quarantined_rows_than_the_minimum_does_not_block(world: Path, tmp_path: Path) -> None:
+    partitions = dg.StaticPartitionsDefinition([str(y) for y in YEARS])
+    asset = build_ingestion_asset(SOURCES_BY_NAME["hes_apc"], partitions)
+    database = tmp_path / "w.duckdb"
+    result = dg.materialize([asset], partition_key="2021", resources=_dagster_resources(world / "landing", database, {"hes_apc": 0.0}, minimum_rows=10**6))
+    assert result.success
+    (gate,) = [e for e in result.get_asset_check_evaluations() if e.check_name == GATE_CHECK]
+    quarantined = duckdb.connect(str(database)).sql("select count(distinct (source_file, row_number)) from quarantine.rejected_rows").fetchone()[0]
+    assert quarantined > 0 and gate.passed
+    assert gate.description.endswith(f"within the threshold of 0.00% or fewer than the {10**6} rows a table needs quarantined to block.")
 
 
 def test_dagster_names_the_rejected_file(world: Path, tmp_path: Path) -> None:

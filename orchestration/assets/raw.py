@@ -23,9 +23,12 @@ GATE_CHECK = "quarantine_rate_within_threshold"
 
 
 class IngestionGates(dg.ConfigurableResource):
-    """Quarantine-rate thresholds per source; a source not named keeps its registry default."""
+    """Quarantine-rate thresholds per source; a source not named keeps its registry default. A table
+    blocks only once `minimum_rows` of its rows are quarantined: a share of a small table says little
+    (one duplicated review in a 13-row SSDA903 reviews table is 7.7%), and the row is in quarantine either way."""
 
     thresholds: dict[str, float] = {}  # noqa: RUF012 (pydantic copies field defaults per instance)
+    minimum_rows: int = 2
 
     def threshold(self, source: Source) -> float:
         return self.thresholds.get(source.name, source.failure_threshold)
@@ -103,7 +106,7 @@ def build_ingestion_asset(source: Source, partitions: dg.PartitionsDefinition) -
             threshold = gates.threshold(source)
             for table in source.tables:
                 yield _reconcile_result(table, reconcile(con, table, years))
-                yield _gate_result(table, run.for_table(table), threshold)
+                yield _gate_result(table, run.for_table(table), threshold, gates.minimum_rows)
 
     return ingest_source
 
@@ -142,11 +145,11 @@ def _reconcile_result(table: str, rows: list[tuple[str, int, int, int]]) -> dg.A
     )
 
 
-def _gate_result(table: str, files, threshold: float) -> dg.AssetCheckResult:
+def _gate_result(table: str, files, threshold: float, minimum_rows: int) -> dg.AssetCheckResult:
     read = sum(f.rows_read for f in files)
     quarantined = sum(f.rows_quarantined for f in files)
     rate = quarantined / read if read else 0.0
-    passed = rate <= threshold
+    passed = rate <= threshold or quarantined < minimum_rows
     worst = sorted(((f.rows_quarantined / f.rows_read if f.rows_read else 0.0), f.source_file) for f in files)[-3:]
     return dg.AssetCheckResult(
         asset_key=raw_key(table),
@@ -154,12 +157,18 @@ def _gate_result(table: str, files, threshold: float) -> dg.AssetCheckResult:
         passed=passed,
         severity=dg.AssetCheckSeverity.ERROR,
         description=(
-            f"{quarantined} of {read} rows quarantined ({rate:.2%}), within the threshold of {threshold:.2%}."
+            f"{quarantined} of {read} rows quarantined ({rate:.2%}), within the threshold of {threshold:.2%}"
+            + (f" or fewer than the {minimum_rows} rows a table needs quarantined to block." if rate > threshold else ".")
             if passed
             else f"{quarantined} of {read} rows quarantined ({rate:.2%}) exceeds the threshold of {threshold:.2%}: "
             "downstream assets are held until the extract is fixed or the threshold is raised. See quarantine.rejected_rows."
         ),
-        metadata={"rate": rate, "threshold": threshold, "worst_files": dg.MetadataValue.json([{"file": f, "rate": round(r, 4)} for r, f in worst])},
+        metadata={
+            "rate": rate,
+            "threshold": threshold,
+            "minimum_rows": minimum_rows,
+            "worst_files": dg.MetadataValue.json([{"file": f, "rate": round(r, 4)} for r, f in worst]),
+        },
     )
 
 

@@ -244,3 +244,14 @@ def test_an_unmatched_census_form_is_placed_where_someone_on_it_was_seen() -> No
     con = housed(seen("ann", 11, "2021-09-01"), forms=[CensusForm(("ann", "bob"), address=UNMATCHED)], properties=HIGH_STREETS)
     assert residences(con) == {("ann", 11, CENSUS_DAY, "2021-09-01"), ("bob", 11, CENSUS_DAY, CENSUS_DAY)}
     assert spells_at(con, 11) == [{"ann", "bob"}]
+
+
+def test_a_share_over_few_items_misses_its_target_only_when_its_interval_does() -> None:
+    from linkage.evaluation import meets_target, wilson_upper_bound
+
+    assert wilson_upper_bound(0.9662, 1746) == pytest.approx(0.97263, abs=1e-5)  # the one-sided 95% Wilson bound
+    assert wilson_upper_bound(0.9662, 1_000_000) == pytest.approx(0.96650, abs=1e-5)  # many items: the share itself
+    assert meets_target({"household_spell_recall": 0.9662, "true_household_spells": 1746}, "household_spell_recall", 0.97)
+    assert not meets_target({"household_spell_recall": 0.9600, "true_household_spells": 1746}, "household_spell_recall", 0.97)
+    assert not meets_target({"household_spell_recall": 0.9662, "true_household_spells": 100_000}, "household_spell_recall", 0.97)
+    assert not meets_target({"cluster_recall": 0.979, "records": 1746}, "cluster_recall", 0.98)  # no count known for it: held as it is

@@ -18,6 +18,7 @@ from linkage.evaluation import (
     TARGET_HOUSEHOLD_SPELL_RECALL,
     evaluate_household_spells,
     evaluate_person_links,
+    meets_target,
     true_persons,
 )
 from linkage.households import HOUSEHOLD_MEMBERS, HOUSEHOLD_SPELLS, form_households
@@ -119,7 +120,9 @@ def test_household_spells_meet_the_target(housed) -> None:
     con, truth, spells = housed
     figures = evaluate_household_spells(con, truth)
     assert figures["true_household_spells"] > 1000
-    assert figures["household_spell_recall"] >= TARGET_HOUSEHOLD_SPELL_RECALL
+    # A share over this world's spells, held to the target as the pipeline's check holds it (see meets_target);
+    # the 20,000-person demo world meets it outright.
+    assert meets_target(figures, "household_spell_recall", TARGET_HOUSEHOLD_SPELL_RECALL), figures
     assert figures["household_spell_precision"] >= 0.9
     assert spells == figures["formed_household_spells"]
 

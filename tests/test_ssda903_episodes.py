@@ -83,5 +83,7 @@ def test_children_in_care_on_31_march_are_mostly_fostered_under_care_orders(epis
         (pl.col("ls") == "V2").mean().alias("section_20"),
     ).row(0, named=True)
     assert share["fostered"] > 0.6  # about 70% in foster care nationally
-    assert share["care_order"] > 0.6
+    # 36 episodes of 23 children open on five 31 Marches: a share of so few moves by 8 points either
+    # way (67% on a 100,000-person simulation; about 80% nationally), so "mostly" is what is asserted.
+    assert share["care_order"] > 0.5
     assert 0.1 < share["section_20"] < 0.35  # about 17% accommodated under s. 20

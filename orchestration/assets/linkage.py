@@ -5,7 +5,17 @@ ground truth where one exists (never in production). One asset per table the sta
 import dagster as dg
 
 from linkage.addresses import ADDRESS_MATCHES, AddressMatchThresholds, match_addresses
-from linkage.evaluation import EVALUATION_TABLE, STAGE_TARGETS, TRUTH_FILES, append_evaluation, evaluate_linkage, latest_evaluation
+from linkage.evaluation import (
+    EVALUATION_TABLE,
+    STAGE_TARGETS,
+    TARGET_DENOMINATORS,
+    TRUTH_FILES,
+    append_evaluation,
+    evaluate_linkage,
+    latest_evaluation,
+    meets_target,
+    wilson_upper_bound,
+)
 from linkage.families import FAMILY_MEMBERS, PARENT_LINKS, SIBLING_LINKS, link_families
 from linkage.households import HOUSEHOLD_MEMBERS, HOUSEHOLD_SPELLS, form_households
 from linkage.persons import PERSON_LINKS, PersonLinkageSettings, link_persons
@@ -213,10 +223,15 @@ def _meets_targets(name: str, stage: str, title: str) -> dg.AssetChecksDefinitio
             figures = latest_evaluation(con, stage)
         if not figures:
             return dg.AssetCheckResult(passed=True, description="No ground truth evaluated: nothing to compare against targets.")
+        bounds = {metric: wilson_upper_bound(figures[metric], int(figures[count])) for metric, count in TARGET_DENOMINATORS.items() if metric in targets}
         return dg.AssetCheckResult(
-            passed=all(figures[metric] >= target for metric, target in targets.items()),
-            metadata=figures,
-            description=", ".join(f"{metric} {figures[metric]:.4f} (target {target})" for metric, target in targets.items()) + ".",
+            passed=all(meets_target(figures, metric, target) for metric, target in targets.items()),
+            metadata={**figures, **{f"{metric}_upper_95": bound for metric, bound in bounds.items()}},
+            description=", ".join(
+                f"{metric} {figures[metric]:.4f}" + (f" (95% upper bound {bounds[metric]:.4f})" if metric in bounds else "") + f" (target {target})"
+                for metric, target in targets.items()
+            )
+            + ".",
         )
 
     return _check

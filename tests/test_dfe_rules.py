@@ -36,7 +36,10 @@ RULES_OF_FAULT: dict[tuple[str, str], frozenset[str]] = {
     ("out_of_list_code", "in_touch"): frozenset({"131"}),
     # A Z1 written out of the list reads as an earlier permanence order with no LA or date (631, 630).
     ("out_of_list_code", "prev_perm"): frozenset({"631", "630"}),
-    ("dob_day_month_swap", "dob"): frozenset({"8520", "8525Q", "8770Q", "102", "203", "301", "302", "351", "358", "407", "620", "621"}),
+    # A swapped DOB in the 903 header also differs from the same child's DOB in every other table (INT11-INT18).
+    ("dob_day_month_swap", "dob"): frozenset(
+        {"8520", "8525Q", "8770Q", "102", "203", "301", "302", "351", "358", "407", "620", "621"} | {f"INT1{n}" for n in range(1, 9)}
+    ),
     # A child written twice brings its CIN details twice: overlapping episodes, plans and disabilities;
     # a 903 row written twice is an episode overlapping itself (neither copy continues the other, and the
     # copy changes nothing its RNE says changed: 434-436) or a missing spell overlapping itself, an

@@ -23,6 +23,11 @@ def iso_day(day: int) -> str:
     return date.fromordinal(_EPOCH_ORDINAL + int(day)).isoformat()
 
 
+def weekday(days: np.ndarray) -> np.ndarray:
+    """Day of the week of day numbers, Monday 0 to Sunday 6 (day 0, 1 January 1970, was a Thursday)."""
+    return (np.asarray(days) + 3) % 7
+
+
 def financial_year(days: np.ndarray) -> np.ndarray:
     """The collection year of an event: years end on 31 March, as the DfE and NHS returns do."""
     d = np.datetime64("1970-01-01") + np.asarray(days, dtype=np.int64).astype("timedelta64[D]")

@@ -18,6 +18,7 @@ import code_lists as codes
 
 from .config import WorldConfig
 from .dynamics import History, day_number
+from .formats import weekday
 from .geography import Gazetteer
 from .identifiers import make_upns
 from .population import DAYS_PER_YEAR, KIND_INSTITUTION, MALE, Population, draw_codes
@@ -166,7 +167,7 @@ def _exclusions(
     order_in_pupil = np.arange(len(pupil)) - np.repeat(np.cumsum(count) - count, count)
     # Distinct school days per pupil, in order: sorted draws, each moved on by its place in the pupil's list.
     days = np.arange(period_start, census_day)
-    school_days = days[(days + 3) % 7 < 5]  # day 0, 1 January 1970, was a Thursday; Monday to Friday are 0-4
+    school_days = days[weekday(days) < 5]  # Monday to Friday
     drawn = rng.integers(0, len(school_days) - count[pupil] + 1)
     start = school_days[drawn[np.lexsort((drawn, pupil))] + order_in_pupil]
     is_permanent = order_in_pupil >= suspensions[pupil]

@@ -15,6 +15,7 @@ import numpy as np
 import code_lists as codes
 from code_lists import ssda903 as spec
 
+from .formats import weekday
 from .population import DAYS_PER_YEAR, FEMALE, KIND_FOSTER, KIND_INSTITUTION, KIND_PRIVATE, draw_codes, sigmoid
 
 if TYPE_CHECKING:
@@ -49,10 +50,15 @@ def _referral_source(drawn: np.ndarray, referral: np.ndarray) -> np.ndarray:
 
 
 def _next_working_day(days: np.ndarray) -> np.ndarray:
-    """Saturdays and Sundays move to the Monday: conferences sit on working days (DfE rule 8875).
-    Day 0, 1 January 1970, was a Thursday."""
-    weekday = (days + 3) % 7  # Monday 0
-    return days + np.where(weekday >= 5, 7 - weekday, 0)
+    """Saturdays and Sundays move to the Monday: conferences sit on working days (DfE rule 8875)."""
+    day_of_week = weekday(days)
+    return days + np.where(day_of_week >= 5, 7 - day_of_week, 0)
+
+
+def _choose(rng: np.random.Generator, weights: dict[str, float]) -> str:
+    """One code drawn by its weight."""
+    p = np.array(list(weights.values()))
+    return str(rng.choice(list(weights), p=p / p.sum()))
 
 
 class SocialCare:
@@ -371,7 +377,7 @@ class SocialCare:
                 place = self._placement_code(age_now, legal_now, place, adoption=adoption_day is not None)
                 path.append((day, place, self._provider(place), False))
         if adoption_day is not None:
-            with_carers = place in ("U4", "U5", "U6") and rng.random() < 0.2
+            with_carers = place in _FOSTER_CARE and rng.random() < 0.2
             adopters = "A5" if with_carers else "A6"
             path.append((adoption_day, adopters, path[-1][2] if with_carers else self._provider(adopters), with_carers))
         return path
@@ -392,8 +398,7 @@ class SocialCare:
             options = {"H5": 0.35, "K2": 0.25, "U6": 0.2, "U4": 0.15, "P2": 0.05}
         if previous in ("", "P1") or adoption or legal not in ("C1", "C2"):
             options.pop("P1", None)
-        weights = np.array(list(options.values()))
-        return str(rng.choice(list(options), p=weights / weights.sum()))
+        return _choose(rng, options)
 
     def _provider(self, place: str) -> str:
         """Who provides the placement: parents (PR0, only for P1: rule 550); the LA's own foster
@@ -433,8 +438,7 @@ class SocialCare:
             weights["E9"] = 2.0
         if age_end >= 16:
             weights |= {"E5": 6.0, "E6": 3.0}
-        p = np.array(list(weights.values()))
-        return str(rng.choice(list(weights), p=p / p.sum()))
+        return _choose(rng, weights)
 
     def care_events(self, m_start: int, m_next: int) -> None:
         """Carry out the placements, legal changes and endings of care that fall in this month.

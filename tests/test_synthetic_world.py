@@ -86,10 +86,15 @@ def test_every_source_is_written_for_every_year(world: Path) -> None:
         assert len(list((landing / "school_census" / "2021").glob(f"*_{part}.csv"))) == 3
 
 
-def _census_day(file: str) -> date:
+def _year_and_term(file: str) -> tuple[int, str]:
     year, term = re.search(r"school_census_(\d{4})_([a-z]+)", file).groups()
+    return int(year), term
+
+
+def _census_day(file: str) -> date:
+    year, term = _year_and_term(file)
     month, day = next((m, d) for t, m, d in codes.SCHOOL_TERMS if t == term)
-    return date(int(year), month, day)
+    return date(year, month, day)
 
 
 # The first day an exclusion in each term's return may start: the previous census day of the academic year, or 1 September.
@@ -97,9 +102,9 @@ PERIOD_START = {"spring": (-1, 10, 5), "summer": (0, 1, 19), "autumn": (0, 9, 1)
 
 
 def _period_start(file: str) -> date:
-    year, term = re.search(r"school_census_(\d{4})_([a-z]+)", file).groups()
+    year, term = _year_and_term(file)
     years_back, month, day = PERIOD_START[term]
-    return date(int(year) + years_back, month, day)
+    return date(year + years_back, month, day)
 
 
 def test_exclusions_are_one_row_each_in_the_period_their_return_covers(world: Path) -> None:

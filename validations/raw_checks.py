@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandera.polars as pa
 import polars as pl
 
@@ -107,13 +108,12 @@ def upn_check_letter() -> pa.Check:
 
 def upn_or_unknown_reason(reasons: Iterable[str], list_name: str) -> pa.Check:
     """A UPN with a valid check letter, or the code saying why there is none (the SSDA903 header holds either in its UPN field)."""
-    allowed = sorted(set(reasons))
-
-    def check(d):
-        valid_upn = pl.col(d.key).map_batches(lambda s: pl.Series(is_valid_upn(s.fill_null("").to_numpy())), return_dtype=pl.Boolean)
-        return d.lazyframe.select(_passes_when_null(d.key, pl.col(d.key).is_in(allowed) | valid_upn))
-
-    return rule(check, "upn_or_unknown_reason", f"neither a UPN with a valid check letter (DfE modulus 23) nor a {list_name} code")
+    allowed = np.array(sorted(set(reasons)), dtype=object)
+    return _numpy_rule(
+        lambda values: np.isin(values, allowed) | is_valid_upn(values),
+        "upn_or_unknown_reason",
+        f"neither a UPN with a valid check letter (DfE modulus 23) nor a {list_name} code",
+    )
 
 
 def nhs_modulus_11() -> pa.Check:

@@ -70,7 +70,12 @@ DEFAULT_LOCAL_AUTHORITIES: tuple[LocalAuthority, ...] = (
 
 
 class FaultRates(BaseModel):
-    """Probability of each fault per eligible record or field; every injected fault is logged in the truth."""
+    """Probability of each fault per eligible record or field; every injected fault is logged in the truth.
+
+    Each fault happens only in the sources where it really does (see `faults.py` and the writers). The rates are
+    modest assumptions of the order the linkage literature reports for English administrative data; none is a
+    measured rate of one data set. Where a rate follows a published figure or rule, its comment says which.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -85,6 +90,42 @@ class FaultRates(BaseModel):
     duplicate_row: float = Field(0.005, ge=0, le=1, description="a record written twice")
     out_of_list_code: float = Field(0.003, ge=0, le=1, description="a coded field holding a value outside its code list")
     unknown_child: float = Field(0.01, ge=0, le=1, description="an SSDA903 episode whose CHILD has no header row")
+    # --- error profiles of real linkage (issue 14). Harron et al. (2017, "Challenges in administrative data
+    # linkage for research", Big Data & Society) and the ECHILD data resource profile (Mc Grath-Lone et al. 2022)
+    # describe each kind; ONS's census-to-PDS linkage reports list swapped names and default dates among the residuals.
+    name_swap: float = Field(0.003, ge=0, le=1, description="forename and surname recorded in each other's field")
+    surname_part: float = Field(0.3, ge=0, le=1, description="a double-barrelled or hyphenated surname recorded as one of its parts")
+    middle_as_first: float = Field(0.01, ge=0, le=1, description="the middle name recorded in place of the first name (HES, school census, LA records)")
+    initial_only: float = Field(0.005, ge=0, le=1, description="the first name recorded as its initial (HES, census, youth justice)")
+    transliteration: float = Field(0.2, ge=0, le=1, description="a name with several romanised spellings recorded in another of them")
+    diacritics_stripped: float = Field(
+        0.8, ge=0, le=1, description="a name's diacritics dropped by a source whose system takes ASCII only (HES, youth justice)"
+    )
+    baby_name: float = Field(
+        0.5, ge=0, le=1, description="a newborn's HES birth episode named \"Baby\" and the mother's surname, before the birth is registered"
+    )
+    dob_digit_typo: float = Field(0.003, ge=0, le=1, description="one digit of the date of birth mistyped (the year's included)")
+    dob_transposed: float = Field(0.002, ge=0, le=1, description="two adjacent digits of the date of birth transposed, as typed in the source's format")
+    dob_default: float = Field(0.001, ge=0, le=1, description="date of birth unknown and recorded as 1 January of the year (HES, youth justice)")
+    sex_wrong: float = Field(0.002, ge=0, le=1, description="the other sex recorded")
+    sex_unknown: float = Field(0.005, ge=0, le=1, description="sex recorded as not known in a source whose codes have one (HES, CIN)")
+    nhs_number_typo: float = Field(0.003, ge=0, le=1, description="one digit of the NHS number mistyped (HES)")
+    upn_typo: float = Field(0.003, ge=0, le=1, description="one digit of the UPN mistyped (school census, LA records)")
+    identifier_typo_passes_check: float = Field(
+        0.3, ge=0, le=1, description="share of NHS number and UPN typos whose check digit or letter still passes (the check recomputed)"
+    )
+    temporary_upn: float = Field(0.005, ge=0, le=1, description="a temporary UPN (final character a letter) in place of the permanent one")
+    ethnicity_variant: float = Field(
+        0.05, ge=0, le=1, description="ethnicity recorded differently: a Mixed child as a parent's group, 'Other', refused or not obtained"
+    )
+
+    def scaled(self, intensity: float) -> FaultRates:
+        """Every rate multiplied by `intensity` and clamped to 1: `--fault-intensity 3` makes a world three times as faulty.
+        `identifier_typo_passes_check` is a share of typos, not a rate, and stays as it is."""
+        if intensity < 0:
+            raise ValueError(f"fault intensity must be non-negative, got {intensity}")
+        shares = {"identifier_typo_passes_check"}
+        return FaultRates(**{name: rate if name in shares else min(1.0, rate * intensity) for name, rate in self.model_dump().items()})
 
 
 class WorldConfig(BaseModel):

@@ -74,6 +74,7 @@ class History:
     cin: pl.DataFrame  # one row per child-in-need episode
     lac: pl.DataFrame  # one row per SSDA903 episode
     life_events: pl.DataFrame  # person, day, event (moved, separated, new_partner, left_home, emigrated, ...)
+    partnerships: pl.DataFrame  # person (a lone parent), partner, day: the couples new_partner formed
 
 
 class Simulation:
@@ -85,6 +86,7 @@ class Simulation:
         self._spells: list[dict[str, np.ndarray]] = []
         self._births: list[dict[str, np.ndarray]] = []
         self._events: list[dict[str, np.ndarray]] = []
+        self._partnerships: list[dict[str, np.ndarray]] = []
         self.care = SocialCare(self)
 
     # --- bookkeeping --------------------------------------------------------------------------
@@ -296,6 +298,7 @@ class Simulation:
         self.pop.prop_household[H.prop[old]] = -1
         H.active[old] = False
         P.partner[lone], P.partner[partner] = partner, lone
+        self._partnerships.append({"person": lone.astype(np.int32), "partner": partner.astype(np.int32), "day": np.asarray(day, dtype=np.int32)})
         self.log(partner, day, "new_partner")
         self.log(lone, day, "new_partner")
 
@@ -373,4 +376,5 @@ class Simulation:
             cin=frame(self.care.cin_chunks, {}),
             lac=lac,
             life_events=frame(self._events, {"person": pl.Int32, "day": pl.Int32, "event": pl.Utf8}),
+            partnerships=frame(self._partnerships, {"person": pl.Int32, "partner": pl.Int32, "day": pl.Int32}),
         )

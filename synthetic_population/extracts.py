@@ -26,6 +26,27 @@ from .formats import COMPACT, DMONY, DMY, ISO, dates, financial_year, iso_day
 from .population import draw_codes
 from .services import Context, at_dates
 from .ssda903 import SSDA903Writer
+from .surnames import surname_changes
+
+# The name faults each source makes (FaultRates names). Hospital and youth justice systems take ASCII
+# names only and, like the census form, sometimes only an initial; schools, hospitals and LAs that know a
+# middle name sometimes file it as the first. Every source swaps names, spells a name another way and
+# keeps only part of a double surname.
+_EVERY_SOURCE_NAME_FAULTS = frozenset({"name_swap", "surname_part", "transliteration"})
+NAME_FAULTS: dict[str, frozenset[str]] = {
+    "census_2021_persons": _EVERY_SOURCE_NAME_FAULTS | {"initial_only"},
+    "school_census": _EVERY_SOURCE_NAME_FAULTS | {"middle_as_first"},
+    "hes_apc": _EVERY_SOURCE_NAME_FAULTS | {"middle_as_first", "initial_only", "diacritics_stripped"},
+    "youth_justice": _EVERY_SOURCE_NAME_FAULTS | {"initial_only", "diacritics_stripped"},
+    "ssd_person": _EVERY_SOURCE_NAME_FAULTS | {"middle_as_first"},
+}
+# The day each named record describes the person on: a surname changed before it is the one recorded.
+RECORD_DAY = {"census_2021_persons": "day", "school_census": "census_day", "hes_apc": "admission_day", "youth_justice": "offence_day", "ssd_person": "day"}
+# Sources that take an unknown date of birth as 1 January of the year: a hospital admitting a patient who
+# cannot give it, and youth justice (asylum-seeking young people given an assessed age).
+DEFAULT_DOB_SOURCES = frozenset({"hes_apc", "youth_justice"})
+# Sources whose sex codes have a not-known value, with those values.
+SEX_UNKNOWN_CODES: dict[str, tuple[str, ...]] = {"hes_apc": ("0", "9"), "cin_children": ("0", "9")}
 
 
 @dataclass
@@ -44,6 +65,7 @@ class ExtractWriter:
         self.gaz = ctx.gazetteer
         self.written = Written()
         P = ctx.population.persons
+        ethnic, mother, father = P.view("ethnic").astype(str), P.view("mother"), P.view("father")
         self.people = pl.DataFrame(
             {
                 "_person": np.arange(P.n, dtype=np.int32),
@@ -51,8 +73,12 @@ class ExtractWriter:
                 "last_name": P.view("last_name"),
                 "dob": P.view("dob"),
                 "sex": P.view("sex"),
-                "ethnic": P.view("ethnic").astype(str),
+                "ethnic": ethnic,
                 "nhs_number": P.view("nhs_number"),
+                "_middle_name": P.view("middle_name"),
+                "_mother_last_name": np.where(mother >= 0, P.view("last_name")[np.maximum(mother, 0)], "").astype(object),
+                "_mother_ethnic": np.where(mother >= 0, ethnic[np.maximum(mother, 0)], "").astype(object),
+                "_father_ethnic": np.where(father >= 0, ethnic[np.maximum(father, 0)], "").astype(object),
             }
         )
         self.la_codes = np.array([la.code for la in ctx.config.local_authorities])
@@ -105,14 +131,56 @@ class ExtractWriter:
         locality = np.where(parts["locality"] != "", ", " + parts["locality"], "")
         return (self.street_line(parts) + locality + ", " + parts["town"]).astype(object)
 
+    @functools.cached_property
+    def surname_changes(self) -> pl.DataFrame:
+        return surname_changes(self.ctx.config.seed, self.ctx.population.persons, self.ctx.history, self.la_codes)
+
+    def change_at(self, table: str, frame: pl.DataFrame) -> pl.DataFrame:
+        """Each record's latest surname change on or before its day (`RECORD_DAY`): last_name, kind, upn, or nulls."""
+        keyed = frame.select("_person", pl.col(RECORD_DAY[table]).cast(pl.Int32).alias("_day")).with_row_index("_i")
+        changes = self.surname_changes.rename({"person": "_person", "day": "_change_day"})
+        found = keyed.sort("_day").join_asof(changes, left_on="_day", right_on="_change_day", by="_person", strategy="backward", check_sortedness=False)
+        return found.sort("_i")
+
+    def surnames(self, table: str, frame: pl.DataFrame) -> np.ndarray:
+        """The surname the person had on the record's day: their first, or the one a change gave them (logged)."""
+        first_surname = frame["last_name"].to_numpy().astype(object)
+        change = self.change_at(table, frame)
+        new, kind = change["last_name"].to_numpy(), change["kind"].to_numpy()
+        rid, out = frame["_rid"].to_numpy(), first_surname.copy()
+        for k in ("marriage", "step_parent", "adoption"):
+            hit = (kind == k) & (new != first_surname)
+            out = self.faults.replace(table, rid, "last_name", f"surname_change_{k}", out, hit, new[hit])
+        return out
+
     def names(self, table: str, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         rid = frame["_rid"].to_numpy()
         first = self.faults.names(table, rid, "first_name", frame["first_name"].to_numpy().astype(object), first_name=True)
-        last = self.faults.names(table, rid, "last_name", frame["last_name"].to_numpy().astype(object), first_name=False)
-        return first, last
+        last = self.faults.names(table, rid, "last_name", self.surnames(table, frame), first_name=False)
+        return self.faults.name_profile(table, rid, first, last, frame["_middle_name"].to_numpy().astype(object), NAME_FAULTS[table])
 
-    def dob(self, table: str, frame: pl.DataFrame, fmt: str) -> np.ndarray:
-        return dates(self.faults.dob_swap(table, frame["_rid"].to_numpy(), "dob", frame["dob"].to_numpy()), fmt)
+    def dob(self, table: str, frame: pl.DataFrame, fmt: str, typos: bool = True) -> np.ndarray:
+        """The date of birth in the source's format: day and month swapped in some records, and, in the sources whose
+        dates of birth are typed (`typos`), a mistyped or transposed digit or a default date."""
+        rid = frame["_rid"].to_numpy()
+        days = self.faults.dob_swap(table, rid, "dob", frame["dob"].to_numpy())
+        if typos:
+            days = self.faults.dob_profile(table, rid, "dob", days, fmt, day_number(self.ctx.config.end), table in DEFAULT_DOB_SOURCES)
+        return dates(days, fmt)
+
+    def sex(self, table: str, frame: pl.DataFrame, source_codes: tuple[str, str]) -> np.ndarray:
+        return self.faults.sex_profile(table, frame["_rid"].to_numpy(), "sex", frame["sex"].to_numpy(), source_codes, SEX_UNKNOWN_CODES.get(table, ()))
+
+    def ethnicity(
+        self, table: str, frame: pl.DataFrame, field_name: str, to_source: dict[str, str], not_stated: tuple[str, ...], true: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The source's ethnicity code (`true`, by default the person's group coded by `to_source`), some recorded
+        differently (an error profile), then some out of the code list."""
+        ethnic = frame["ethnic"].to_numpy()
+        true = np.array([to_source[e] for e in ethnic], dtype=object) if true is None else true
+        parents = (frame["_mother_ethnic"].to_numpy().astype(object), frame["_father_ethnic"].to_numpy().astype(object))
+        recorded = self.faults.ethnicity_profile(table, frame["_rid"].to_numpy(), field_name, ethnic, true, parents, to_source, not_stated)
+        return self.coded(table, frame, field_name, recorded)
 
     def coded(self, table: str, frame: pl.DataFrame, field_name: str, values: np.ndarray) -> np.ndarray:
         return self.faults.out_of_list(table, frame["_rid"].to_numpy(), field_name, np.asarray(values, dtype=object))
@@ -219,7 +287,7 @@ class ExtractWriter:
             "FORENAME": first,
             "SURNAME": last,
             "DATE_OF_BIRTH": self.dob("census_2021_persons", frame, ISO),
-            "SEX": np.array(codes.CENSUS_SEX, dtype=object)[frame["sex"].to_numpy()],
+            "SEX": self.sex("census_2021_persons", frame, codes.CENSUS_SEX),
             "ETHNIC_GROUP": self.coded("census_2021_persons", frame, "ethnic_group", frame["ethnic"].to_numpy()),
             "RELATIONSHIP_TO_PERSON_1": frame["relationship"].to_numpy(),
         }
@@ -276,7 +344,12 @@ class ExtractWriter:
         upn = self.faults.blank(table, rid, "upn", "missing_upn", frame["upn"].to_numpy().astype(object), self.ctx.config.faults.missing_upn)
         nc = frame["nc_year"].to_numpy()
         dob = self.dob(table, frame, DMY)
-        ethnicity = self.coded(table, frame, "ethnicity", dfe)
+        ethnicity = self.ethnicity(table, frame, "ethnicity", codes.CENSUS19_TO_DFE, ("REFU", "NOBT"), true=dfe)
+        change = self.change_at(table, frame)
+        adopted = (change["kind"] == "adoption").fill_null(False).to_numpy() & (upn != "")
+        upn = self.faults.replace(table, rid, "upn", "adoption_new_upn", upn, adopted, change["upn"].to_numpy()[adopted].astype(object))
+        upn = self.faults.upn_typo(table, rid, "upn", upn)
+        upn = self.faults.temporary_upn(table, rid, "upn", upn, self.la_codes[frame["la_index"].to_numpy()], frame["year"].to_numpy())
         # SEN provision is drawn where the one-file writer drew it, so the same world gets the same faults.
         sen_provision = self.coded("school_census_sen", frame, "sen_provision", frame["sen_provision"].to_numpy())
         street = self.faults.address_variant(table, rid, "street", parts["street"])
@@ -288,7 +361,7 @@ class ExtractWriter:
             "Surname": last,
             "Forename": first,
             "DOB": dob,
-            "Gender": np.array(codes.SCHOOL_CENSUS_SEX, dtype=object)[frame["sex"].to_numpy()],
+            "Gender": self.sex(table, frame, codes.SCHOOL_CENSUS_SEX),
             "EthnicGroupMinor": ethnicity,
             "NCyearActual": np.where(nc == 0, "R", nc.astype(str)).astype(object),
             "FSMeligible": frame["fsm"].to_numpy().astype(np.int8),
@@ -385,14 +458,17 @@ class ExtractWriter:
         hes_eth = np.array([codes.CENSUS19_TO_HES[e] for e in frame["ethnic"].to_numpy()], dtype=object)
         hes_eth = np.where(self.rng.random(len(hes_eth)) < 0.04, "Z", hes_eth).astype(object)
         first, last = self.names(table, frame)
+        newborn = (frame["admission_method"].to_numpy() == "82") & (frame["admission_day"].to_numpy() == frame["dob"].to_numpy())
+        first, last = self.faults.baby_names(table, rid, first, last, newborn, frame["_mother_last_name"].to_numpy().astype(object))
+        nhs = self.faults.nhs_number_typo(table, rid, "nhs_number", nhs)
         columns = {
             "EPIKEY": (self.rng.permutation(frame.height) + 300_000_000_000).astype(np.int64),
             "NEWNHSNO": nhs,
             "FORENAME": first,
             "SURNAME": last,
             "DOB": self.dob(table, frame, COMPACT),
-            "SEX": np.array(codes.HES_SEX, dtype=object)[frame["sex"].to_numpy()],
-            "ETHNOS": self.coded(table, frame, "ethnos", hes_eth),
+            "SEX": self.sex(table, frame, codes.HES_SEX),
+            "ETHNOS": self.ethnicity(table, frame, "ethnos", codes.CENSUS19_TO_HES, ("Z", "99"), true=hes_eth),
             "HOMEADD": self.faults.address_variant(table, rid, "homeadd", self.one_line(parts)),
             "POSTCODE": self.postcode(table, frame, parts["postcode"]),
             "ADMIDATE": dates(frame["admission_day"].to_numpy(), COMPACT),
@@ -417,8 +493,8 @@ class ExtractWriter:
             "FORENAME": first,
             "SURNAME": last,
             "DOB": self.dob(table, frame, DMONY),
-            "SEX": np.array(codes.YJ_SEX, dtype=object)[frame["sex"].to_numpy()],
-            "ETHNICITY": self.coded(table, frame, "ethnicity", np.array([codes.CENSUS19_TO_BROAD[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
+            "SEX": self.sex(table, frame, codes.YJ_SEX),
+            "ETHNICITY": self.ethnicity(table, frame, "ethnicity", codes.CENSUS19_TO_BROAD, ("Unknown",)),
             "ADDRESS": self.faults.address_variant(table, rid, "address", self.one_line(parts)),
             "POSTCODE": self.postcode(table, frame, parts["postcode"]),
             "OFFENCE_DATE": dates(frame["offence_day"].to_numpy(), DMONY),
@@ -482,13 +558,14 @@ class ExtractWriter:
             rid = frame["_rid"].to_numpy()
             known = frame["upn"].fill_null("").to_numpy().astype(object)
             upn = self.faults.blank(table, rid, "upn", "missing_upn", known, self.ctx.config.faults.missing_upn)
+            upn = self.faults.temporary_upn(table, rid, "upn", upn, self.la_codes[frame["la_index"].to_numpy()], np.full(frame.height, year))
             columns = {
                 "LAchildID": frame["la_child_id"].to_numpy(),
                 "UPN": upn,
                 "UPNunknown": self._upn_unknown(known, frame, end),
-                "PersonBirthDate": self.dob(table, frame, ISO),
-                "GenderCurrent": np.array(codes.CIN_GENDER, dtype=object)[frame["sex"].to_numpy()],
-                "Ethnicity": self.coded(table, frame, "ethnicity", np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
+                "PersonBirthDate": self.dob(table, frame, ISO, typos=False),
+                "GenderCurrent": self.sex(table, frame, codes.CIN_GENDER),
+                "Ethnicity": self.ethnicity(table, frame, "ethnicity", codes.CENSUS19_TO_DFE, ("REFU", "NOBT")),
                 "_la_index": frame["la_index"].to_numpy(),
                 "_child": frame["_person"].to_numpy(),
                 "_disabilities": self.cin_disabilities[frame["_person"].to_numpy()],
@@ -522,12 +599,14 @@ class ExtractWriter:
         la = self.la_codes[frame["la_index"].to_numpy()]
         person_columns = {
             "pers_person_id": frame["la_child_id"].to_numpy(),
-            "pers_upn": frame["upn"].fill_null("").to_numpy().astype(object),
+            "pers_upn": self.faults.upn_typo(table, frame["_rid"].to_numpy(), "upn", frame["upn"].fill_null("").to_numpy().astype(object)),
             "pers_forename": first,
             "pers_surname": last,
-            "pers_sex": np.array(codes.SCHOOL_CENSUS_SEX, dtype=object)[frame["sex"].to_numpy()],
-            "pers_ethnicity": np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object),
-            "pers_dob": dates(frame["dob"].to_numpy(), ISO),
+            "pers_sex": self.sex(table, frame, codes.SCHOOL_CENSUS_SEX),
+            "pers_ethnicity": self.ethnicity(table, frame, "ethnicity", codes.CENSUS19_TO_DFE, ("REFU", "NOBT")),
+            "pers_dob": dates(
+                self.faults.dob_profile(table, frame["_rid"].to_numpy(), "dob", frame["dob"].to_numpy(), ISO, day_number(self.ctx.config.end), False), ISO
+            ),
         }
         files = np.array([self.rel("ssd", year, f"ssd_{code}_{year}_person.csv") for code in la], dtype=object)
         out = self.finish(table, frame.drop("_address_uprn", "_resident_uprn", "_stale"), files, person_columns, ["pers_person_id"])

@@ -12,13 +12,16 @@ from functools import cache
 
 import numpy as np
 
-# Census 19-category code -> Faker locales for (first names, surnames).
+from . import name_lists
+
+# Census 19-category code -> name sources for (first names, surnames): Faker locales, or the lists of
+# `name_lists` (keys of _LISTS) where a locale has no sex-specific or no romanised names for the group.
 _LOCALES_BY_GROUP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "1": (("en_PK",), ("en_PK",)),
-    "2": (("zh_CN",), ("zh_CN",)),
+    "1": (("south_asian_muslim",), ("bangladeshi",)),
+    "2": (("chinese",), ("zh_CN",)),
     "3": (("en_IN",), ("en_IN",)),
-    "4": (("en_PK",), ("en_PK",)),
-    "5": (("en_IN", "en_PK"), ("en_IN", "en_PK")),
+    "4": (("south_asian_muslim",), ("pakistani",)),
+    "5": (("en_IN", "south_asian_muslim"), ("en_IN", "pakistani")),
     "6": (("yo_NG", "tw_GH"), ("yo_NG", "tw_GH")),
     "7": (("en_GB",), ("en_GB",)),
     "8": (("en_GB", "tw_GH"), ("en_GB", "tw_GH")),
@@ -30,10 +33,19 @@ _LOCALES_BY_GROUP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "14": (("en_IE",), ("en_IE",)),
     "15": (("en_IE", "en_GB"), ("en_IE",)),
     "16": (("ro_RO",), ("ro_RO",)),
-    "17": (("pl_PL", "ro_RO", "en_GB"), ("ro_RO", "en_GB")),
-    "18": (("en_PK",), ("en_PK",)),
-    "19": (("en_GB", "en_IN"), ("en_GB", "en_PK")),
+    "17": (("pl_PL", "ro_RO", "en_GB"), ("pl_PL", "ro_RO", "en_GB")),
+    "18": (("arab",), ("arab",)),
+    "19": (("en_GB", "en_IN", "arab"), ("en_GB", "en_PK", "arab")),
 }
+_LISTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "south_asian_muslim": {"male": name_lists.SOUTH_ASIAN_MUSLIM_MALE, "female": name_lists.SOUTH_ASIAN_MUSLIM_FEMALE},
+    "pakistani": {"last": name_lists.PAKISTANI_SURNAMES},
+    "bangladeshi": {"last": name_lists.BANGLADESHI_SURNAMES},
+    "arab": {"male": name_lists.ARAB_MALE, "female": name_lists.ARAB_FEMALE, "last": name_lists.ARAB_SURNAMES},
+    "chinese": {"male": name_lists.CHINESE_MALE, "female": name_lists.CHINESE_FEMALE},
+}
+# Locales whose names keep their diacritics (Łukasz, Ștefan): the sources that accept them record them so.
+_DIACRITIC_LOCALES = ("pl_PL", "ro_RO")
 
 _KEYBOARD_NEIGHBOURS = {
     "a": "qsz",
@@ -72,12 +84,16 @@ def _rank_weights(n: int) -> np.ndarray:
 
 @cache
 def _locale_names(locale: str, kind: str) -> tuple[tuple[str, ...], np.ndarray]:
-    """(names, probabilities) of one Faker locale; kind is 'male', 'female' or 'last'."""
+    """(names, probabilities) of one Faker locale or list of `_LISTS`; kind is 'male', 'female' or 'last'."""
+    if locale in _LISTS:
+        names = _LISTS[locale][kind]
+        return names, _rank_weights(len(names))
     provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
     if locale == "zh_CN":
         source = provider.last_romanized_names if kind == "last" else provider.first_romanized_names
     elif kind == "last":
-        source = getattr(provider, "last_names", None) or provider.male_last_names
+        # pl_PL's surnames are in male_last_names (its last_names is the base provider's placeholder)
+        source = provider.male_last_names if locale == "pl_PL" else getattr(provider, "last_names", None) or provider.male_last_names
     else:
         source = getattr(provider, f"first_names_{kind}", None) or provider.first_names
     if isinstance(source, dict):
@@ -99,7 +115,7 @@ def pool(group: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
     for locale in locales:
         locale_names, weights = _locale_names(locale, kind)
         for name, weight in zip(locale_names, weights, strict=True):
-            if name.isascii() or locale in ("pl_PL", "ro_RO"):
+            if name.isascii() or locale in _DIACRITIC_LOCALES:
                 names[name] = names.get(name, 0.0) + weight / len(locales)
     values = np.array(list(names), dtype=object)
     probs = np.array(list(names.values()))
@@ -117,6 +133,27 @@ def draw_names(rng: np.random.Generator, groups: np.ndarray, kind: str | np.ndar
                 values, probs = pool(str(group), k)
                 out[rows] = values[rng.choice(len(values), size=len(rows), p=probs)]
     return out
+
+
+# Middle names and double surnames draw from a stream of their own, beside the world's seed, so adding them moved no other draw.
+NAME_STREAM = 1415
+# Share of people with a middle name: an assumption (no published figure), most in England have one; a Chinese
+# given name is usually one name, so a middle one is rarer in those families.
+_MIDDLE_NAME_SHARE, _MIDDLE_NAME_SHARE_CHINESE = 0.75, 0.2
+
+
+def draw_middle_names(rng: np.random.Generator, groups: np.ndarray, sex: np.ndarray) -> np.ndarray:
+    """A middle name, from the first-name pool of the person's group and sex, for most people; "" for the others."""
+    names = draw_names(rng, groups, np.where(sex == 1, "male", "female"))
+    share = np.where(groups == "2", _MIDDLE_NAME_SHARE_CHINESE, _MIDDLE_NAME_SHARE)
+    return np.where(rng.random(len(groups)) < share, names, "").astype(object)
+
+
+def double_surnames(rng: np.random.Generator, father: np.ndarray, mother: np.ndarray) -> np.ndarray:
+    """Both parents' surnames, in either order, hyphenated (most) or not: 'Smith-Jones', 'Jones Smith'."""
+    father_first = rng.random(len(father)) < 0.5
+    hyphen = np.where(rng.random(len(father)) < 0.75, "-", " ")
+    return np.where(father_first, father + hyphen + mother, mother + hyphen + father).astype(object)
 
 
 def typo(rng: np.random.Generator, name: str) -> str:

@@ -17,7 +17,7 @@ import code_lists as codes
 
 from .config import WorldConfig
 from .geography import Gazetteer
-from .names import draw_names
+from .names import double_surnames, draw_names
 
 DAYS_PER_YEAR = 365.25
 FEMALE, MALE = 0, 1
@@ -74,6 +74,7 @@ def new_persons(capacity: int) -> Columns:
         ethnic=(np.int8, 13),
         first_name=(object, ""),
         last_name=(object, ""),
+        middle_name=(object, ""),
         mother=(np.int32, -1),
         father=(np.int32, -1),
         partner=(np.int32, -1),
@@ -160,6 +161,23 @@ def household_circumstances(rng: np.random.Generator, households: Columns, rows:
     tenure_rented = rng.random(n) < sigmoid(-0.6 + 1.0 * hardship)
     social = rng.random(n) < 0.5
     h["tenure"][rows] = np.where(tenure_rented, np.where(social, rng.integers(4, 6, n), 6), rng.integers(1, 3, n))
+
+
+# Children given both parents' surnames: an assumption of about one in five children of White British or Mixed
+# families whose parents' surnames differ (double-barrelled names are most common there).
+DOUBLE_SURNAME_SHARE = 0.2
+_DOUBLE_SURNAME_GROUPS = (9, 10, 11, 12, 13)
+
+
+def give_double_surnames(rng: np.random.Generator, persons: Columns) -> None:
+    """Some children of parents with different surnames take both, hyphenated or not."""
+    p, n = persons.data, persons.n
+    mother, father = p["mother"][:n], p["father"][:n]
+    both = (mother >= 0) & (father >= 0)
+    father_name, mother_name = p["last_name"][np.maximum(father, 0)], p["last_name"][np.maximum(mother, 0)]
+    eligible = both & np.isin(p["ethnic"][:n], _DOUBLE_SURNAME_GROUPS) & (father_name != mother_name)
+    chosen = np.flatnonzero(eligible & (rng.random(n) < DOUBLE_SURNAME_SHARE))
+    p["last_name"][chosen] = double_surnames(rng, father_name[chosen], mother_name[chosen])
 
 
 def age_to_dob(rng: np.random.Generator, start_day: int, age_years: np.ndarray) -> np.ndarray:

@@ -135,8 +135,8 @@ class SSDA903Writer:
         columns = {
             "CHILD": frame["la_child_id"].to_numpy(),
             "SEX": np.array(codes.SSDA903_SEX, dtype=object)[frame["sex"].to_numpy()],
-            "DOB": self.w.dob(table, frame, DMY),
-            "ETHNIC": self.w.coded(table, frame, "ethnic", np.array([codes.CENSUS19_TO_DFE[e] for e in frame["ethnic"].to_numpy()], dtype=object)),
+            "DOB": self.w.dob(table, frame, DMY, typos=False),
+            "ETHNIC": self.w.ethnicity(table, frame, "ethnic", codes.CENSUS19_TO_DFE, ("REFU", "NOBT")),
             "UPN": self._upn(table, frame, year),
             "MOTHER": np.where(female, np.where(mother_dob >= 0, "1", "0"), "").astype(object),
             "MC_DOB": np.where(female & (mother_dob >= 0), dates(np.maximum(mother_dob, 0), DMY), "").astype(object),  # only a mother's (rule 612)
@@ -148,7 +148,9 @@ class SSDA903Writer:
         the collection year, validator rule 209), otherwise UN2 (never in a maintained school in England).
         A UPN the LA failed to record (a missing_upn fault) is left blank: that is the fault (rule 442)."""
         known = frame["upn"].fill_null("").to_numpy().astype(object)
-        upn = self.w.faults.blank(table, frame["_rid"].to_numpy(), "upn", "missing_upn", known, self.w.ctx.config.faults.missing_upn)
+        rid = frame["_rid"].to_numpy()
+        upn = self.w.faults.blank(table, rid, "upn", "missing_upn", known, self.w.ctx.config.faults.missing_upn)
+        upn = self.w.faults.temporary_upn(table, rid, "upn", upn, self.la_codes[frame["la_index"].to_numpy()], np.full(frame.height, year))
         school_age = frame.select(_age(pl.col("dob"), pl.lit(day_number(date(year - 2, 8, 31)))) >= 4).to_series().to_numpy()
         return np.where(known == "", np.where(school_age, "UN2", "UN1"), upn).astype(object)
 

@@ -17,10 +17,11 @@ import polars as pl
 from .config import WorldConfig
 from .dynamics import Simulation, day_number
 from .extracts import ExtractWriter
-from .faults import FaultInjector
+from .faults import FAULT_PROFILE_STREAM, FaultInjector
 from .geography import build_gazetteer
 from .identifiers import generate_nhs_numbers
-from .population import PERSONS_PER_HOUSEHOLD, build_population
+from .names import NAME_STREAM, draw_middle_names
+from .population import PERSONS_PER_HOUSEHOLD, build_population, give_double_surnames
 from .services import Context, census_2021, hospital_admissions, school_census, youth_offences
 
 
@@ -44,12 +45,15 @@ def generate_world(config: WorldConfig, landing: Path, truth: Path, malformed: P
         folder.mkdir(parents=True)
     gazetteer = build_gazetteer(rng, config, int(config.persons / PERSONS_PER_HOUSEHOLD))
     population = build_population(rng, config, gazetteer, day_number(config.start))
+    name_rng = np.random.default_rng([config.seed, NAME_STREAM])
+    give_double_surnames(name_rng, population.persons)
     history = Simulation(rng, config, gazetteer, population).run()
     persons = population.persons
+    persons.middle_name[: persons.n] = draw_middle_names(name_rng, persons.view("ethnic").astype(str), persons.view("sex"))
     persons.nhs_number[: persons.n] = generate_nhs_numbers(rng, persons.n)
 
     ctx = Context(rng, config, gazetteer, population, history)
-    faults = FaultInjector(rng, config.faults)
+    faults = FaultInjector(rng, config.faults, np.random.default_rng([config.seed, FAULT_PROFILE_STREAM]))
     writer = ExtractWriter(ctx, faults, landing)
     pupils = school_census(ctx)
     upns = pupils.select("person", "upn").unique("person")
@@ -87,6 +91,7 @@ def _write_truth(folder: Path, ctx: Context, upns: pl.DataFrame, records: pl.Dat
             "person_id": np.arange(n, dtype=np.int32),
             "first_name": P.view("first_name"),
             "last_name": P.view("last_name"),
+            "middle_name": P.view("middle_name"),
             "dob": pl.Series(P.view("dob")).cast(pl.Date),
             "sex": np.where(P.view("sex") == 1, "M", "F"),
             "ethnic_group_19": P.view("ethnic").astype(str),

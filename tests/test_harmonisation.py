@@ -62,6 +62,11 @@ def test_harmonised_ethnicity_and_sex_agree_with_the_truth(warehouse) -> None:
     persons = pl.read_parquet(truth / "persons.parquet").select("person_id", "ethnic_group_19", pl.col("sex").alias("true_sex"))
     joined = records.join(truth_records, on=["source_file", "row_number"]).join(persons, on="person_id")
     assert joined.height == records.height
+    # A source that recorded the wrong group or sex (a logged fault) is not harmonisation's error.
+    faults = pl.read_parquet(truth / "faults.parquet").select(pl.col("file").alias("source_file"), pl.col("row").alias("row_number"), "fault")
+    misrecorded = faults.filter(pl.col("fault").is_in(["ethnicity_variant", "sex_wrong", "sex_unknown"]))
+    assert misrecorded.height > 0
+    joined = joined.join(misrecorded, on=["source_file", "row_number"], how="anti")
     carried = joined.filter(pl.col("ethnicity_broad").is_not_null()).with_columns(
         pl.when(pl.col("ethnicity_19").is_not_null())
         .then(pl.col("ethnicity_19") == pl.col("ethnic_group_19"))

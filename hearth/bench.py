@@ -31,7 +31,7 @@ from linkage.families import link_families
 from linkage.households import form_households
 from linkage.persons import link_persons
 from orchestration.settings import DBT_PROJECT_DIR, dbt_warehouse_vars
-from synthetic_population.config import WorldConfig
+from synthetic_population.config import FaultRates, WorldConfig
 from synthetic_population.world import generate_world
 from validations.gates import GATES, run_gates
 
@@ -82,6 +82,7 @@ class WorldBench:
     stages: list[dict] = field(default_factory=list)
     ingestion: list[IngestionRun] = field(default_factory=list)
     validation_seconds: dict[str, float] = field(default_factory=lambda: {"pandera": 0.0, "dbt tests": 0.0, "great expectations": 0.0})
+    fault_intensity: float = 1.0
 
     @property
     def database(self) -> Path:
@@ -89,7 +90,7 @@ class WorldBench:
 
     @property
     def config(self) -> WorldConfig:
-        return WorldConfig(persons=self.persons, seed=self.seed)
+        return WorldConfig(persons=self.persons, seed=self.seed, faults=FaultRates().scaled(self.fault_intensity))
 
     def time(self, stage: str, run: Callable[[], int]) -> None:
         """Run one stage and record its wall time, rows and the peak memory so far."""
@@ -232,14 +233,14 @@ def markdown_table(rows: list[dict], columns: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def bench(persons: list[int], seed: int, workdir: Path, until: str = "gates", json_path: Path | None = None) -> list[WorldBench]:
+def bench(persons: list[int], seed: int, workdir: Path, until: str = "gates", json_path: Path | None = None, fault_intensity: float = 1.0) -> list[WorldBench]:
     """Run and print the benchmark for each world size; with `json_path`, save both tables as JSON."""
     if until not in STAGES:
         raise ValueError(f"--until must be one of {', '.join(STAGES)}; got {until!r}")
     logging.getLogger("splink").setLevel(logging.WARNING)
     worlds = []
     for size in persons:
-        world = WorldBench(size, seed, workdir.resolve() / f"e2e_{size}")
+        world = WorldBench(size, seed, workdir.resolve() / f"e2e_{size}", fault_intensity=fault_intensity)
         world.run(until)
         print("\n".join(world.summary()))
         worlds.append(world)

@@ -32,7 +32,7 @@ def _fault(text: str) -> tuple[str, float]:
 
 def _config(args: argparse.Namespace) -> WorldConfig:
     first, last = args.years
-    faults = FaultRates(**dict(args.fault or []))
+    faults = FaultRates(**dict(args.fault or [])).scaled(args.fault_intensity)
     return WorldConfig(persons=args.persons, seed=args.seed, first_year=first, last_year=last, faults=faults)
 
 
@@ -57,18 +57,79 @@ def _export_seeds(args: argparse.Namespace) -> int:
     return 0
 
 
+def _column_map(text: str) -> dict[str, str]:
+    try:
+        return dict(pair.split("=", 1) for pair in text.split(","))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"columns must look like first_name=given_name,dob=date_of_birth, got {text!r}") from exc
+
+
 def _link_persons(args: argparse.Namespace) -> int:
     """Give every row of an analyst's CSV or Parquet file a pseudonymous person key."""
     import logging
 
     from linkage.files import link_file
+    from linkage.model import load_model_file
     from linkage.persons import PersonLinkageSettings
 
     logging.getLogger("splink").setLevel(logging.WARNING)
-    summary = link_file(Path(args.input), Path(args.output), PersonLinkageSettings(args.match_probability))
+    settings = PersonLinkageSettings(target_precision=args.target_precision, match_probability=args.match_probability)
+    summary = link_file(Path(args.input), Path(args.output), settings, args.columns, load_model_file(Path(args.model)) if args.model else None)
     print(f"Linked {summary['records']:,} rows into {summary['persons']:,} persons; wrote {args.output}")
+    print(
+        f"Model {summary['model_version']}; pairs linked from match probability {summary['threshold']:.4f} "
+        f"(expected precision {summary['estimated_precision']:.4f}); {summary['uncertain_pairs']:,} uncertain pairs below it not linked"
+    )
     if summary["demo_secret"]:
         print("Note: HEARTH_PSEUDONYM_SECRET is not set, so person keys use the public demo secret.")
+    return 0
+
+
+def _link_train(args: argparse.Namespace) -> int:
+    """Train the person linkage model on a warehouse and write it as Splink JSON with its training summary."""
+    import logging
+
+    import duckdb
+
+    from linkage.model import write_model_file
+    from linkage.persons import train_on_warehouse
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    with duckdb.connect(args.warehouse) as con:
+        model = train_on_warehouse(con)
+    write_model_file(model, Path(args.out))
+    print(f"Trained on {model.training_summary['records']:,} records ({model.training_summary['signatures']:,} signatures); wrote {args.out}")
+    return 0
+
+
+def _decisions_path(args: argparse.Namespace) -> Path:
+    from linkage.review import DECISIONS_ENV, DEFAULT_DECISIONS_PATH
+
+    return Path(args.decisions or os.environ.get(DECISIONS_ENV) or DEFAULT_DECISIONS_PATH)
+
+
+def _review_list(args: argparse.Namespace) -> int:
+    """Print the clerical review queue: pairs, sources, match probability and evidence."""
+    import duckdb
+
+    from linkage.review import REVIEW_QUEUE
+    from orchestration.settings import WAREHOUSE_PATH_ENV, path_setting
+
+    with duckdb.connect(str(args.warehouse or path_setting(WAREHOUSE_PATH_ENV)), read_only=True) as con:
+        rows = con.sql(f"select record_id_l, record_id_r, match_probability, evidence from {REVIEW_QUEUE} limit {args.limit}").fetchall()
+    for left, right, probability, evidence in rows:
+        print(f"{left}  {right}  p={probability:.3f}\n    {evidence}")
+    print(f"{len(rows)} pair(s) shown; decide one with `hearth review decide LEFT RIGHT --decision match|non-match --reviewer NAME`")
+    return 0
+
+
+def _review_decide(args: argparse.Namespace) -> int:
+    """Record a reviewer's decision on a pair; the next person linkage run applies it."""
+    from linkage.review import record_decision
+
+    path = _decisions_path(args)
+    record_decision(path, args.record_id_l, args.record_id_r, args.decision, args.reviewer, args.note)
+    print(f"Recorded {args.decision} for {args.record_id_l} and {args.record_id_r} in {path}; commit it, and the next linkage run applies it")
     return 0
 
 
@@ -76,7 +137,7 @@ def _bench(args: argparse.Namespace) -> int:
     """The whole run per world size, stage by stage (see hearth/bench.py)."""
     from hearth.bench import bench
 
-    bench(args.persons, args.seed, Path(args.workdir), args.until, Path(args.json) if args.json else None)
+    bench(args.persons, args.seed, Path(args.workdir), args.until, Path(args.json) if args.json else None, args.fault_intensity)
     return 0
 
 
@@ -196,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--truth", default="data/truth", help="folder for the ground truth (never read by the pipeline)")
     gen.add_argument("--malformed", default=None, help="also write deliberately broken files here")
     gen.add_argument("--fault", type=_fault, action="append", metavar="NAME=RATE", help="override a fault rate, e.g. name_typo=0.05")
+    gen.add_argument("--fault-intensity", type=float, default=1.0, help="multiply every fault rate (after any --fault) by this, each clamped to 1 (default 1)")
     gen.set_defaults(func=_generate)
 
     bench = sub.add_parser("bench", help="benchmark the whole run per world size: per-stage and per-source tables")
@@ -204,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--until", default="gates", help="stop after this stage: generate, ingest, harmonise, addresses, persons, households, marts or gates")
     bench.add_argument("--workdir", default="data/bench")
     bench.add_argument("--json", default=None, help="also save both tables as JSON here")
+    bench.add_argument("--fault-intensity", type=float, default=1.0, help="multiply every fault rate of the worlds by this (default 1)")
     bench.set_defaults(func=_bench)
 
     seeds = sub.add_parser("export-seeds", help="write the dbt code-list seeds from code_lists")
@@ -214,9 +277,35 @@ def build_parser() -> argparse.ArgumentParser:
     link_sub = link.add_subparsers(dest="what", required=True)
     link_persons = link_sub.add_parser("persons", help="add a person_key to every row of a CSV or Parquet file")
     link_persons.add_argument("--input", required=True, help="CSV or Parquet with any of first_name, last_name, dob, sex, postcode, address, nhs_number, upn")
-    link_persons.add_argument("--output", required=True, help="where to write the rows with person_key (.csv or .parquet)")
-    link_persons.add_argument("--match-probability", type=float, default=0.99, help="Splink match probability that links two rows (default 0.99)")
+    link_persons.add_argument("--output", required=True, help="where to write the rows with person_key and match_probability (.csv or .parquet)")
+    link_persons.add_argument(
+        "--columns", type=_column_map, default=None, metavar="OURS=YOURS,...", help="map the file's column names, e.g. first_name=given_name,dob=date_of_birth"
+    )
+    link_persons.add_argument("--model", default=None, help="a saved model's JSON (default: the trained default in linkage/default_person_model.json)")
+    link_persons.add_argument(
+        "--target-precision", type=float, default=0.995, help="expected precision of linked pairs, which sets the threshold (default 0.995)"
+    )
+    link_persons.add_argument("--match-probability", type=float, default=None, help="a fixed match probability threshold instead of the target precision")
     link_persons.set_defaults(func=_link_persons)
+    link_train = link_sub.add_parser("train", help="train the person linkage model on a warehouse and write its JSON")
+    link_train.add_argument("--warehouse", required=True, help="a DuckDB warehouse with intermediate.int_person_records and linkage.address_matches")
+    link_train.add_argument("--out", default="linkage/default_person_model.json")
+    link_train.set_defaults(func=_link_train)
+
+    review = sub.add_parser("review", help="clerical review of uncertain person pairs")
+    review_sub = review.add_subparsers(dest="what", required=True)
+    review_list = review_sub.add_parser("list", help="show the review queue")
+    review_list.add_argument("--warehouse", default=None, help="the DuckDB file (default: HEARTH_WAREHOUSE_PATH, else data/warehouse/hearth.duckdb)")
+    review_list.add_argument("--limit", type=int, default=20)
+    review_list.set_defaults(func=_review_list)
+    review_decide = review_sub.add_parser("decide", help="record a match or non-match decision on a pair")
+    review_decide.add_argument("record_id_l")
+    review_decide.add_argument("record_id_r")
+    review_decide.add_argument("--decision", required=True, choices=["match", "non-match"])
+    review_decide.add_argument("--reviewer", required=True)
+    review_decide.add_argument("--note", default="")
+    review_decide.add_argument("--decisions", default=None, help="the decisions CSV (default: HEARTH_REVIEW_DECISIONS, else linkage/review_decisions.csv)")
+    review_decide.set_defaults(func=_review_decide)
 
     status = sub.add_parser("status", help="list the warehouse's tables and row counts")
     status.add_argument("--warehouse", default=None, help="the DuckDB file (default: HEARTH_WAREHOUSE_PATH, else data/warehouse/hearth.duckdb)")

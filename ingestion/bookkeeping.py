@@ -36,7 +36,8 @@ BOOKKEEPING_TABLES: dict[str, str] = {
         rule varchar, critical boolean, passed boolean, observed varchar
     """,
     "audit.linkage_evaluation": """
-        run_id varchar, evaluated_at timestamptz, stage varchar, source varchar, metric varchar, value double, records bigint
+        run_id varchar, evaluated_at timestamptz, stage varchar, source varchar, metric varchar, value double, records bigint,
+        breakdown varchar, category varchar
     """,
     "audit.run_failures": """
         run_id varchar, job_name varchar, failed_at timestamptz, partition_key varchar, message varchar, notified boolean

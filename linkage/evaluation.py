@@ -54,26 +54,123 @@ def evaluate_person_links(links: pl.DataFrame, truth: pl.DataFrame) -> dict[str,
     precise when all its records are one true person; a true person is recalled when one
     predicted cluster holds all their records.
     """
-    joined = links.join(truth, on="record_id", how="inner")
+    figures = person_link_figures(links.join(truth, on="record_id", how="inner").with_columns(pl.lit("all").alias("category")))
+    return {metric: figures[metric][0] for metric in figures.columns if metric != "category"}
 
-    def pairs(counts: pl.Series) -> int:
-        return int((counts * (counts - 1) // 2).sum())
 
-    predicted = pairs(joined.group_by("person_key").len()["len"])
-    actual = pairs(joined.group_by("person_id").len()["len"])
-    both = pairs(joined.group_by("person_key", "person_id").len()["len"])
-    precision = both / predicted if predicted else 1.0
-    recall = both / actual if actual else 1.0
-    cluster_precision = joined.group_by("person_key").agg(pl.col("person_id").n_unique() == 1)["person_id"].mean()
-    cluster_recall = joined.group_by("person_id").agg(pl.col("person_key").n_unique() == 1)["person_key"].mean()
-    return {
-        "records": joined.height,
-        "pairwise_precision": precision,
-        "pairwise_recall": recall,
-        "pairwise_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
-        "cluster_precision": float(cluster_precision),
-        "cluster_recall": float(cluster_recall),
-    }
+def _pairs(counts: pl.Expr) -> pl.Expr:
+    return (counts * (counts - 1) // 2).sum()
+
+
+def person_link_figures(joined: pl.DataFrame) -> pl.DataFrame:
+    """The figures of `evaluate_person_links` per `category` of true person (record_id, person_key,
+    person_id, category). A true person's pairs and recall count in their own category; a predicted
+    cluster's pairs and precision in the category of the true person most of its records belong to,
+    so each figure is over the people of one group, as ECHILD and ONS report linkage bias."""
+    cluster_category = (
+        joined.group_by("person_key", "person_id", "category").len().sort("len", "person_id", descending=[True, False]).group_by("person_key").first()
+    )
+    predicted = joined.group_by("person_key").agg(pl.len().alias("n"), (pl.col("person_id").n_unique() == 1).alias("precise"))
+    predicted = predicted.join(cluster_category.select("person_key", "category"), on="person_key")
+    actual = joined.group_by("person_id", "category").agg(pl.len().alias("n"), (pl.col("person_key").n_unique() == 1).alias("recalled"))
+    # Pairs both true and predicted: counted for recall in the person's category, for precision in the cluster's.
+    both = joined.group_by("person_key", "person_id", "category").len()
+    both_in_clusters = both.drop("category").join(cluster_category.select("person_key", "category"), on="person_key")
+    figures = (
+        actual.group_by("category")
+        .agg(
+            pl.col("n").sum().alias("records"),
+            pl.len().alias("true_persons"),
+            _pairs(pl.col("n")).alias("actual"),
+            pl.col("recalled").mean().alias("cluster_recall"),
+        )
+        .join(both.group_by("category").agg(_pairs(pl.col("len")).alias("both")), on="category", how="left")
+        .join(both_in_clusters.group_by("category").agg(_pairs(pl.col("len")).alias("both_predicted")), on="category", how="left")
+        .join(
+            predicted.group_by("category").agg(_pairs(pl.col("n")).alias("predicted"), pl.col("precise").mean().alias("cluster_precision")),
+            on="category",
+            how="left",
+        )
+        .with_columns(
+            pl.when(pl.col("predicted") > 0).then(pl.col("both_predicted") / pl.col("predicted")).otherwise(1.0).alias("pairwise_precision"),
+            pl.when(pl.col("actual") > 0).then(pl.col("both") / pl.col("actual")).otherwise(1.0).alias("pairwise_recall"),
+            pl.col("cluster_precision").fill_null(1.0),
+        )
+        .with_columns(
+            pl.when(pl.col("pairwise_precision") + pl.col("pairwise_recall") > 0)
+            .then(2 * pl.col("pairwise_precision") * pl.col("pairwise_recall") / (pl.col("pairwise_precision") + pl.col("pairwise_recall")))
+            .otherwise(0.0)
+            .alias("pairwise_f1")
+        )
+    )
+    columns = ["records", "true_persons", "pairwise_precision", "pairwise_recall", "pairwise_f1", "cluster_precision", "cluster_recall"]
+    return figures.select("category", *[pl.col(c).cast(pl.Float64) for c in columns]).sort("category")
+
+
+# The person attributes linkage quality is broken down by, as ECHILD and ONS publish it.
+BREAKDOWNS = ("ethnic_group_19", "ethnic_group_5", "sex", "age_band", "imd_decile")
+AGE_BANDS = ((0, "0-4"), (5, "5-10"), (11, "11-15"), (16, "16-17"), (18, "18-24"), (25, "25-44"), (45, "45-64"), (65, "65+"))
+MIN_GROUP_PERSONS = 200  # groups smaller than this are shown but not held to the recall-gap target
+MAX_RECALL_GAP = 0.015  # a group's cluster recall may fall at most 1.5 points below the overall
+
+
+def true_person_attributes(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> pl.DataFrame:
+    """person_id -> ethnic group (19 and 5), sex, age band on the last day any record describes, and
+    the IMD decile of the property the person was most often recorded living at."""
+    from code_lists.seeds import BROAD_OF_CENSUS_19
+
+    last_seen = con.sql("select max(coalesce(observed_to, observed_from, address_date)) from intermediate.int_person_records").fetchone()[0]
+    imd = con.sql("select uprn, max(imd_decile) as imd_decile from staging.stg_gazetteer__properties group by uprn").pl()
+    home = (
+        true_addresses(truth_dir)
+        .join(true_persons(truth_dir), on="record_id")
+        .filter(pl.col("resident_uprn").is_not_null())
+        .group_by("person_id", "resident_uprn")
+        .len()
+        .sort("len", "resident_uprn", descending=[True, False])
+        .group_by("person_id")
+        .first()
+        .join(imd, left_on=pl.col("resident_uprn").cast(pl.Int64), right_on="uprn", how="left")
+    )
+    persons = pl.read_parquet(truth_dir / "persons.parquet")
+    age = ((pl.lit(last_seen) - pl.col("dob")).dt.total_days() // 365.25).cast(pl.Int32)
+    band = pl.lit(None, dtype=pl.Utf8)
+    for lower, label in AGE_BANDS:
+        band = pl.when(age >= lower).then(pl.lit(label)).otherwise(band)
+    return persons.select(
+        pl.col("person_id").cast(pl.Int64),
+        pl.col("ethnic_group_19").cast(pl.Utf8),
+        pl.col("ethnic_group_19").cast(pl.Utf8).replace_strict(BROAD_OF_CENSUS_19, default="unknown").alias("ethnic_group_5"),
+        pl.col("sex").cast(pl.Utf8),
+        band.alias("age_band"),
+    ).join(home.select(pl.col("person_id").cast(pl.Int64), pl.col("imd_decile").cast(pl.Utf8)), on="person_id", how="left")
+
+
+def evaluate_person_links_by_group(links: pl.DataFrame, truth: pl.DataFrame, attributes: pl.DataFrame) -> pl.DataFrame:
+    """Person linkage figures per category of each breakdown: rows (breakdown, category, metric, value, records),
+    `records` being the category's true persons."""
+    joined = links.join(truth, on="record_id", how="inner").with_columns(pl.col("person_id").cast(pl.Int64)).join(attributes, on="person_id", how="left")
+    rows = []
+    for breakdown in BREAKDOWNS:
+        figures = person_link_figures(joined.with_columns(pl.col(breakdown).fill_null("unknown").alias("category")))
+        rows.append(
+            figures.unpivot(
+                index=["category", "true_persons"], on=[c for c in figures.columns if c not in ("category", "true_persons", "records")], variable_name="metric"
+            )
+            .with_columns(pl.lit(breakdown).alias("breakdown"))
+            .select("breakdown", "category", "metric", "value", pl.col("true_persons").cast(pl.Int64).alias("records"))
+        )
+    return pl.concat(rows)
+
+
+def recall_gaps(by_group: pl.DataFrame, overall_recall: float, breakdown: str = "ethnic_group_19", min_persons: int = MIN_GROUP_PERSONS) -> pl.DataFrame:
+    """Each category's cluster recall minus the overall, for categories of at least `min_persons` true
+    persons (smaller groups' shares are too noisy to hold to a 1.5-point target), worst first."""
+    return (
+        by_group.filter((pl.col("breakdown") == breakdown) & (pl.col("metric") == "cluster_recall") & (pl.col("records") >= min_persons))
+        .select("category", pl.col("records").alias("true_persons"), pl.col("value").alias("cluster_recall"), (pl.col("value") - overall_recall).alias("gap"))
+        .sort("gap")
+    )
 
 
 def evaluate_parent_links(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float]:
@@ -232,15 +329,81 @@ def _overall(figures: dict[str, float], count: str) -> pl.DataFrame:
 
 
 def evaluate_linkage(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, pl.DataFrame]:
-    """Every linkage stage scored against the truth: stage -> rows (source, metric, value, records)."""
+    """Every linkage stage scored against the truth: stage -> rows (source, metric, value, records),
+    person linkage also by person group (breakdown, category)."""
     addresses = evaluate_address_matches(con, truth_dir).rename({"addresses": "records"})
-    persons = evaluate_person_links(con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl(), true_persons(truth_dir))
+    links, truth = con.sql(f"select record_id, person_key from {PERSON_LINKS}").pl(), true_persons(truth_dir)
+    by_group = evaluate_person_links_by_group(links, truth, true_person_attributes(con, truth_dir))
     return {
         "address_to_uprn": addresses.unpivot(index=["source", "records"], on=["match_rate", "precision"], variable_name="metric"),
-        "record_to_person": _overall(persons, "records"),
+        "record_to_person": _overall(evaluate_person_links(links, truth), "records"),
+        "record_to_person_by_group": by_group.with_columns(pl.lit("all").alias("source")),
         "household_spells": _overall(evaluate_household_spells(con, truth_dir), "true_household_spells"),
         "family_links": _overall(evaluate_parent_links(con, truth_dir), "parent_links"),
     }
+
+
+QUALITY_STAGE = "person_linkage_quality"
+
+
+def person_linkage_quality(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """What person linkage can say of itself without a truth (production): per source, the share of
+    its records linked to another source's record and the share linked to nothing; per source pair,
+    the share of one source's persons also found in the other; overall, the records left unlinked,
+    the pairs waiting in the uncertain (review) band, and the model's estimated precision: the mean
+    match probability of the Splink pairs it accepted. Rows (source, breakdown, category, metric, value, records)."""
+    from .persons import PERSON_MATCH_PAIRS
+
+    records = con.sql(
+        f"""
+        select records.source, links.person_key,
+               count(*) over (partition by links.person_key) as cluster_records,
+               count(distinct records.source) over (partition by links.person_key) as cluster_sources
+        from {PERSON_LINKS} as links join intermediate.int_person_records as records using (record_id)
+        """
+    ).pl()
+    by_source = records.group_by("source").agg(
+        pl.len().alias("records"),
+        (pl.col("cluster_sources") > 1).mean().alias("linked_to_another_source"),
+        (pl.col("cluster_records") == 1).mean().alias("unlinked_share"),
+    )
+    persons = records.select("person_key", "source").unique()
+    pairs = (
+        persons.join(persons, on="person_key", suffix="_other")
+        .group_by("source", "source_other")
+        .len()
+        .join(persons.group_by("source").len().rename({"len": "persons"}), on="source")
+        .filter(pl.col("source") != pl.col("source_other"))
+    )
+    scored = con.sql(
+        f"""select count(*) filter (where band = 'link'), count(*) filter (where band = 'review'), avg(match_probability) filter (where band = 'link')
+        from {PERSON_MATCH_PAIRS}"""
+    ).fetchone()
+    overall = {
+        "records": records.height,
+        "persons": persons["person_key"].n_unique(),
+        "unlinked_share": float((records["cluster_records"] == 1).mean()) if records.height else 0.0,
+        "accepted_pairs": scored[0],
+        "review_pairs": scored[1],
+        "estimated_precision": scored[2] if scored[2] is not None else 1.0,
+    }
+    return pl.concat(
+        [
+            _overall(overall, "records").with_columns(pl.lit(None, dtype=pl.Utf8).alias("breakdown"), pl.lit(None, dtype=pl.Utf8).alias("category")),
+            by_source.unpivot(index=["source", "records"], variable_name="metric").with_columns(
+                pl.lit("source").alias("breakdown"), pl.col("source").alias("category"), pl.lit("all").alias("source")
+            ),
+            pairs.select(
+                pl.lit("all").alias("source"),
+                pl.lit("source_pair").alias("breakdown"),
+                (pl.col("source") + " in " + pl.col("source_other")).alias("category"),
+                pl.lit("persons_also_in").alias("metric"),
+                (pl.col("len") / pl.col("persons")).alias("value"),
+                pl.col("persons").alias("records"),
+            ),
+        ],
+        how="diagonal_relaxed",
+    ).select("source", "breakdown", "category", "metric", pl.col("value").cast(pl.Float64), pl.col("records").cast(pl.Int64))
 
 
 def append_evaluation(con: duckdb.DuckDBPyConnection, run_id: str, evaluated: dict[str, pl.DataFrame]) -> None:
@@ -249,8 +412,13 @@ def append_evaluation(con: duckdb.DuckDBPyConnection, run_id: str, evaluated: di
     now = datetime.now(UTC)
     for stage, rows in evaluated.items():
         stamped = rows.with_columns(pl.lit(stage).alias("stage"), pl.lit(run_id).alias("run_id"), pl.lit(now).alias("evaluated_at"))
+        for column in ("breakdown", "category"):
+            if column not in stamped.columns:
+                stamped = stamped.with_columns(pl.lit(None, dtype=pl.Utf8).alias(column))
         con.register("_evaluation", stamped.to_arrow())
-        con.execute(f"insert into {EVALUATION_TABLE} by name select run_id, evaluated_at, stage, source, metric, value, records from _evaluation")
+        con.execute(
+            f"insert into {EVALUATION_TABLE} by name select run_id, evaluated_at, stage, source, breakdown, category, metric, value, records from _evaluation"
+        )
         con.unregister("_evaluation")
 
 
@@ -259,8 +427,18 @@ def latest_evaluation(con: duckdb.DuckDBPyConnection, stage: str) -> dict[str, f
     create_bookkeeping_table(con, EVALUATION_TABLE)
     return dict(
         con.execute(
-            f"select metric, value from {EVALUATION_TABLE} where stage = ? and source = 'all' and run_id = "
+            f"select metric, value from {EVALUATION_TABLE} where stage = ? and source = 'all' and breakdown is null and run_id = "
             f"(select run_id from {EVALUATION_TABLE} where stage = ? order by evaluated_at desc limit 1)",
             [stage, stage],
         ).fetchall()
     )
+
+
+def latest_evaluation_rows(con: duckdb.DuckDBPyConnection, stage: str) -> pl.DataFrame:
+    """The newest run's rows of a stage, every breakdown (breakdown, category, metric, value, records)."""
+    create_bookkeeping_table(con, EVALUATION_TABLE)
+    return con.execute(
+        f"select breakdown, category, metric, value, records from {EVALUATION_TABLE} where stage = ? and run_id = "
+        f"(select run_id from {EVALUATION_TABLE} where stage = ? order by evaluated_at desc limit 1)",
+        [stage, stage],
+    ).pl()

@@ -1,9 +1,12 @@
 """Person linkage for analysts' own files: any CSV or Parquet with some of first_name, last_name,
-dob, sex, postcode and address (and, if they have them, nhs_number or upn) gets a person key.
+dob, sex, postcode and address (and, if they have them, nhs_number or upn) gets a person key and
+the match probability of its strongest link. A file's own column names map onto these with
+`columns` (`hearth link persons --columns first_name=given_name`).
 
 Names and postcodes are normalised as the warehouse does; a missing column is simply absent
-evidence. Addresses are not matched to UPRNs here (there is no gazetteer), so postcode carries
-the location evidence.
+evidence. Addresses are not matched to UPRNs here (there is no gazetteer), so postcode and the
+address text carry the location evidence. The model is a saved one (by default the one committed
+in the repo), never trained on the file: a file of two rows links as well as one of a million.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from .model import PersonModel, default_person_model
 from .persons import NODE_COLUMNS, PersonLinkageSettings, cluster_person_nodes, nickname_table
+from .scratch import splink_scratch_dropped
 
 OPTIONAL_COLUMNS = ("first_name", "last_name", "dob", "sex", "postcode", "address", "nhs_number", "upn")
 _SEX = {"m": "male", "male": "male", "1": "male", "f": "female", "female": "female", "2": "female"}
@@ -27,10 +32,13 @@ def _read(path: Path) -> pl.DataFrame:
     raise ValueError(f"{path}: expected a .csv or .parquet file")
 
 
-def _nodes(frame: pl.DataFrame) -> pl.DataFrame:
+def _nodes(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     present = [c for c in OPTIONAL_COLUMNS if c in frame.columns]
     if not {"first_name", "last_name", "dob"} & set(present):
-        raise ValueError(f"need at least one of first_name, last_name, dob; found columns {frame.columns}")
+        raise ValueError(
+            f"{path}: no usable columns; need at least one of first_name, last_name, dob (map your own names with --columns, "
+            f"e.g. --columns first_name=given_name), found {', '.join(frame.columns) or 'none'}"
+        )
     text = frame.select([pl.col(c).cast(pl.Utf8) for c in present]).with_columns(
         [pl.lit(None, dtype=pl.Utf8).alias(c) for c in OPTIONAL_COLUMNS if c not in present]
     )
@@ -52,6 +60,7 @@ def _nodes(frame: pl.DataFrame) -> pl.DataFrame:
             pl.col("sex").str.to_lowercase().replace_strict(_SEX, default="unknown").alias("sex"),
             (squeezed.str.slice(0, squeezed.str.len_chars() - 3) + " " + squeezed.str.slice(-3)).alias("postcode"),
             pl.lit(None, dtype=pl.Utf8).alias("uprn"),
+            pl.col("address").str.to_uppercase().str.replace_all(r"[^A-Z0-9 ]", "").str.strip_chars().replace("", None).alias("address"),
         )
         .join(nickname_table(), left_on="first_name", right_on="nickname", how="left")
         .with_columns(pl.coalesce("full_name", "first_name").alias("first_name"))
@@ -59,15 +68,34 @@ def _nodes(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def link_file(input_path: Path, output_path: Path, settings: PersonLinkageSettings = PersonLinkageSettings()) -> dict[str, float]:
-    """Write the input rows with a `person_key` column added; rows with one key are one person."""
+def link_file(
+    input_path: Path,
+    output_path: Path,
+    settings: PersonLinkageSettings = PersonLinkageSettings(),
+    columns: dict[str, str] | None = None,
+    model: PersonModel | None = None,
+) -> dict[str, float]:
+    """Write the input rows with `person_key` and `match_probability` (of the row's strongest link)
+    added; rows with one key are one person. `columns` maps our names to the file's."""
     frame = _read(input_path)
-    nodes = _nodes(frame)
-    with duckdb.connect() as con:
+    unknown = sorted(set(columns or {}) - set(OPTIONAL_COLUMNS))
+    missing = sorted(set((columns or {}).values()) - set(frame.columns))
+    if unknown or missing:
+        raise ValueError(
+            f"{input_path}: --columns "
+            + "; ".join(
+                [
+                    *([f"maps unknown names {', '.join(unknown)} (known: {', '.join(OPTIONAL_COLUMNS)})"] if unknown else []),
+                    *([f"names columns the file lacks: {', '.join(missing)} (found {', '.join(frame.columns)})"] if missing else []),
+                ]
+            )
+        )
+    nodes = _nodes(frame.rename({source: ours for ours, source in (columns or {}).items()}), input_path)
+    with duckdb.connect() as con, splink_scratch_dropped(con):
         con.register("_input_nodes", nodes.to_arrow())
         con.execute("create temp table _person_nodes as select * from _input_nodes")
-        links, summary = cluster_person_nodes(con, settings)
-    keys = links.select(pl.col("unique_id").cast(pl.UInt32).alias("_row"), "person_key")
+        links, summary = cluster_person_nodes(con, settings, model or default_person_model())
+    keys = links.select(pl.col("unique_id").cast(pl.UInt32).alias("_row"), "person_key", "match_probability")
     out = frame.with_row_index("_row").join(keys, on="_row", how="left").sort("_row").drop("_row")
     if output_path.suffix.lower() == ".parquet":
         out.write_parquet(output_path)

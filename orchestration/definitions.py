@@ -5,6 +5,7 @@ take their group from their dbt layer. Nothing here touches the environment or t
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from linkage.review import DECISIONS_ENV, DEFAULT_DECISIONS_PATH
 from orchestration import jobs, schedules, sensors
 from orchestration.assets import analysts, dbt, dfe_rules, gates, landing, linkage, publication, raw
 from orchestration.assets.dfe_rules import DfeRuleGate
@@ -22,7 +23,15 @@ defs = dg.Definitions(
         *dg.load_assets_from_modules([dbt]),
     ],
     asset_checks=dg.load_asset_checks_from_modules([*GROUPS.values(), gates]),
-    jobs=[*jobs.ingestion_jobs.values(), jobs.landing_inventory_job, jobs.ingestion_job, jobs.harmonisation_job, jobs.linkage_job, jobs.marts_job],
+    jobs=[
+        *jobs.ingestion_jobs.values(),
+        jobs.landing_inventory_job,
+        jobs.ingestion_job,
+        jobs.harmonisation_job,
+        jobs.linkage_job,
+        jobs.person_model_job,
+        jobs.marts_job,
+    ],
     schedules=schedules.collection_schedules,
     sensors=[sensors.landing_sensor, sensors.run_failure_sensor],
     resources={
@@ -32,7 +41,7 @@ defs = dg.Definitions(
         "dfe_gate": DfeRuleGate(blocking_codes=list(blocking_rules())),
         "pipes_subprocess_client": dg.PipesSubprocessClient(),
         "dbt": DbtCliResource(project_dir=dbt.dbt_project),
-        "linkage_settings": linkage.LinkageSettings(),
+        "linkage_settings": linkage.LinkageSettings(review_decisions_path=configured(DECISIONS_ENV, str(DEFAULT_DECISIONS_PATH))),
         "disclosure": publication.DisclosureSettings(),
         "failure_notifier": FailureNotifier(webhook_url=configured("HEARTH_FAILURE_WEBHOOK", "")),
     },

@@ -9,6 +9,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 
 from ingestion.registry import SOURCES
 from orchestration.assets.dbt import harmonisation_dbt_assets, marts_dbt_assets
+from orchestration.assets.linkage import PERSON_MODEL_KEY
 from orchestration.assets.raw import raw_key
 from orchestration.partitions import collection_year_partitions
 
@@ -58,9 +59,15 @@ harmonisation_job = dg.define_asset_job(
 
 linkage_job = dg.define_asset_job(
     name="linkage_job",
-    selection=dg.AssetSelection.groups("linkage"),
+    selection=dg.AssetSelection.groups("linkage") - dg.AssetSelection.assets(PERSON_MODEL_KEY),
     op_retry_policy=TRANSIENT_RETRIES,
-    description="Addresses to UPRNs, records to persons, household spells and families, and their evaluation where a truth exists.",
+    description="Addresses to UPRNs, records to persons (with the saved model), household spells and families, and their evaluation where a truth exists.",
+)
+
+person_model_job = dg.define_asset_job(
+    name="person_model_job",
+    selection=dg.AssetSelection.assets(PERSON_MODEL_KEY),
+    description="Retrain the person linkage model on the warehouse and save it as the next version; later linkage runs use it.",
 )
 
 marts_job = dg.define_asset_job(

@@ -62,7 +62,7 @@ def test_a_stricter_threshold_leaves_records_unmatched_not_guessed(warehouse, tm
 
 def test_dagster_linkage_assets_evaluate_and_check_the_targets(linked_warehouse, tmp_path: Path) -> None:
     """The linkage assets as `linkage_job` runs them: every check passes, the evaluation is recorded
-    once per stage, and without a truth the evaluation is a no-op."""
+    once per stage, and without a truth only what linkage can say of itself is recorded."""
     import dagster as dg
 
     from orchestration.assets.linkage import linkage_evaluation
@@ -80,7 +80,8 @@ def test_dagster_linkage_assets_evaluate_and_check_the_targets(linked_warehouse,
         runs = con.sql("select count(distinct run_id) from audit.linkage_evaluation").fetchone()[0]
     assert runs == 1
     assert stages["address_to_uprn"] == 12  # five sources and "all", each with precision and match rate
-    assert set(stages) == {"address_to_uprn", "record_to_person", "household_spells", "family_links"}
+    assert set(stages) == {"address_to_uprn", "record_to_person", "record_to_person_by_group", "household_spells", "family_links", "person_linkage_quality"}
+    assert checks["person_recall_even_across_ethnic_groups"].passed
 
     copy = tmp_path / "hearth.duckdb"
     shutil.copy(database, copy)
@@ -88,6 +89,12 @@ def test_dagster_linkage_assets_evaluate_and_check_the_targets(linked_warehouse,
     result = dg.materialize([linkage_evaluation], resources=no_truth)
     (event,) = result.get_asset_materialization_events()
     assert event.materialization.metadata["evaluated"].value is False
+    with duckdb.connect(str(copy), read_only=True) as con:
+        newest = con.sql(
+            "select distinct stage from audit.linkage_evaluation where evaluated_at = (select max(evaluated_at) from audit.linkage_evaluation)"
+        ).fetchall()
+    assert newest == [("person_linkage_quality",)]
+    assert 0 < event.materialization.metadata["person_linkage_quality.unlinked_share"].value < 1
 
 
 def test_missing_postcodes_match_exactly_only_where_the_address_is_unique(warehouse, tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ def test_twins_are_not_merged(linked) -> None:
 def test_person_keys_are_hmacs_without_direct_identifiers(linked) -> None:
     con, _, summary = linked
     columns = [c for (c,) in con.sql("select column_name from duckdb_columns() where schema_name = 'linkage' and table_name = 'person_links'").fetchall()]
-    assert columns == ["record_id", "person_key", "cluster_id"]
+    assert columns == ["record_id", "person_key", "cluster_id", "match_probability"]
     keys = con.sql(f"select distinct person_key from {PERSON_LINKS}").pl()["person_key"]
     assert keys.str.contains(r"^[0-9a-f]{64}$").all()
     assert summary["demo_secret"] is True

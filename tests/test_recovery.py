@@ -7,6 +7,8 @@ builds, and leaves no scratch behind."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -41,11 +43,16 @@ with duckdb.connect(sys.argv[1]) as con:
 """
 # Everything but run ids and load times, which differ between any two runs.
 VOLATILE = {"_load_run_id", "_loaded_at", "load_run_id", "loaded_at", "quarantined_at", "checked_at", "run_id", "evaluated_at"}
+VOLATILE |= {"version", "trained_at", "training_summary_json"}  # a retrained model's number and when it was trained
 # Run history every attempt appends to (run id and time columns): a killed attempt's rows rightly
-# stay there, so only what the last run recorded is compared.
-RUN_HISTORY = {"audit.gate_results": ("run_id", "checked_at"), "audit.linkage_evaluation": ("run_id", "evaluated_at")}
+# stay there, so only what the last run recorded is compared. Each run retrains the person model.
+RUN_HISTORY = {
+    "audit.gate_results": ("run_id", "checked_at"),
+    "audit.linkage_evaluation": ("run_id", "evaluated_at"),
+    "linkage.person_linkage_models": ("version", "version"),
+}
 AFTER_HARMONISATION = "group:linkage,group:linked,group:marts,group:publication,group:analysts"
-SPLINK_STEP = "linkage__person_links"
+SPLINK_STEP = "linkage__person_linkage_models"  # retraining, in the selection as group:linkage
 SPLINK_TRAINING = "----- Starting EM training session -----"  # Splink's own progress, mid-step
 DBT_MARTS_STEP = "marts"  # the dbt build of the linked models, the marts and their tests
 RUN_START = re.compile(r" - ([0-9a-f-]{36}) - \d+ - RUN_START - ")
@@ -78,8 +85,25 @@ def _contents(database: Path, schemas: tuple[str, ...] | None = None, skip: froz
             if name in RUN_HISTORY:
                 run, at = RUN_HISTORY[name]
                 last_run = f" where {run} = (select arg_max({run}, {at}) from {name})"
-            out[name] = sorted(con.sql(f"select {', '.join(columns)} from {name}{last_run}").fetchall(), key=repr)
+            rows = con.sql(f"select {', '.join(columns)} from {name}{last_run}").fetchall()
+            out[name] = sorted((tuple(_rounded(value) for value in row) for row in rows), key=repr)
         return out
+
+
+def _rounded(value: object, digits: int = 12) -> object:
+    """Floats to 12 significant digits: DuckDB's parallel sums (Splink's match weights) may differ
+    in the last bit between runs, which is not a difference in the warehouse. A saved model's JSON
+    is compared parsed, to 9 digits, as EM iterations carry that jitter further."""
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}")
+    if isinstance(value, str) and value.startswith('{"'):
+        with contextlib.suppress(json.JSONDecodeError):
+            return json.dumps(_rounded(json.loads(value), 9), sort_keys=True)
+    if isinstance(value, dict):
+        return {key: _rounded(item, digits) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rounded(item, digits) for item in value]
+    return value
 
 
 @dataclass

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.load import UNEXPECTED_COLUMNS_RULE
+from linkage.evaluation import MIN_GROUP_PERSONS
 
 TREND_RUNS = 10
 
@@ -69,8 +70,32 @@ select table_name, rule, count(*) as rows from quarantine.rejected_rows group by
 LINKAGE_SQL = """
 select stage, metric, value, evaluated_at from (
     select *, row_number() over (partition by stage, metric order by evaluated_at desc) as age
-    from audit.linkage_evaluation where source = 'all'
+    from audit.linkage_evaluation where source = 'all' and breakdown is null and stage != 'person_linkage_quality'
 ) where age = 1 order by stage, metric
+"""
+
+# What person linkage says of itself without a truth (production too): the latest run's figures.
+LINKAGE_QUALITY_SQL = """
+select coalesce(breakdown, 'overall') as breakdown, category, metric, value, records from audit.linkage_evaluation
+where stage = 'person_linkage_quality'
+  and run_id = (select run_id from audit.linkage_evaluation where stage = 'person_linkage_quality' order by evaluated_at desc limit 1)
+order by breakdown nulls first, category, metric
+"""
+
+# Recall and precision by person group against the truth, one row a category, small groups flagged.
+LINKAGE_BIAS_SQL = f"""
+with latest as (
+    select * from audit.linkage_evaluation
+    where stage = 'record_to_person_by_group'
+      and run_id = (select run_id from audit.linkage_evaluation where stage = 'record_to_person_by_group' order by evaluated_at desc limit 1)
+)
+select breakdown, category, any_value(records) as true_persons,
+       case when any_value(records) < {MIN_GROUP_PERSONS} then 'small group' else '' end as note,
+       max(value) filter (where metric = 'cluster_recall') as cluster_recall,
+       max(value) filter (where metric = 'cluster_precision') as cluster_precision,
+       max(value) filter (where metric = 'pairwise_recall') as pairwise_recall,
+       max(value) filter (where metric = 'pairwise_precision') as pairwise_precision
+from latest group by breakdown, category order by breakdown, category
 """
 
 STYLE = """
@@ -130,6 +155,8 @@ def write_overview(database: Path, docs_dir: Path) -> Path:
         quarantine = _table(con, QUARANTINE_SQL)
         dfe_rules = _table(con, DFE_RULES_SQL)
         linkage = _table(con, LINKAGE_SQL)
+        linkage_quality = _table(con, LINKAGE_QUALITY_SQL)
+        linkage_bias = _table(con, LINKAGE_BIAS_SQL)
     failing = [g for g in gates if not g[gate_headers.index("passed")]] if gates else []
     blocking = [g for g in failing if g[gate_headers.index("critical")]]
     docs_link = (
@@ -158,6 +185,14 @@ Model and column meanings: {'<a href="dbt/index.html">dbt docs</a>' if (docs_dir
 {_cells(*quarantine)}
 <h2>Linkage quality (latest evaluation against the synthetic truth)</h2>
 {_cells(*linkage)}
+<h2>Person linkage without a truth (latest run)</h2>
+<p>Per source: records linked to another source and records linked to nothing; per source pair: the share of one source's persons
+also found in the other; overall: pairs waiting for clerical review and the model's estimated precision (the mean match probability of accepted pairs).</p>
+{_cells(*linkage_quality)}
+<h2>Person linkage by group (latest evaluation against the synthetic truth)</h2>
+<p>Linkage errors fall unevenly. Recall is over each group's true persons; precision over the clusters whose main person is in the group.
+Groups of fewer than {MIN_GROUP_PERSONS} true persons are flagged: their shares move a lot from one world to the next.</p>
+{_cells(*linkage_bias)}
 </body></html>
 """
     docs_dir.mkdir(parents=True, exist_ok=True)

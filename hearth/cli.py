@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from synthetic_population.config import FaultRates, WorldConfig
@@ -57,6 +58,11 @@ def _export_seeds(args: argparse.Namespace) -> int:
     return 0
 
 
+def _numbers(kind: type) -> Callable[[str], list]:
+    """A comma-separated list of numbers, e.g. 1,3."""
+    return lambda text: [kind(item) for item in text.split(",")]
+
+
 def _column_map(text: str) -> dict[str, str]:
     try:
         return dict(pair.split("=", 1) for pair in text.split(","))
@@ -74,10 +80,11 @@ def _link_persons(args: argparse.Namespace) -> int:
 
     logging.getLogger("splink").setLevel(logging.WARNING)
     settings = PersonLinkageSettings(target_precision=args.target_precision, match_probability=args.match_probability)
-    summary = link_file(Path(args.input), Path(args.output), settings, args.columns, load_model_file(Path(args.model)) if args.model else None)
+    model = load_model_file(Path(args.model)) if args.model else None
+    summary = link_file(Path(args.input), Path(args.output), settings, args.columns, model, args.train)
     print(f"Linked {summary['records']:,} rows into {summary['persons']:,} persons; wrote {args.output}")
     print(
-        f"Model {summary['model_version']}; pairs linked from match probability {summary['threshold']:.4f} "
+        f"Model: {summary['model']}; pairs linked from match probability {summary['threshold']:.4f} "
         f"(expected precision {summary['estimated_precision']:.4f}); {summary['uncertain_pairs']:,} uncertain pairs below it not linked"
     )
     if summary["demo_secret"]:
@@ -134,10 +141,18 @@ def _review_decide(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    """The whole run per world size, stage by stage (see hearth/bench.py)."""
+    """The whole run per world size, stage by stage (hearth/bench.py), or linkage against a plain
+    Splink baseline (hearth/bench_linkage.py)."""
+    json_path = Path(args.json) if args.json else None
+    if args.what == "linkage":
+        from hearth.bench_linkage import bench_linkage
+
+        for persons in args.persons or [20_000]:
+            bench_linkage(persons, args.seed, args.intensities, args.sets, Path(args.workdir), json_path)
+        return 0
     from hearth.bench import bench
 
-    bench(args.persons, args.seed, Path(args.workdir), args.until, Path(args.json) if args.json else None, args.fault_intensity)
+    bench(args.persons or [100_000], args.seed, Path(args.workdir), args.until, json_path, args.fault_intensity)
     return 0
 
 
@@ -260,13 +275,16 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--fault-intensity", type=float, default=1.0, help="multiply every fault rate (after any --fault) by this, each clamped to 1 (default 1)")
     gen.set_defaults(func=_generate)
 
-    bench = sub.add_parser("bench", help="benchmark the whole run per world size: per-stage and per-source tables")
-    bench.add_argument("--persons", type=lambda text: [int(x) for x in text.split(",")], default=[100_000], help="world sizes, e.g. 100000,1000000")
+    bench = sub.add_parser("bench", help="benchmark the whole run per world size (per-stage and per-source tables), or linkage against a plain Splink baseline")
+    bench.add_argument("what", nargs="?", choices=("run", "linkage"), default="run", help="run (default) or linkage")
+    bench.add_argument("--persons", type=_numbers(int), default=None, help="world sizes, e.g. 100000,1000000 (default 100000; linkage 20000)")
     bench.add_argument("--seed", type=int, default=42)
     bench.add_argument("--until", default="gates", help="stop after this stage: generate, ingest, harmonise, addresses, persons, households, marts or gates")
     bench.add_argument("--workdir", default="data/bench")
     bench.add_argument("--json", default=None, help="also save both tables as JSON here")
     bench.add_argument("--fault-intensity", type=float, default=1.0, help="multiply every fault rate of the worlds by this (default 1)")
+    bench.add_argument("--intensities", type=_numbers(float), default=[1.0, 3.0], help="linkage: the synthetic worlds' fault intensities (default 1,3)")
+    bench.add_argument("--sets", type=lambda text: text.split(","), default=["synthetic", "febrl3", "febrl4"], help="linkage: which sets")
     bench.set_defaults(func=_bench)
 
     seeds = sub.add_parser("export-seeds", help="write the dbt code-list seeds from code_lists")
@@ -284,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     link_persons.add_argument("--model", default=None, help="a saved model's JSON (default: the trained default in linkage/default_person_model.json)")
     link_persons.add_argument(
         "--target-precision", type=float, default=0.995, help="expected precision of linked pairs, which sets the threshold (default 0.995)"
+    )
+    link_persons.add_argument(
+        "--train", action="store_true", help="train the model's comparisons on this file first (files of 1,000 rows or more; fewer use the saved model)"
     )
     link_persons.add_argument("--match-probability", type=float, default=None, help="a fixed match probability threshold instead of the target precision")
     link_persons.set_defaults(func=_link_persons)

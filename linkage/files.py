@@ -16,11 +16,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from .model import PersonModel, default_person_model
-from .persons import NODE_COLUMNS, PersonLinkageSettings, cluster_person_nodes, nickname_table
+from .model import PersonModel, default_person_model, train_person_model
+from .persons import NODE_COLUMNS, SIGNATURES_SQL, PersonLinkageSettings, cluster_person_nodes, nickname_table
 from .scratch import splink_scratch_dropped
 
 OPTIONAL_COLUMNS = ("first_name", "last_name", "dob", "sex", "postcode", "address", "nhs_number", "upn")
+MIN_TRAINING_RECORDS = 1_000  # fewer, and EM's estimates of m and u are noise: the saved model links them
 _SEX = {"m": "male", "male": "male", "1": "male", "f": "female", "female": "female", "2": "female"}
 
 
@@ -32,7 +33,9 @@ def _read(path: Path) -> pl.DataFrame:
     raise ValueError(f"{path}: expected a .csv or .parquet file")
 
 
-def _nodes(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+def file_nodes(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """A file's rows (in our column names) as person nodes (NODE_COLUMNS, unique_id the row number),
+    normalised as the warehouse normalises its records; `path` names the file in errors."""
     present = [c for c in OPTIONAL_COLUMNS if c in frame.columns]
     if not {"first_name", "last_name", "dob"} & set(present):
         raise ValueError(
@@ -57,7 +60,7 @@ def _nodes(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
             name("last_name").alias("last_name"),
             dob.alias("date_of_birth"),
             dob.dt.year().alias("birth_year"),
-            pl.col("sex").str.to_lowercase().replace_strict(_SEX, default="unknown").alias("sex"),
+            pl.col("sex").str.to_lowercase().replace_strict(_SEX, default=None).alias("sex"),
             (squeezed.str.slice(0, squeezed.str.len_chars() - 3) + " " + squeezed.str.slice(-3)).alias("postcode"),
             pl.lit(None, dtype=pl.Utf8).alias("uprn"),
             pl.col("address").str.to_uppercase().str.replace_all(r"[^A-Z0-9 ]", "").str.strip_chars().replace("", None).alias("address"),
@@ -68,15 +71,35 @@ def _nodes(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     )
 
 
+def link_nodes(nodes: pl.DataFrame, settings: PersonLinkageSettings, model: PersonModel, train: bool = False) -> tuple[pl.DataFrame, dict[str, float | str]]:
+    """Cluster person nodes held in memory, in a database of their own, with a saved model or, with
+    `train` and at least MIN_TRAINING_RECORDS records, with the model's comparisons trained on these
+    records as the warehouse's are (data unlike the English records the default learnt from errs
+    differently). `summary["model"]` says which model linked them."""
+    with duckdb.connect() as con, splink_scratch_dropped(con):
+        con.register("_input_nodes", nodes.to_arrow())
+        con.execute("create temp table _person_nodes as select * from _input_nodes")
+        used = f"saved model {model.version}"
+        if train and nodes.height < MIN_TRAINING_RECORDS:
+            used += f" (fewer than {MIN_TRAINING_RECORDS:,} records to train on)"
+        elif train:
+            con.execute(SIGNATURES_SQL)
+            model, used = train_person_model(con), "trained on these records"
+        links, summary = cluster_person_nodes(con, settings, model)
+        return links, {**summary, "model": used}
+
+
 def link_file(
     input_path: Path,
     output_path: Path,
     settings: PersonLinkageSettings = PersonLinkageSettings(),
     columns: dict[str, str] | None = None,
     model: PersonModel | None = None,
-) -> dict[str, float]:
+    train: bool = False,
+) -> dict[str, float | str]:
     """Write the input rows with `person_key` and `match_probability` (of the row's strongest link)
-    added; rows with one key are one person. `columns` maps our names to the file's."""
+    added; rows with one key are one person. `columns` maps our names to the file's; `train` trains
+    the model on the file first (see `link_nodes`)."""
     frame = _read(input_path)
     unknown = sorted(set(columns or {}) - set(OPTIONAL_COLUMNS))
     missing = sorted(set((columns or {}).values()) - set(frame.columns))
@@ -90,11 +113,8 @@ def link_file(
                 ]
             )
         )
-    nodes = _nodes(frame.rename({source: ours for ours, source in (columns or {}).items()}), input_path)
-    with duckdb.connect() as con, splink_scratch_dropped(con):
-        con.register("_input_nodes", nodes.to_arrow())
-        con.execute("create temp table _person_nodes as select * from _input_nodes")
-        links, summary = cluster_person_nodes(con, settings, model or default_person_model())
+    nodes = file_nodes(frame.rename({source: ours for ours, source in (columns or {}).items()}), input_path)
+    links, summary = link_nodes(nodes, settings, model or default_person_model(), train)
     keys = links.select(pl.col("unique_id").cast(pl.UInt32).alias("_row"), "person_key", "match_probability")
     out = frame.with_row_index("_row").join(keys, on="_row", how="left").sort("_row").drop("_row")
     if output_path.suffix.lower() == ".parquet":

@@ -106,9 +106,7 @@ def _identifier_comparison(column: str) -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel(column),
             cll.ExactMatchLevel(column),
-            cll.CustomLevel(
-                identifier_bodies_differ_by_one(column, f"{column}_l", f"{column}_r"), label_for_charts="one digit mistyped or two transposed"
-            ),
+            cll.CustomLevel(identifier_bodies_differ_by_one(column, f"{column}_l", f"{column}_r"), label_for_charts="one digit mistyped or two transposed"),
             cll.ElseLevel(),
         ],
     )
@@ -162,11 +160,14 @@ def person_settings() -> SettingsCreator:
 
 def estimate_prior(linker: Linker) -> None:
     """Set the share of pairs that match from this data (it scales with the data's size); on data
-    too small to estimate it from, keep the model's."""
+    too small to estimate it from (no pair, or every pair, agreeing under the rules), keep the model's."""
+    saved = linker._settings_obj._probability_two_random_records_match
     try:
         linker.training.estimate_probability_two_random_records_match(list(PRIOR_RULES), recall=PRIOR_RECALL)
-    except Exception:  # Splink raises on data with no pair in the rules: the model's prior stands
+    except Exception:  # Splink raises on data with no pair at all: the model's prior stands
         return
+    if not 0 < linker._settings_obj._probability_two_random_records_match < 1:
+        linker._settings_obj._probability_two_random_records_match = saved
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -190,7 +191,9 @@ def train_person_model(con: duckdb.DuckDBPyConnection, signatures: str = "_perso
         "splink_version": splink.__version__,
         "data_fingerprint": fingerprint(con, signatures),
     }
-    return PersonModel("unsaved", linker.misc.save_model_to_json(), summary)
+    # Splink names each linker with a random id; a saved model keeps only what it learnt.
+    settings = {key: value for key, value in linker.misc.save_model_to_json().items() if key != "linker_uid"}
+    return PersonModel("unsaved", settings, summary)
 
 
 def save_person_model(con: duckdb.DuckDBPyConnection, model: PersonModel) -> PersonModel:

@@ -26,7 +26,16 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from code_lists import NICKNAMES
 
-from .model import REVIEW_LOWER_BOUND, identifier_bodies_differ_by_one, TARGET_PRECISION, PersonModel, estimate_prior, latest_person_model, precision_threshold, train_person_model
+from .model import (
+    REVIEW_LOWER_BOUND,
+    TARGET_PRECISION,
+    PersonModel,
+    estimate_prior,
+    identifier_bodies_differ_by_one,
+    latest_person_model,
+    precision_threshold,
+    train_person_model,
+)
 from .scratch import splink_scratch_dropped
 
 PERSON_LINKS = "linkage.person_links"
@@ -85,42 +94,67 @@ update _person_signatures set {", ".join(f"{c} = {sql}" for c, sql in DERIVED_CO
 """
 
 # Two records of one cluster that cannot be one person, unless an identifier they share says they
-# are: two permanent UPNs or NHS numbers more than one typo apart (check character aside); births more than a year apart
-# that no swapped day and month or single mistyped digit explains (a parent and a child); or twins:
-# one birthday, and first names nothing like each other (neither alike, an initial nor swapped)
-# between any record of one identity and any of the other (twins' surnames may differ too). An identity is the records an
-# identifier joins: a middle name recorded as the first name on one hospital record is not a twin
-# when the same NHS number carries the usual first name too.
+# are: two permanent UPNs or NHS numbers more than one typo apart (check character aside); births
+# more than a year apart that no swapped day and month or single mistyped digit explains (a parent
+# and a child); or one birthday with first names nothing like each other (neither alike, an initial
+# nor swapped, between any record of one identity and any of the other: twins). Where neither
+# record's identity carries an identifier and no census lists both, the two are told apart only by
+# names and dates that may themselves be miswritten, so the model's evidence decides instead: births
+# apart divide them only under first names that do not agree, and a shared birthday never does (a
+# wholly different first name or birth date on one copy of a record is a recording error as often
+# as another person). An identity is the records an identifier joins: a middle name recorded as the
+# first name on one hospital record is not another person when the same NHS number carries the
+# usual first name too.
 _UPN_TYPO = identifier_bodies_differ_by_one("upn", "l.upn", "r.upn")
 _NHS_TYPO = identifier_bodies_differ_by_one("nhs_number", "l.nhs_number", "r.nhs_number")
+ENUMERATIONS = ("census_2021_persons",)  # sources listing each person once per file: two of a file's records are two people
 CONFLICTS_SQL = f"""
-with member_pairs as (
+with anchored as (
+    select distinct identity_id from _identities join _person_signatures using (unique_id)
+    where upn is not null or nhs_number is not null or la_child_id is not null
+),
+enumerations as (
+    select signature_id as unique_id, list(distinct split_part(record_id, '|', 1) || '|' || split_part(record_id, '|', 2)) as enumerations
+    from _record_signatures where split_part(record_id, '|', 1) in ({", ".join(f"'{source}'" for source in ENUMERATIONS)})
+    group by all
+),
+member_pairs as (
     select l.unique_id as unique_id_l, r.unique_id as unique_id_r,
         least(il.identity_id, ir.identity_id) as identity_l, greatest(il.identity_id, ir.identity_id) as identity_r,
         coalesce(l.upn != r.upn and not {_UPN_TYPO} and not regexp_matches(l.upn, '[A-Z]$') and not regexp_matches(r.upn, '[A-Z]$'), false)
-        or coalesce(l.nhs_number != r.nhs_number and not {_NHS_TYPO}, false)
-        or coalesce(
+        or coalesce(l.nhs_number != r.nhs_number and not {_NHS_TYPO}, false) as identifiers_differ,
+        coalesce(
             abs(datediff('day', l.date_of_birth, r.date_of_birth)) > 366
             and not (day(l.date_of_birth) = month(r.date_of_birth) and month(l.date_of_birth) = day(r.date_of_birth))
-            and damerau_levenshtein(strftime(l.date_of_birth, '%Y%m%d'), strftime(r.date_of_birth, '%Y%m%d')) > 1, false) as apart,
+            and damerau_levenshtein(strftime(l.date_of_birth, '%Y%m%d'), strftime(r.date_of_birth, '%Y%m%d')) > 1, false) as births_apart,
         coalesce(l.date_of_birth = r.date_of_birth, false) as birth_shared,
+        il.identity_id in (select identity_id from anchored) or ir.identity_id in (select identity_id from anchored)
+            or coalesce(list_has_any(el.enumerations, er.enumerations), false) as told_apart_by_source,
         coalesce(
             jaro_winkler_similarity(l.first_name, r.first_name) >= 0.7 or length(l.first_name) = 1 or length(r.first_name) = 1
-            or l.first_name = r.last_name or l.last_name = r.first_name, true) as first_names_alike
+            or l.first_name = r.last_name or l.last_name = r.first_name, true) as first_names_alike,
+        coalesce(
+            jaro_winkler_similarity(l.first_name, r.first_name) >= 0.92 or length(l.first_name) = 1 or length(r.first_name) = 1
+            or l.first_name = r.last_name or l.last_name = r.first_name, false) as first_names_agree
     from _cluster_members as a
     join _cluster_members as b on a.cluster_id = b.cluster_id and a.unique_id < b.unique_id
     join _identities as il on il.unique_id = a.unique_id
     join _identities as ir on ir.unique_id = b.unique_id
     join _person_signatures as l on l.unique_id = a.unique_id
     join _person_signatures as r on r.unique_id = b.unique_id
+    left join enumerations as el on el.unique_id = a.unique_id
+    left join enumerations as er on er.unique_id = b.unique_id
     where il.identity_id != ir.identity_id
 ),
 identity_pairs as (
-    select identity_l, identity_r, bool_or(first_names_alike) as first_names_alike from member_pairs group by all
+    select identity_l, identity_r, bool_or(first_names_alike) as first_names_alike, bool_or(first_names_agree) as first_names_agree
+    from member_pairs group by all
 )
 select unique_id_l, unique_id_r
 from member_pairs join identity_pairs using (identity_l, identity_r)
-where apart or (birth_shared and not identity_pairs.first_names_alike)
+where identifiers_differ
+    or (births_apart and (told_apart_by_source or not identity_pairs.first_names_agree))
+    or (birth_shared and told_apart_by_source and not identity_pairs.first_names_alike)
 """
 
 
@@ -161,7 +195,7 @@ def link_persons(
     decisions, and (re)write `linkage.person_links`, `linkage.person_match_pairs` and `linkage.review_queue`."""
     from .review import REVIEW_QUEUE, write_review_queue
 
-    _warehouse_nodes(con)
+    warehouse_person_nodes(con)
     model = latest_person_model(con)
     with splink_scratch_dropped(con):
         links, summary = cluster_person_nodes(con, settings, model, decisions)
@@ -181,7 +215,8 @@ def link_persons(
     return summary
 
 
-def _warehouse_nodes(con: duckdb.DuckDBPyConnection) -> None:
+def warehouse_person_nodes(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create temp table `_person_nodes`: every person record of the warehouse, with its UPRN."""
     con.register("_first_name_nicknames", nickname_table().to_arrow())
     con.execute(f"create or replace temp table _person_nodes as {PERSON_NODES_SQL}")
     con.unregister("_first_name_nicknames")
@@ -189,7 +224,7 @@ def _warehouse_nodes(con: duckdb.DuckDBPyConnection) -> None:
 
 def train_on_warehouse(con: duckdb.DuckDBPyConnection) -> PersonModel:
     """Train the person model on every record signature of the warehouse (not yet saved)."""
-    _warehouse_nodes(con)
+    warehouse_person_nodes(con)
     with splink_scratch_dropped(con):
         con.execute(SIGNATURES_SQL)
         model = train_person_model(con)

@@ -94,6 +94,11 @@ class FaultRates(BaseModel):
     # linkage for research", Big Data & Society) and the ECHILD data resource profile (Mc Grath-Lone et al. 2022)
     # describe each kind; ONS's census-to-PDS linkage reports list swapped names and default dates among the residuals.
     name_swap: float = Field(0.003, ge=0, le=1, description="forename and surname recorded in each other's field")
+    # Assumptions, not published rates: about a third of women in a new partnership marry or take the partner's
+    # name within three years; about one child in ten of a lone mother who re-partners takes the step-father's.
+    # (An adopted child always takes the adopters' surname, and a new UPN.)
+    partner_surname: float = Field(0.35, ge=0, le=1, description="a woman taking a new partner's surname (records after the change carry it)")
+    step_parent_surname: float = Field(0.1, ge=0, le=1, description="a child under 16 taking the surname of their mother's new partner")
     surname_part: float = Field(0.3, ge=0, le=1, description="a double-barrelled or hyphenated surname recorded as one of its parts")
     middle_as_first: float = Field(0.01, ge=0, le=1, description="the middle name recorded in place of the first name (HES, school census, LA records)")
     initial_only: float = Field(0.005, ge=0, le=1, description="the first name recorded as its initial (HES, census, youth justice)")

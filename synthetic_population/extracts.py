@@ -133,7 +133,7 @@ class ExtractWriter:
 
     @functools.cached_property
     def surname_changes(self) -> pl.DataFrame:
-        return surname_changes(self.ctx.config.seed, self.ctx.population.persons, self.ctx.history, self.la_codes)
+        return surname_changes(self.ctx.config.seed, self.ctx.population.persons, self.ctx.history, self.la_codes, self.ctx.config.faults)
 
     def change_at(self, table: str, frame: pl.DataFrame) -> pl.DataFrame:
         """Each record's latest surname change on or before its day (`RECORD_DAY`): last_name, kind, upn, or nulls."""

@@ -254,18 +254,23 @@ def _build_la(rng: np.random.Generator, config: WorldConfig, la_index: int, n_pr
 
     # Postcodes: runs of 15-40 neighbouring properties (along a street and on into the next) within one town,
     # each a distinct real postcode of the town's districts (sampled, then laid out in code order so neighbouring
-    # streets share sectors). Every postcode is unique by construction and never straddles towns or LAs.
+    # streets share sectors). Every postcode is unique by construction and never straddles towns or LAs. A town
+    # with more properties than its real postcodes hold at that size (a world of a million persons in three LAs)
+    # gets runs twice as long, and so on until they fit: real postcodes reach 100 addresses.
     town_of_prop = town_of_street[street_of]
     pc_start = np.zeros(n_props, dtype=bool)
     for town, pool in enumerate(real_postcodes(la)):
         members = np.flatnonzero(town_of_prop == town)
         if len(members) == 0:
             continue
-        offsets = np.cumsum(np.r_[0, rng.integers(*POSTCODE_SIZE, size=len(members) // POSTCODE_SIZE[0] + 1)])
-        pc_start[members[0] + offsets[offsets < len(members)]] = True
-        n_town_pc = int(pc_start[members].sum())
-        if n_town_pc > len(pool):
-            raise ValueError(f"{la.towns[town].name} ({la.name}) needs {n_town_pc} postcodes; its districts have {len(pool)}")
+        size = POSTCODE_SIZE
+        while True:
+            offsets = np.cumsum(np.r_[0, rng.integers(*size, size=len(members) // size[0] + 1)])
+            starts = members[0] + offsets[offsets < len(members)]
+            if len(starts) <= len(pool):
+                break
+            size = (2 * size[0], 2 * size[1] - 1)
+        pc_start[starts] = True
     pc_id = np.cumsum(pc_start) - 1
     pc_first = np.flatnonzero(pc_start)
     pc_town = town_of_prop[pc_first]

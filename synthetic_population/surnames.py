@@ -13,6 +13,7 @@ import polars as pl
 
 from code_lists.ssda903 import ADOPTED
 
+from .config import FaultRates
 from .dynamics import History
 from .identifiers import make_upns
 from .names import draw_names
@@ -20,14 +21,11 @@ from .population import DAYS_PER_YEAR, FEMALE, Columns
 
 # The changes draw from a stream of their own, beside the world's seed, so they moved no other draw.
 SURNAME_CHANGE_STREAM = 1416
-# Assumptions, not published rates: about a third of women in a new partnership marry or take the partner's
-# name within three years; about one child in ten of a lone mother who re-partners takes the step-father's.
-TAKES_PARTNER_SURNAME = 0.35
-CHILD_TAKES_STEP_PARENT_SURNAME = 0.1
 
 
-def surname_changes(seed: int, persons: Columns, history: History, la_codes: np.ndarray) -> pl.DataFrame:
-    """person, day, last_name, kind ('marriage', 'step_parent', 'adoption') and, for an adoption, the new upn."""
+def surname_changes(seed: int, persons: Columns, history: History, la_codes: np.ndarray, rates: FaultRates) -> pl.DataFrame:
+    """person, day, last_name, kind ('marriage', 'step_parent', 'adoption') and, for an adoption, the new upn;
+    how often a woman or a child takes a new partner's surname is `rates.partner_surname` and `rates.step_parent_surname`."""
     rng = np.random.default_rng([seed, SURNAME_CHANGE_STREAM])
     sex, surname, dob, mother = persons.view("sex"), persons.view("last_name"), persons.view("dob"), persons.view("mother")
     pairs = history.partnerships
@@ -35,15 +33,13 @@ def surname_changes(seed: int, persons: Columns, history: History, la_codes: np.
     woman = np.where(sex[lone] == FEMALE, lone, partner)
     man = np.where(sex[lone] == FEMALE, partner, lone)
     day = pairs["day"].to_numpy() + rng.integers(180, 3 * 365, len(lone))
-    takes = (rng.random(len(lone)) < TAKES_PARTNER_SURNAME) & (surname[woman] != surname[man])
+    takes = (rng.random(len(lone)) < rates.partner_surname) & (surname[woman] != surname[man])
     marriages = pl.DataFrame({"person": woman[takes], "day": day[takes], "last_name": surname[man[takes]], "kind": "marriage"})
     # A lone mother's children under 16 when she re-partners may take her new partner's surname.
     step = pl.DataFrame({"mother": woman, "man": man, "day": day}).filter(pl.Series(sex[lone] == FEMALE))
     children = pl.DataFrame({"person": np.arange(persons.n, dtype=np.int32), "mother": mother, "dob": dob}).join(step, on="mother")
     children = children.filter((pl.col("dob") < pl.col("day")) & (pl.col("day") - pl.col("dob") < 16 * DAYS_PER_YEAR))
-    child_takes = (rng.random(children.height) < CHILD_TAKES_STEP_PARENT_SURNAME) & (
-        surname[children["person"].to_numpy()] != surname[children["man"].to_numpy()]
-    )
+    child_takes = (rng.random(children.height) < rates.step_parent_surname) & (surname[children["person"].to_numpy()] != surname[children["man"].to_numpy()])
     children = children.filter(pl.Series(child_takes))
     step_parent = children.select("person", "day", pl.Series("last_name", surname[children["man"].to_numpy()]), pl.lit("step_parent").alias("kind"))
     adoptions = _adoptions(rng, persons, history, la_codes)

@@ -389,6 +389,8 @@ def test_fault_counts_follow_the_configured_rates(tmp_path: Path) -> None:
         missing_nhs_number=0.1,
         out_of_list_code=0.05,
         dob_day_month_swap=0.2,
+        partner_surname=0.0,
+        step_parent_surname=1.0,
     )
     generate_world(WorldConfig(persons=3000, seed=3, faults=rates), tmp_path / "landing", tmp_path / "truth")
     log = pl.read_parquet(tmp_path / "truth" / "faults.parquet")
@@ -416,6 +418,8 @@ def test_fault_counts_follow_the_configured_rates(tmp_path: Path) -> None:
         sigma = np.sqrt(n * rate * (1 - rate))
         assert n > 500 and abs(count - n * rate) < 4 * sigma, (table, fault, count, n * rate)
     assert log.filter(pl.col("fault") == "nickname").height == 0
+    assert log.filter(pl.col("fault") == "surname_change_marriage").height == 0
+    assert log.filter(pl.col("fault") == "surname_change_step_parent").height > 100  # every child of a re-partnered mother (8 at the default 0.1)
 
 
 def test_household_spells_are_ordered_and_never_overlap(world: Path) -> None:

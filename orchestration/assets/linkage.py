@@ -102,6 +102,9 @@ def person_linkage_models(warehouse: Warehouse) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={**model.training_summary, "exported_to": str(exported)})
 
 
+PERSON_UPSTREAM = [table_key(ADDRESS_MATCHES), INT_PERSON_RECORDS, PERSON_MODEL_KEY]
+
+
 @dg.multi_asset(
     pool=WAREHOUSE_POOL,
     name="person_links",
@@ -109,19 +112,19 @@ def person_linkage_models(warehouse: Warehouse) -> dg.MaterializeResult:
         dg.AssetSpec(
             table_key(PERSON_LINKS),
             kinds={"duckdb", "splink"},
-            deps=[table_key(ADDRESS_MATCHES), INT_PERSON_RECORDS, PERSON_MODEL_KEY],
+            deps=PERSON_UPSTREAM,
             description="Every person record's pseudonymous person key, and the match probability of its strongest link.",
         ),
         dg.AssetSpec(
             table_key(PERSON_MATCH_PAIRS),
             kinds={"duckdb"},
-            deps=[table_key(ADDRESS_MATCHES), INT_PERSON_RECORDS, PERSON_MODEL_KEY],
+            deps=PERSON_UPSTREAM,
             description="Every Splink-scored pair from the review lower bound, by representative record id, banded 'link' or 'review'.",
         ),
         dg.AssetSpec(
             table_key(REVIEW_QUEUE),
             kinds={"duckdb"},
-            deps=[table_key(ADDRESS_MATCHES), INT_PERSON_RECORDS, PERSON_MODEL_KEY],
+            deps=PERSON_UPSTREAM,
             description="Uncertain pairs awaiting a clerical decision, with the evidence of each comparison.",
         ),
     ],

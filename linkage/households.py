@@ -72,10 +72,11 @@ RESIDENCES_SQL = f"""
 with first_seen as (
     select person_key, uprn, min(seen_on) as first_seen_on from _sightings group by all
 ),
--- The person's newest address as of each sighting: the UPRN first seen most recently.
+-- The person's newest address as of each sighting: the UPRN first seen most recently (of two first
+-- seen on one day, the higher UPRN, so that every run judges alike).
 judged as (
     select s.person_key, s.seen_on, s.uprn,
-        arg_max(f.uprn, f.first_seen_on) as current_uprn, max(f.first_seen_on) as current_since
+        arg_max(f.uprn, {{'first_seen_on': f.first_seen_on, 'uprn': f.uprn}}) as current_uprn, max(f.first_seen_on) as current_since
     from _sightings as s
     join first_seen as f on f.person_key = s.person_key and f.first_seen_on <= s.seen_on
     group by all

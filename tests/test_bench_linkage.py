@@ -9,9 +9,7 @@ import polars as pl
 import pytest
 
 from hearth.bench_linkage import BASELINE, HEARTH, baseline_settings, febrl_directory, febrl_set, score, target_lines
-from linkage.files import MIN_TRAINING_RECORDS, file_nodes, link_nodes
-from linkage.model import default_person_model
-from linkage.persons import NODE_COLUMNS, PersonLinkageSettings
+from linkage.persons import NODE_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -45,21 +43,6 @@ def test_hearth_trained_on_febrl4_links_at_least_as_well_as_the_plain_baseline(f
     baseline, _ = score(two_files, BASELINE)
     assert hearth["pairwise_f1"] >= baseline["pairwise_f1"] > 0.9
     assert hearth["cluster_precision"] >= 0.99
-
-
-def test_a_file_too_small_to_train_on_links_with_the_saved_model() -> None:
-    rows = pl.DataFrame(
-        {
-            "first_name": ["Amara", "AMARA", "Tomasz", "Tomasz"],
-            "last_name": ["Okafor", "Okafor", "Nowak", "Nowak"],
-            "dob": ["2011-03-04", "04/03/2011", "2009-12-30", "2009-12-30"],
-            "postcode": ["LS6 2AB", "ls62ab", "M14 5RT", "M14 5RT"],
-        }
-    )
-    links, summary = link_nodes(file_nodes(rows, Path("four_rows.csv")), PersonLinkageSettings(), default_person_model(), train=True)
-    assert summary["model"].startswith("saved model") and f"fewer than {MIN_TRAINING_RECORDS:,}" in summary["model"]
-    keys = links.sort(pl.col("unique_id").cast(pl.Int64))["person_key"].to_list()
-    assert keys[0] == keys[1] != keys[2] == keys[3]
 
 
 def test_targets_are_judged_against_the_baseline_in_the_same_table() -> None:

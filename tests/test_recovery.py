@@ -43,7 +43,7 @@ with duckdb.connect(sys.argv[1]) as con:
 """
 # Everything but run ids and load times, which differ between any two runs.
 VOLATILE = {"_load_run_id", "_loaded_at", "load_run_id", "loaded_at", "quarantined_at", "checked_at", "run_id", "evaluated_at"}
-VOLATILE |= {"version", "trained_at", "training_summary_json"}  # a retrained model's number and when it was trained
+VOLATILE |= {"version", "model_version", "trained_at", "training_summary_json"}  # a retrained model's number (every run retrains) and when
 # Run history every attempt appends to (run id and time columns): a killed attempt's rows rightly
 # stay there, so only what the last run recorded is compared. Each run retrains the person model.
 RUN_HISTORY = {

@@ -1,0 +1,55 @@
+"""`hearth link persons` on an analyst's own file: column mapping, the strongest link's
+probability, files too small to train on, and clear errors for files it cannot use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from linkage.files import MIN_TRAINING_RECORDS, file_nodes, link_file, link_nodes
+from linkage.model import default_person_model
+from linkage.persons import PersonLinkageSettings
+
+# Two people written twice each, as two systems would: case, date format and postcode spacing differ.
+ROWS = {
+    "given": ["Amara", "AMARA", "Tomasz", "Tomasz", "Eilidh"],
+    "family": ["Okafor", "Okafor", "Nowak", "Nowak", "Grant"],
+    "born": ["2011-03-04", "04/03/2011", "2009-12-30", "20091230", "2015-06-01"],
+    "pc": ["LS6 2AB", "ls62ab", "M14 5RT", "M14 5RT", "EH1 1AA"],
+}
+COLUMNS = {"first_name": "given", "last_name": "family", "dob": "born", "postcode": "pc"}
+
+
+def test_a_files_own_column_names_map_onto_ours_and_every_row_gets_a_key(tmp_path: Path) -> None:
+    pl.DataFrame(ROWS).write_csv(tmp_path / "in.csv")
+    summary = link_file(tmp_path / "in.csv", tmp_path / "out.csv", columns=COLUMNS)
+    out = pl.read_csv(tmp_path / "out.csv")
+    assert out.columns == [*ROWS, "person_key", "match_probability"]
+    assert out["given"].to_list() == ROWS["given"]  # the file's rows, in order, as they were
+    keys = out["person_key"].to_list()
+    assert keys[0] == keys[1] != keys[2] == keys[3] and keys[4] not in keys[:4]
+    assert (summary["records"], summary["persons"]) == (5, 3)
+    assert out["match_probability"][4] is None  # linked to nothing
+    assert out["match_probability"][:4].min() >= summary["threshold"]
+
+
+def test_a_file_too_small_to_train_on_links_with_the_saved_model() -> None:
+    nodes = file_nodes(pl.DataFrame(ROWS).rename({ours: theirs for theirs, ours in COLUMNS.items()}), Path("five_rows.csv"))
+    links, summary = link_nodes(nodes, PersonLinkageSettings(), default_person_model(), train=True)
+    assert summary["model"].startswith("saved model") and f"fewer than {MIN_TRAINING_RECORDS:,}" in summary["model"]
+    assert links["person_key"].n_unique() == 3
+
+
+def test_a_file_with_no_usable_column_is_refused_with_what_it_has(tmp_path: Path) -> None:
+    pl.DataFrame({"surname_only_here": ["Okafor"], "town": ["Leeds"]}).write_csv(tmp_path / "bad.csv")
+    with pytest.raises(ValueError, match=r"bad\.csv: no usable columns.*--columns.*found surname_only_here, town"):
+        link_file(tmp_path / "bad.csv", tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_columns_naming_what_the_file_lacks_or_we_do_not_know_are_refused(tmp_path: Path) -> None:
+    pl.DataFrame(ROWS).write_csv(tmp_path / "in.csv")
+    with pytest.raises(ValueError, match=r"maps unknown names forename .*names columns the file lacks: dob_text"):
+        link_file(tmp_path / "in.csv", tmp_path / "out.csv", columns={"forename": "given", "dob": "dob_text"})

@@ -339,11 +339,14 @@ def cluster_person_nodes(
     else:
         accepted = probabilities[probabilities >= settings.match_probability]
         threshold, precision = settings.match_probability, float(accepted.mean()) if accepted.size else 1.0
+    # The threshold is bound, not written into the SQL: DuckDB reads a decimal literal as DECIMAL, whose
+    # cast to DOUBLE may miss by the last bit, leaving the pair at the threshold below it.
     con.execute(
         f"""
         create or replace temp table _scored_pairs as
-        select *, case when match_probability >= {threshold} then 'link' else 'review' end as band from {predictions.physical_name}
-        """
+        select *, case when match_probability >= ? then 'link' else 'review' end as band from {predictions.physical_name}
+        """,
+        [threshold],
     )
     con.execute(f"create or replace temp table _cannot_link as {_decided_pairs(con, decisions, 'non-match')}")
     con.execute(

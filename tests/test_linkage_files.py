@@ -53,3 +53,13 @@ def test_columns_naming_what_the_file_lacks_or_we_do_not_know_are_refused(tmp_pa
     pl.DataFrame(ROWS).write_csv(tmp_path / "in.csv")
     with pytest.raises(ValueError, match=r"maps unknown names forename .*names columns the file lacks: dob_text"):
         link_file(tmp_path / "in.csv", tmp_path / "out.csv", columns={"forename": "given", "dob": "dob_text"})
+
+
+def test_a_two_row_file_links_its_one_pair_at_the_threshold_it_sets() -> None:
+    """One pair: the threshold is its own probability, and the pair at the threshold is accepted
+    (a threshold written into SQL as a decimal once missed it by the last bit)."""
+    rows = pl.DataFrame({"first_name": ["Amara", "Amara"], "last_name": ["Okafor", "Okafar"], "dob": ["2011-03-04", "04/03/2011"]})
+    links, summary = link_nodes(file_nodes(rows, Path("two_rows.csv")), PersonLinkageSettings(), default_person_model())
+    assert summary["splink_pairs"] == 1 and summary["uncertain_pairs"] == 0
+    assert links["person_key"].n_unique() == 1
+    assert links["match_probability"].to_list() == [summary["threshold"]] * 2

@@ -29,7 +29,7 @@ from linkage.addresses import match_addresses
 from linkage.evaluation import evaluate_linkage
 from linkage.families import link_families
 from linkage.households import form_households
-from linkage.persons import link_persons
+from linkage.persons import link_persons, pseudonym_secret
 from orchestration.settings import DBT_PROJECT_DIR, dbt_warehouse_vars
 from synthetic_population.config import FaultRates, WorldConfig
 from synthetic_population.world import generate_world
@@ -140,11 +140,12 @@ class WorldBench:
 
     def records_to_persons(self) -> int:
         with duckdb.connect(str(self.database)) as con:
-            return link_persons(con)["records"]
+            return link_persons(con, pseudonym_secret(self.root / "landing"))["records"]
 
     def households_and_families(self) -> int:
+        secret = pseudonym_secret(self.root / "landing")
         with duckdb.connect(str(self.database)) as con:
-            return form_households(con)["residences"] + link_families(con)["parent_links"]
+            return form_households(con, secret)["residences"] + link_families(con, secret)["parent_links"]
 
     def marts_and_publication(self) -> int:
         self.dbt_build("after_linkage")

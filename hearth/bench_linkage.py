@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import subprocess
 import time
 from collections.abc import Callable
@@ -171,7 +172,8 @@ def link_baseline(nodes: pl.DataFrame) -> pl.DataFrame:
 def link_hearth(nodes: pl.DataFrame, train: bool) -> pl.DataFrame:
     """Hearth's clusters, (record_id, person_key), with its saved default model or trained on the
     set first (as the pipeline's retraining asset trains on the warehouse, and `--train` on a file)."""
-    links, _ = link_nodes(nodes, PersonLinkageSettings(), default_person_model(), train)
+    secret = secrets.token_hex(32)  # the keys are compared and thrown away, never kept
+    links, _ = link_nodes(nodes, PersonLinkageSettings(), default_person_model(), secret, train)
     return links.select(pl.col("unique_id").alias("record_id"), "person_key")
 
 

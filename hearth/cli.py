@@ -38,14 +38,25 @@ def _config(args: argparse.Namespace) -> WorldConfig:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    summary = generate_world(_config(args), Path(args.out), Path(args.truth), Path(args.malformed) if args.malformed else None)
+    """Write a synthetic world. Its truth and broken files go under the output folder unless told
+    otherwise, and nothing already there is replaced without --force."""
+    from ingestion.landing import GENERATOR_MALFORMED_DIR, GENERATOR_TRUTH_DIR
+
+    out = Path(args.out)
+    truth = Path(args.truth) if args.truth else out / GENERATOR_TRUTH_DIR
+    malformed = None if args.malformed is None else Path(args.malformed) if args.malformed else out / GENERATOR_MALFORMED_DIR
+    occupied = [folder for folder in (out, truth) if folder.is_dir() and any(folder.iterdir())]
+    if occupied and not args.force:
+        print(f"hearth generate: {' and '.join(map(str, occupied))} already hold files (another world, or real extracts); pass --force to replace them")
+        return 2
+    summary = generate_world(_config(args), out, truth, malformed)
     print(f"Generated {summary.persons:,} persons in {summary.households:,} households at {summary.properties:,} properties in {summary.seconds}s")
-    print(f"Extracts: {len(summary.files)} files under {args.out}; ground truth under {args.truth}")
+    print(f"Extracts: {len(summary.files)} files under {out}; ground truth under {truth}")
     for table, count in summary.records.items():
         print(f"  {table:<24} {count:>10,} records")
     print("Injected faults: " + ", ".join(f"{k} {v:,}" for k, v in summary.faults.items()))
-    if args.malformed:
-        print(f"Malformed files for ingestion tests: {args.malformed} (see manifest.json)")
+    if malformed:
+        print(f"Malformed files for ingestion tests: {malformed} (see manifest.json)")
     return 0
 
 
@@ -76,19 +87,22 @@ def _link_persons(args: argparse.Namespace) -> int:
 
     from linkage.files import link_file
     from linkage.model import load_model_file
-    from linkage.persons import PersonLinkageSettings
+    from linkage.persons import PersonLinkageSettings, PseudonymSecretMissing, pseudonym_secret
 
     logging.getLogger("splink").setLevel(logging.WARNING)
     settings = PersonLinkageSettings(target_precision=args.target_precision, match_probability=args.match_probability)
     model = load_model_file(Path(args.model)) if args.model else None
-    summary = link_file(Path(args.input), Path(args.output), settings, args.columns, model, args.train)
+    try:
+        secret = pseudonym_secret()  # an analyst's file is never the generator's
+    except PseudonymSecretMissing as missing:
+        print(f"hearth link persons: {missing}", file=sys.stderr)
+        return 2
+    summary = link_file(Path(args.input), Path(args.output), secret, settings, args.columns, model, args.train)
     print(f"Linked {summary['records']:,} rows into {summary['persons']:,} persons; wrote {args.output}")
     print(
         f"Model: {summary['model']}; pairs linked from match probability {summary['threshold']:.4f} "
         f"(expected precision {summary['estimated_precision']:.4f}); {summary['uncertain_pairs']:,} uncertain pairs below it not linked"
     )
-    if summary["demo_secret"]:
-        print("Note: HEARTH_PSEUDONYM_SECRET is not set, so person keys use the public demo secret.")
     return 0
 
 
@@ -269,8 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--years", type=_years, default=(2019, 2023), help="collection years, e.g. 2019-2023")
     gen.add_argument("--out", default="data/landing", help="landing folder for the extracts")
-    gen.add_argument("--truth", default="data/truth", help="folder for the ground truth (never read by the pipeline)")
-    gen.add_argument("--malformed", default=None, help="also write deliberately broken files here")
+    gen.add_argument("--truth", default=None, help="folder for the ground truth, never read by the pipeline (default: OUT/.truth)")
+    gen.add_argument("--malformed", nargs="?", const="", default=None, help="also write deliberately broken files (here, or by default OUT/.malformed)")
+    gen.add_argument("--force", action="store_true", help="replace what the output and truth folders already hold")
     gen.add_argument("--fault", type=_fault, action="append", metavar="NAME=RATE", help="override a fault rate, e.g. name_typo=0.05")
     gen.add_argument("--fault-intensity", type=float, default=1.0, help="multiply every fault rate (after any --fault) by this, each clamped to 1 (default 1)")
     gen.set_defaults(func=_generate)

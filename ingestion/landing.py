@@ -24,6 +24,13 @@ from .registry import SOURCES_BY_NAME
 
 LANDING_FILE_SUFFIXES: frozenset[str] = frozenset({".csv", ".xml"})
 _YEAR = re.compile(r"\d{4}")
+# What the synthetic generator writes at the landing root beside the extracts: the marker saying the
+# data is synthetic, and by default its ground truth and broken files. None of it is an extract, so
+# the walker passes over exactly these names (any other stray file is still reported).
+SYNTHETIC_MARKER = ".hearth-synthetic.json"
+GENERATOR_TRUTH_DIR = ".truth"
+GENERATOR_MALFORMED_DIR = ".malformed"
+GENERATOR_ENTRIES: frozenset[str] = frozenset({SYNTHETIC_MARKER, GENERATOR_TRUTH_DIR, GENERATOR_MALFORMED_DIR})
 
 
 class LandingDirectoryNotFoundError(FileNotFoundError):
@@ -74,6 +81,15 @@ class LandingScan:
     unrecognised: tuple[UnrecognisedFile, ...]
 
 
+def is_synthetic_landing(root: Path) -> bool:
+    """Whether the generator marked this landing folder's data as synthetic (`SYNTHETIC_MARKER`)."""
+    marker = root / SYNTHETIC_MARKER
+    try:
+        return json.loads(marker.read_text(encoding="utf-8")).get("synthetic") is True
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def classify_landing_path(relative: str) -> str | None:
     """Return why ``relative`` (POSIX, relative to the landing root) is unrecognised, or None."""
     parts = relative.split("/")
@@ -95,8 +111,9 @@ def walk_landing(root: Path) -> list[LandedPath]:
         raise LandingDirectoryNotFoundError(f"Landing directory does not exist: {root}")
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        found.extend((Path(dirpath) / filename).relative_to(root).as_posix() for filename in filenames)
+        at_root = Path(dirpath) == root
+        dirnames[:] = sorted(name for name in dirnames if not (at_root and name in GENERATOR_ENTRIES))
+        found.extend((Path(dirpath) / name).relative_to(root).as_posix() for name in filenames if not (at_root and name in GENERATOR_ENTRIES))
     return [LandedPath(relative, classify_landing_path(relative)) for relative in sorted(found)]
 
 

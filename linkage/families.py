@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from .households import HOUSEHOLD_MEMBERS
-from .persons import PERSON_LINKS, pseudonym_secret, pseudonymise
+from .persons import PERSON_LINKS, pseudonymise
 
 PARENT_LINKS = "linkage.parent_links"
 SIBLING_LINKS = "linkage.sibling_links"
@@ -99,7 +99,7 @@ group by all
 """
 
 
-def link_families(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def link_families(con: duckdb.DuckDBPyConnection, secret: str) -> dict[str, int]:
     """(Re)write `linkage.parent_links` and `linkage.family_members`; returns counts."""
     con.execute(f"create or replace table {PARENT_LINKS} as {PARENT_LINKS_SQL}")
     con.execute(f"create or replace table {SIBLING_LINKS} as {SIBLING_LINKS_SQL}")
@@ -123,7 +123,6 @@ def link_families(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             pl.when(pl.col("is_mother")).then(pl.lit("mother")).otherwise(pl.lit("father")).alias("anchor_role"),
         )
     )
-    secret, _ = pseudonym_secret()
     family_key = pseudonymise(pl.lit("family|") + pl.col("anchor_key"), secret).alias("family_key")
     members = pl.concat(
         [

@@ -71,7 +71,9 @@ def file_nodes(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     )
 
 
-def link_nodes(nodes: pl.DataFrame, settings: PersonLinkageSettings, model: PersonModel, train: bool = False) -> tuple[pl.DataFrame, dict[str, float | str]]:
+def link_nodes(
+    nodes: pl.DataFrame, settings: PersonLinkageSettings, model: PersonModel, secret: str, train: bool = False
+) -> tuple[pl.DataFrame, dict[str, float | str]]:
     """Cluster person nodes held in memory, in a database of their own, with a saved model or, with
     `train` and at least MIN_TRAINING_RECORDS records, with the model's comparisons trained on these
     records as the warehouse's are (data unlike the English records the default learnt from errs
@@ -85,13 +87,14 @@ def link_nodes(nodes: pl.DataFrame, settings: PersonLinkageSettings, model: Pers
         elif train:
             con.execute(SIGNATURES_SQL)
             model, used = train_person_model(con), "trained on these records"
-        links, summary = cluster_person_nodes(con, settings, model)
+        links, summary = cluster_person_nodes(con, settings, model, secret)
         return links, {**summary, "model": used}
 
 
 def link_file(
     input_path: Path,
     output_path: Path,
+    secret: str,
     settings: PersonLinkageSettings = PersonLinkageSettings(),
     columns: dict[str, str] | None = None,
     model: PersonModel | None = None,
@@ -99,7 +102,7 @@ def link_file(
 ) -> dict[str, float | str]:
     """Write the input rows with `person_key` and `match_probability` (of the row's strongest link)
     added; rows with one key are one person. `columns` maps our names to the file's; `train` trains
-    the model on the file first (see `link_nodes`)."""
+    the model on the file first (see `link_nodes`); keys are HMACs under `secret`."""
     frame = _read(input_path)
     unknown = sorted(set(columns or {}) - set(OPTIONAL_COLUMNS))
     missing = sorted(set((columns or {}).values()) - set(frame.columns))
@@ -114,7 +117,7 @@ def link_file(
             )
         )
     nodes = file_nodes(frame.rename({source: ours for ours, source in (columns or {}).items()}), input_path)
-    links, summary = link_nodes(nodes, settings, model or default_person_model(), train)
+    links, summary = link_nodes(nodes, settings, model or default_person_model(), secret, train)
     keys = links.select(pl.col("unique_id").cast(pl.UInt32).alias("_row"), "person_key", "match_probability")
     out = frame.with_row_index("_row").join(keys, on="_row", how="left").sort("_row").drop("_row")
     if output_path.suffix.lower() == ".parquet":

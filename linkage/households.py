@@ -23,7 +23,7 @@ import duckdb
 import polars as pl
 
 from .addresses import PROPERTY_KEYS_SQL, normalised_address
-from .persons import PERSON_LINKS, pseudonym_secret, pseudonymise
+from .persons import PERSON_LINKS, pseudonymise
 
 HOUSEHOLD_SPELLS = "linkage.household_spells"
 HOUSEHOLD_MEMBERS = "linkage.household_members"
@@ -157,7 +157,7 @@ def _spell_numbers(residences: pl.DataFrame) -> list[int]:
     return numbers
 
 
-def form_households(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def form_households(con: duckdb.DuckDBPyConnection, secret: str) -> dict[str, int]:
     """(Re)write `linkage.household_spells` and `linkage.household_members`; returns counts."""
     con.execute(f"create or replace temp table _sightings as {SIGHTINGS_SQL}")
     con.execute(f"create or replace temp table _residences as {RESIDENCES_SQL}")
@@ -166,7 +166,6 @@ def form_households(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     residences = residences.with_columns(pl.Series("spell", _spell_numbers(residences), dtype=pl.Int32)).with_columns(
         pl.col("first_seen").min().over("uprn", "spell").alias("spell_from")
     )
-    secret, _ = pseudonym_secret()
     keys = (
         residences.select("uprn", "spell_from")
         .unique()

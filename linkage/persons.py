@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -25,6 +26,7 @@ from splink import DuckDBAPI, Linker
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from code_lists import NICKNAMES
+from ingestion.landing import is_synthetic_landing
 
 from .model import (
     REVIEW_LOWER_BOUND,
@@ -179,17 +181,31 @@ def pseudonymise(values: pl.Series | pl.Expr, secret: str) -> pl.Series | pl.Exp
     return values.map_elements(lambda v: hmac.new(key, str(v).encode(), hashlib.sha256).hexdigest(), return_dtype=pl.Utf8)
 
 
-def pseudonym_secret() -> tuple[str, bool]:
-    """The secret from HEARTH_PSEUDONYM_SECRET, or the demo default (and whether it was the default)."""
+class PseudonymSecretMissing(RuntimeError):
+    """Keys were asked for on data not marked synthetic, with no secret of its own."""
+
+
+def pseudonym_secret(landing: Path | None = None) -> str:
+    """The HMAC secret for person, household and family keys: HEARTH_PSEUDONYM_SECRET, or the public
+    demo secret for data the generator marked as synthetic (its marker at the root of `landing`).
+    Keys under a public secret can be recomputed by anyone holding the records, so on any other
+    data linkage refuses to run without a secret of its own."""
     secret = os.environ.get(PSEUDONYM_SECRET_ENV)
-    return (secret, False) if secret else (DEMO_SECRET, True)
+    if secret:
+        return secret
+    if landing is not None and is_synthetic_landing(landing):
+        return DEMO_SECRET
+    raise PseudonymSecretMissing(
+        f"{PSEUDONYM_SECRET_ENV} is not set, and keys on data that is not synthetic need a secret of your own: "
+        f"export {PSEUDONYM_SECRET_ENV}=$(python -c 'import secrets; print(secrets.token_hex(32))') and keep it where your keys must stay stable"
+    )
 
 
 NODE_COLUMNS = ("unique_id", "la_code", "la_child_id", "upn", "nhs_number", "first_name", "last_name", "date_of_birth", "sex", "postcode", "uprn", "address")
 
 
 def link_persons(
-    con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings = PersonLinkageSettings(), decisions: pl.DataFrame | None = None
+    con: duckdb.DuckDBPyConnection, secret: str, settings: PersonLinkageSettings = PersonLinkageSettings(), decisions: pl.DataFrame | None = None
 ) -> dict[str, float]:
     """Cluster every person record of the warehouse with the newest saved model and the reviewers'
     decisions, and (re)write `linkage.person_links`, `linkage.person_match_pairs` and `linkage.review_queue`."""
@@ -198,7 +214,7 @@ def link_persons(
     warehouse_person_nodes(con)
     model = latest_person_model(con)
     with splink_scratch_dropped(con):
-        links, summary = cluster_person_nodes(con, settings, model, decisions)
+        links, summary = cluster_person_nodes(con, settings, model, secret, decisions)
         con.execute("create schema if not exists linkage")
         con.register("_links", links.to_arrow())
         con.execute(f"create or replace table {PERSON_LINKS} as select unique_id as record_id, person_key, cluster_id, match_probability from _links")
@@ -318,10 +334,10 @@ def _cluster_without_conflicts(con: duckdb.DuckDBPyConnection, db_api: DuckDBAPI
 
 
 def cluster_person_nodes(
-    con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings, model: PersonModel, decisions: pl.DataFrame | None = None
+    con: duckdb.DuckDBPyConnection, settings: PersonLinkageSettings, model: PersonModel, secret: str, decisions: pl.DataFrame | None = None
 ) -> tuple[pl.DataFrame, dict[str, float]]:
     """Link the records in temp table `_person_nodes` (columns NODE_COLUMNS, any may be null) with
-    `model`; returns (unique_id, cluster_id, person_key, match_probability) and summary figures.
+    `model`, keyed under `secret`; returns (unique_id, cluster_id, person_key, match_probability) and summary figures.
     Leaves `_scored_pairs` (every Splink pair from the review lower bound, with its band)."""
     con.execute(SIGNATURES_SQL)
     con.execute(f"create or replace temp table _deterministic_edges as {DETERMINISTIC_EDGES_SQL}")
@@ -380,7 +396,6 @@ def cluster_person_nodes(
         left join strongest on strongest.unique_id = s.signature_id
         """
     ).pl()
-    secret, is_default = pseudonym_secret()
     keys = links.select("cluster_id").unique()
     links = links.join(keys.with_columns(pseudonymise(pl.col("cluster_id"), secret).alias("person_key")), on="cluster_id")
     counts = con.sql("select count(*) filter (where band = 'link'), count(*) filter (where band = 'review') from _scored_pairs").fetchone()
@@ -395,6 +410,6 @@ def cluster_person_nodes(
         "estimated_precision": precision,
         "uncertain_pairs": counts[1],
         "model_version": str(model.version),
-        "demo_secret": is_default,
+        "demo_secret": secret == DEMO_SECRET,
     }
     return links, summary

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from ingestion.landing import SYNTHETIC_MARKER
+
 from .config import WorldConfig
 from .dynamics import Simulation, day_number
 from .extracts import ExtractWriter
@@ -43,6 +45,9 @@ def generate_world(config: WorldConfig, landing: Path, truth: Path, malformed: P
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
+    # The marker tells the pipeline the data is synthetic (linkage may then key it under the public demo secret).
+    marker = {"synthetic": True, "persons": config.persons, "seed": config.seed, "years": [config.first_year, config.last_year]}
+    (landing / SYNTHETIC_MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     gazetteer = build_gazetteer(rng, config, int(config.persons / PERSONS_PER_HOUSEHOLD))
     population = build_population(rng, config, gazetteer, day_number(config.start))
     name_rng = np.random.default_rng([config.seed, NAME_STREAM])

@@ -73,7 +73,11 @@ def linked_warehouse(warehouse, tmp_path_factory: pytest.TempPathFactory):
     shutil.copy(source, database)
     result = dg.materialize(
         [*dg.load_assets_from_modules([linkage]), *dg.load_asset_checks_from_modules([linkage])],
-        resources={"warehouse": Warehouse(database=str(database)), "paths": HearthPaths(truth_dir=str(truth)), "linkage_settings": linkage.LinkageSettings()},
+        resources={
+            "warehouse": Warehouse(database=str(database)),
+            "paths": HearthPaths(landing_dir=str(truth.parent / "landing"), truth_dir=str(truth)),  # the generator's marker: no secret needed
+            "linkage_settings": linkage.LinkageSettings(),
+        },
     )
     return database, truth, result
 

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from linkage.households import HOUSEHOLD_MEMBERS, HOUSEHOLD_SPELLS, form_households
+from linkage.persons import DEMO_SECRET
 
 CENSUS_DAY = "2021-03-21"
 
@@ -99,7 +100,7 @@ def housed(records: Iterable[Record] = (), forms: Iterable[CensusForm] = (), pro
             insert("staging.stg_census_2021__persons", linked_record(person, CENSUS_DAY), household)
     for p in properties:
         insert("staging.stg_gazetteer__properties", p.uprn, "RD04", None, p.number, None, p.street, None, p.town, p.postcode)
-    form_households(con)
+    form_households(con, DEMO_SECRET)
     return con
 
 

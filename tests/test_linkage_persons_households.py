@@ -22,7 +22,7 @@ from linkage.evaluation import (
     true_persons,
 )
 from linkage.households import HOUSEHOLD_MEMBERS, HOUSEHOLD_SPELLS, form_households
-from linkage.persons import PERSON_LINKS, pseudonymise
+from linkage.persons import DEMO_SECRET, PERSON_LINKS, pseudonymise
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_person_keys_are_hmacs_without_direct_identifiers(linked) -> None:
     assert pseudonymise(ids, "s1").to_list() == pseudonymise(ids, "s1").to_list() != pseudonymise(ids, "s2").to_list()
 
 
-def test_hearth_link_persons_on_an_analysts_file(warehouse, tmp_path: Path) -> None:
+def test_hearth_link_persons_on_an_analysts_file(warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two rows per person, written differently (surname typo, date format, sex code, case):
     each person's rows share one key and no two persons share a key."""
     from hearth.cli import main
@@ -84,6 +84,7 @@ def test_hearth_link_persons_on_an_analysts_file(warehouse, tmp_path: Path) -> N
     )
     rows = pl.concat([first, second]).sample(fraction=1.0, shuffle=True, seed=3)
     rows.drop("person_id").write_csv(tmp_path / "in.csv")
+    monkeypatch.setenv("HEARTH_PSEUDONYM_SECRET", "a-test-secret")  # an analyst's file is not marked synthetic
     assert main(["link", "persons", "--input", str(tmp_path / "in.csv"), "--output", str(tmp_path / "out.parquet")]) == 0
     out = pl.read_parquet(tmp_path / "out.parquet").with_columns(rows["person_id"])
     assert out.height == 800 and out["person_key"].null_count() == 0
@@ -209,13 +210,13 @@ def test_an_unmatched_census_address_is_placed_where_its_people_were_seen(housed
     con.execute("begin")
     try:
         con.execute("update linkage.address_matches set uprn = null where record_id = ?", [form])
-        form_households(con)
+        form_households(con, DEMO_SECRET)
         assert con.sql(placed_on_census_day).fetchone()[0] == people >= 2
         con.execute(
             f"update linkage.address_matches set uprn = null where uprn = {uprn} and record_id in "
             f"(select record_id from {PERSON_LINKS} where person_key in ({people_on_form}))"
         )
-        form_households(con)
+        form_households(con, DEMO_SECRET)
         assert con.sql(placed_on_census_day).fetchone()[0] == 0
     finally:
         con.execute("rollback")
@@ -226,7 +227,7 @@ def test_parent_and_sibling_links_and_family_keys(housed) -> None:
     from linkage.families import FAMILY_MEMBERS, link_families
 
     con, truth, _ = housed
-    counts = link_families(con)
+    counts = link_families(con, DEMO_SECRET)
     assert counts["parent_links"] > 500 and counts["sibling_links"] > 200
     figures = evaluate_parent_links(con, truth)
     assert figures["parent_link_precision"] >= 0.98 and figures["parent_link_recall"] >= 0.6
@@ -235,7 +236,7 @@ def test_parent_and_sibling_links_and_family_keys(housed) -> None:
     anchors = members.filter(pl.col("role").is_in(["mother", "father"])).group_by("family_key").len()
     assert (anchors["len"] == 1).all() and anchors.height == counts["families"]
     assert members["family_key"].str.contains(r"^[0-9a-f]{64}$").all()
-    again = link_families(con)
+    again = link_families(con, DEMO_SECRET)
     assert again == counts
     assert (
         con.sql(f"select family_key, person_key, role from {FAMILY_MEMBERS}")
@@ -258,3 +259,66 @@ def test_keyed_tables_carry_no_direct_identifiers(housed) -> None:
     )
     assert direct_identifier_columns(con, ["linkage._leaky"]) == ["linkage._leaky.first_name", "linkage._leaky.mothers_child_date_of_birth"]
     con.execute("drop table linkage._leaky")
+
+
+def test_the_keys_secret_is_the_users_or_the_demo_one_only_for_synthetic_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingestion.landing import SYNTHETIC_MARKER
+    from linkage.persons import PseudonymSecretMissing, pseudonym_secret
+
+    monkeypatch.delenv("HEARTH_PSEUDONYM_SECRET", raising=False)
+    real, synthetic, unmarked = tmp_path / "real", tmp_path / "synthetic", tmp_path / "unmarked"
+    for folder in (real, synthetic, unmarked):
+        folder.mkdir()
+    (synthetic / SYNTHETIC_MARKER).write_text('{"synthetic": true, "seed": 1}', encoding="utf-8")
+    (unmarked / SYNTHETIC_MARKER).write_text('{"synthetic": false}', encoding="utf-8")
+    assert pseudonym_secret(synthetic) == DEMO_SECRET
+    for landing in (real, unmarked, None):
+        with pytest.raises(PseudonymSecretMissing) as missing:
+            pseudonym_secret(landing)
+        assert "\n" not in str(missing.value) and "export HEARTH_PSEUDONYM_SECRET=" in str(missing.value)
+    monkeypatch.setenv("HEARTH_PSEUDONYM_SECRET", "our-own")
+    assert pseudonym_secret(real) == pseudonym_secret(synthetic) == "our-own"
+
+
+def test_linkage_on_data_not_marked_synthetic_fails_without_a_secret_and_keeps_the_keys(
+    linked_warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run fails with the one-line message and the keyed tables stay as they were; with a
+    secret it runs, and the secret is nowhere in what it reports."""
+    import dagster as dg
+
+    from orchestration.assets import linkage
+    from orchestration.resources import HearthPaths, Warehouse
+
+    source, _, _ = linked_warehouse
+    shutil.copy(source, tmp_path / "hearth.duckdb")
+    (tmp_path / "landing").mkdir()  # real extracts: no generator's marker
+
+    def run() -> dg.ExecuteInProcessResult:
+        resources = {
+            "warehouse": Warehouse(database=str(tmp_path / "hearth.duckdb")),
+            "paths": HearthPaths(landing_dir=str(tmp_path / "landing"), truth_dir=str(tmp_path / "no_truth")),
+            "linkage_settings": linkage.LinkageSettings(),
+        }
+        tables = ("person_links", "person_match_pairs", "review_queue", "household_spells", "household_members")
+        selection = [dg.AssetKey(["linkage", table]) for table in tables]
+        return dg.materialize(dg.load_assets_from_modules([linkage]), selection=selection, resources=resources, raise_on_error=False)
+
+    def keys() -> list[tuple[str, str]]:
+        with duckdb.connect(str(tmp_path / "hearth.duckdb"), read_only=True) as con:
+            return con.sql(f"select record_id, person_key from {PERSON_LINKS} order by record_id").fetchall()
+
+    before = keys()
+    monkeypatch.delenv("HEARTH_PSEUDONYM_SECRET", raising=False)
+    failed = run()
+    assert not failed.success
+    (failure,) = [event for event in failed.all_events if event.is_step_failure]
+    assert "HEARTH_PSEUDONYM_SECRET is not set" in failure.event_specific_data.error.message
+    assert keys() == before
+
+    monkeypatch.setenv("HEARTH_PSEUDONYM_SECRET", "a-secret-that-must-not-leak")
+    linked = run()
+    assert linked.success
+    assert keys() != before  # keys under another secret
+    reported = [str(value.value) for event in linked.get_asset_materialization_events() for value in event.materialization.metadata.values()]
+    assert reported and not any("a-secret-that-must-not-leak" in text for text in reported)

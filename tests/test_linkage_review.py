@@ -23,10 +23,10 @@ def _keys(database: Path, *record_ids: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def reviewed(linked_warehouse, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, tuple[str, str]]]:
-    """A copy of the linked warehouse, a decisions CSV, and the two pairs decided: records the model
-    linked (decided a non-match) and records of two persons (decided a match)."""
-    source, _, _ = linked_warehouse
+def reviewed(linked_warehouse, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path, dict[str, tuple[str, str]]]:
+    """A copy of the linked warehouse, its world's landing folder, a decisions CSV, and the two pairs
+    decided: records the model linked (decided a non-match) and records of two persons (decided a match)."""
+    source, truth, _ = linked_warehouse
     folder = tmp_path_factory.mktemp("reviewed")
     database = folder / "hearth.duckdb"
     shutil.copy(source, database)
@@ -44,10 +44,10 @@ def reviewed(linked_warehouse, tmp_path_factory: pytest.TempPathFactory) -> tupl
             select min(record_id), max(record_id) from persons
             """
         ).fetchone()
-    return database, folder / "decisions.csv", {"non-match": linked_pair, "match": apart_pair}
+    return database, truth.parent / "landing", folder / "decisions.csv", {"non-match": linked_pair, "match": apart_pair}
 
 
-def _run(database: Path, decisions: Path, *, retrain: bool = False) -> None:
+def _run(database: Path, landing: Path, decisions: Path, *, retrain: bool = False) -> None:
     from orchestration.assets import linkage
     from orchestration.resources import HearthPaths, Warehouse
 
@@ -59,7 +59,7 @@ def _run(database: Path, decisions: Path, *, retrain: bool = False) -> None:
         selection=selection,
         resources={
             "warehouse": Warehouse(database=str(database)),
-            "paths": HearthPaths(truth_dir=str(database.parent / "no_truth")),
+            "paths": HearthPaths(landing_dir=str(landing), truth_dir=str(database.parent / "no_truth")),
             "linkage_settings": linkage.LinkageSettings(review_decisions_path=str(decisions)),
         },
     )
@@ -67,7 +67,7 @@ def _run(database: Path, decisions: Path, *, retrain: bool = False) -> None:
 
 
 def test_a_non_match_parts_and_a_match_joins_and_both_survive_reruns_and_retraining(reviewed) -> None:
-    database, decisions, pairs = reviewed
+    database, landing, decisions, pairs = reviewed
     linked_l, linked_r = pairs["non-match"]
     apart_l, apart_r = pairs["match"]
     first, second = _keys(database, linked_l, linked_r)
@@ -81,7 +81,7 @@ def test_a_non_match_parts_and_a_match_joins_and_both_survive_reruns_and_retrain
     assert recorded["decided_at"].str.contains(r"^\d{4}-\d{2}-\d{2}T").all()
 
     for retrain in (False, False, True):  # applied, applied again on a rerun, and after retraining
-        _run(database, decisions, retrain=retrain)
+        _run(database, landing, decisions, retrain=retrain)
         first, second = _keys(database, linked_l, linked_r)
         assert first != second, "the reviewer's non-match was not applied"
         first, second = _keys(database, apart_l, apart_r)

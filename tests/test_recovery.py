@@ -137,6 +137,7 @@ class Pipeline:
             "DAGSTER_HOME": str(self.home),
             "HEARTH_WAREHOUSE_PATH": str(self.database),
             "HEARTH_TRUTH_DIR": str(self.truth),
+            "HEARTH_LANDING_DIR": str(self.truth.parent / "landing"),  # the world's marker: keyed under the demo secret
             "HEARTH_DOCS_DIR": str(self.database.parent / "docs"),
             "PYTHONUNBUFFERED": "1",  # Splink's progress reaches the log as it happens
         }

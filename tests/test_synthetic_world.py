@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -494,3 +495,30 @@ def test_gazetteer_lies_in_real_las_with_their_real_postcodes(world: Path) -> No
     assert homes.group_by("POSTCODE_LOCATOR").agg(pl.col("LSOA21CD").n_unique())["LSOA21CD"].max() == 1
     school = pl.read_csv(sorted((world / "landing").glob(PUPILS))[0], infer_schema=False)
     assert set(school.filter(pl.col("UPN").fill_null("") != "")["UPN"].str.slice(1, 3)) == {"352", "870", "925"}
+
+
+def test_generate_keeps_its_truth_under_its_output_and_replaces_nothing_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hearth.cli import main
+    from ingestion.landing import SYNTHETIC_MARKER, walk_landing
+
+    out = tmp_path / "landing"
+    assert main(["generate", "--persons", "500", "--seed", "5", "--years", "2022-2023", "--out", str(out), "--malformed"]) == 0
+    assert (out / ".truth" / "persons.parquet").is_file() and (out / ".malformed" / "manifest.json").is_file()
+    assert json.loads((out / SYNTHETIC_MARKER).read_text()) == {"synthetic": True, "persons": 500, "seed": 5, "years": [2022, 2023]}
+    landed = walk_landing(out)
+    assert landed and all(file.problem is None for file in landed)  # the marker, truth and broken files are not extracts
+    assert not any(file.relative.startswith(".") for file in landed)
+
+    before = digests(out)
+    capsys.readouterr()
+    assert main(["generate", "--persons", "500", "--seed", "6", "--out", str(out)]) == 2
+    refusal = capsys.readouterr().out
+    assert f"{out} and {out / '.truth'} already hold files" in refusal and "pass --force to replace them" in refusal
+    assert digests(out) == before, "a refused run changed the world"
+    real = tmp_path / "real_landing" / "school_census" / "2023"
+    real.mkdir(parents=True)
+    (real / "spring.csv").write_text("UPN\n", encoding="utf-8")
+    assert main(["generate", "--persons", "500", "--out", str(tmp_path / "real_landing"), "--truth", str(tmp_path / "truth")]) == 2
+    assert (real / "spring.csv").read_text(encoding="utf-8") == "UPN\n"
+    assert main(["generate", "--persons", "500", "--seed", "6", "--out", str(out), "--force"]) == 0
+    assert digests(out) != before

@@ -28,10 +28,26 @@ from linkage.evaluation import (
 from linkage.families import FAMILY_MEMBERS, PARENT_LINKS, SIBLING_LINKS, link_families
 from linkage.households import HOUSEHOLD_MEMBERS, HOUSEHOLD_SPELLS, form_households
 from linkage.model import PERSON_LINKAGE_MODELS, REVIEW_LOWER_BOUND, TARGET_PRECISION, save_person_model, write_model_file
-from linkage.persons import PERSON_LINKS, PERSON_MATCH_PAIRS, PersonLinkageSettings, link_persons, train_on_warehouse
+from linkage.persons import (
+    PERSON_LINKS,
+    PERSON_MATCH_PAIRS,
+    PersonLinkageSettings,
+    PseudonymSecretMissing,
+    link_persons,
+    pseudonym_secret,
+    train_on_warehouse,
+)
 from linkage.review import DEFAULT_DECISIONS_PATH, REVIEW_QUEUE, read_decisions
 from orchestration.resources import WAREHOUSE_POOL, HearthPaths, Warehouse
 from validations.direct_identifiers import direct_identifier_columns
+
+
+def _pseudonym_secret(paths: HearthPaths) -> str:
+    """The keys' secret, or a failed run saying in one line how to set it (see `linkage.persons.pseudonym_secret`)."""
+    try:
+        return pseudonym_secret(paths.landing)
+    except PseudonymSecretMissing as missing:
+        raise dg.Failure(description=str(missing), allow_retries=False) from None
 
 
 def table_key(table: str) -> dg.AssetKey:
@@ -129,13 +145,13 @@ PERSON_UPSTREAM = [table_key(ADDRESS_MATCHES), INT_PERSON_RECORDS, PERSON_MODEL_
         ),
     ],
 )
-def person_links(warehouse: Warehouse, linkage_settings: LinkageSettings):
+def person_links(warehouse: Warehouse, linkage_settings: LinkageSettings, paths: HearthPaths):
     """Every person record clustered to one pseudonymous person key: identifiers first, then the
     saved model (or the repo's default) for the rest, with the reviewers' decisions applied; pairs
     in the uncertain band are queued for review."""
     decisions = read_decisions(Path(linkage_settings.review_decisions_path))
     with warehouse.get_connection() as con:
-        summary = link_persons(con, linkage_settings.person_settings(), decisions)
+        summary = link_persons(con, _pseudonym_secret(paths), linkage_settings.person_settings(), decisions)
         by_source = con.sql(
             f"select records.source, count(*), count(distinct links.person_key) from {PERSON_LINKS} as links "
             "join intermediate.int_person_records as records using (record_id) group by 1 order by 1"
@@ -181,11 +197,11 @@ HOUSEHOLD_UPSTREAM = [table_key(PERSON_LINKS), table_key(ADDRESS_MATCHES), INT_P
         ),
     ],
 )
-def households(warehouse: Warehouse):
+def households(warehouse: Warehouse, paths: HearthPaths):
     """Household spells from linked persons and the dates their addresses describe; both tables
     come from one pass."""
     with warehouse.get_connection() as con:
-        counts = form_households(con)
+        counts = form_households(con, _pseudonym_secret(paths))
         sizes = con.sql(f"select members, count(*) from {HOUSEHOLD_SPELLS} group by 1 order by 1").fetchall()
     yield dg.MaterializeResult(
         asset_key=table_key(HOUSEHOLD_SPELLS),
@@ -224,10 +240,10 @@ FAMILY_UPSTREAM = [
         ),
     ],
 )
-def families(warehouse: Warehouse):
+def families(warehouse: Warehouse, paths: HearthPaths):
     """Parent-child links, siblings and family keys; the three tables come from one pass."""
     with warehouse.get_connection() as con:
-        counts = link_families(con)
+        counts = link_families(con, _pseudonym_secret(paths))
         evidence = con.sql(f"select evidence, count(*) from {PARENT_LINKS} group by 1 order by 2 desc").fetchall()
     yield dg.MaterializeResult(
         asset_key=table_key(PARENT_LINKS), metadata={"parent_links": counts["parent_links"], "links_by_evidence": dg.MetadataValue.json(dict(evidence))}

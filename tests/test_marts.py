@@ -220,3 +220,30 @@ def test_analysts_snapshot_holds_only_marts_and_publication_and_never_blocks_a_r
         reader.close()
     with duckdb.connect(str(snapshot), read_only=True) as fresh:
         assert fresh.sql("select count(*) from publication.la_year_indicators").fetchone()[0] > 0
+
+
+def test_the_readmes_example_queries_run_in_the_duckdb_shell_on_the_analysts_copy(gated) -> None:
+    """The README's command, `duckdb -readonly` on the analysts' copy, with every example query it shows."""
+    import re
+    import subprocess
+    import sys
+
+    import dagster as dg
+
+    from orchestration.assets.analysts import warehouse_snapshot
+    from orchestration.resources import Warehouse
+
+    database, _, _ = gated
+    assert dg.materialize([warehouse_snapshot], resources={"warehouse": Warehouse(database=str(database))}).success
+    readme = (DBT_PROJECT_DIR.parent / "README.md").read_text(encoding="utf-8")
+    examples = readme.split("One example per research question", 1)[1]
+    queries = re.search(r"```sql\n(.*?)```", examples, re.DOTALL).group(1)
+    statements = [s for s in queries.split(";") if s.strip() and not all(line.startswith("--") for line in s.strip().splitlines())]
+    assert len(statements) == 8
+    shell = Path(sys.executable).with_name("duckdb")  # the duckdb-cli of Hearth's environment, as `uv run duckdb` finds it
+    shown = subprocess.run([str(shell), "-readonly", "-bail", "-csv", str(analysts_snapshot_of(database))], input=queries, capture_output=True, text=True)
+    assert shown.returncode == 0 and shown.stderr == "", shown.stderr
+    headers = [line for line in shown.stdout.splitlines() if line.startswith(("service,", "census_deprivation_dimensions,", "imd_decile,"))]
+    assert len(headers) == 3  # and the other five, each with its own first column
+    for first_column in ("parent_contact,", "sen_provision_code,", "known_to_social_care,", "offenders,", "domestic_abuse,"):
+        assert any(line.startswith(first_column) for line in shown.stdout.splitlines()), first_column

@@ -69,8 +69,8 @@ def _export_seeds(args: argparse.Namespace) -> int:
     return 0
 
 
-def _numbers(kind: type) -> Callable[[str], list]:
-    """A comma-separated list of numbers, e.g. 1,3."""
+def _comma_list(kind: type) -> Callable[[str], list]:
+    """A comma-separated list, each item read as `kind`, e.g. 1,3."""
     return lambda text: [kind(item) for item in text.split(",")]
 
 
@@ -292,14 +292,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="benchmark the whole run per world size (per-stage and per-source tables), or linkage against a plain Splink baseline")
     bench.add_argument("what", nargs="?", choices=("run", "linkage"), default="run", help="run (default) or linkage")
-    bench.add_argument("--persons", type=_numbers(int), default=None, help="world sizes, e.g. 100000,1000000 (default 100000; linkage 20000)")
+    bench.add_argument("--persons", type=_comma_list(int), default=None, help="world sizes, e.g. 100000,1000000 (default 100000; linkage 20000)")
     bench.add_argument("--seed", type=int, default=42)
     bench.add_argument("--until", default="gates", help="stop after this stage: generate, ingest, harmonise, addresses, persons, households, marts or gates")
     bench.add_argument("--workdir", default="data/bench")
     bench.add_argument("--json", default=None, help="also save both tables as JSON here")
     bench.add_argument("--fault-intensity", type=float, default=1.0, help="multiply every fault rate of the worlds by this (default 1)")
-    bench.add_argument("--intensities", type=_numbers(float), default=[1.0, 3.0], help="linkage: the synthetic worlds' fault intensities (default 1,3)")
-    bench.add_argument("--sets", type=lambda text: text.split(","), default=["synthetic", "febrl3", "febrl4"], help="linkage: which sets")
+    bench.add_argument("--intensities", type=_comma_list(float), default=[1.0, 3.0], help="linkage: the synthetic worlds' fault intensities (default 1,3)")
+    bench.add_argument("--sets", type=_comma_list(str), default=["synthetic", "febrl3", "febrl4"], help="linkage: which sets")
     bench.set_defaults(func=_bench)
 
     seeds = sub.add_parser("export-seeds", help="write the dbt code-list seeds from code_lists")

@@ -59,7 +59,6 @@ def file_nodes(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
             name("first_name").alias("first_name"),
             name("last_name").alias("last_name"),
             dob.alias("date_of_birth"),
-            dob.dt.year().alias("birth_year"),
             pl.col("sex").str.to_lowercase().replace_strict(_SEX, default=None).alias("sex"),
             (squeezed.str.slice(0, squeezed.str.len_chars() - 3) + " " + squeezed.str.slice(-3)).alias("postcode"),
             pl.lit(None, dtype=pl.Utf8).alias("uprn"),

@@ -48,11 +48,17 @@ class PersonModel:
     training_summary: dict[str, Any]
 
 
+def dob_digit_edits(left: str, right: str) -> str:
+    """SQL: how many digits two dates of birth differ by, a transposition of two adjacent digits
+    counting as one (in the year as anywhere else)."""
+    return f"damerau_levenshtein(strftime({left}, '%Y%m%d'), strftime({right}, '%Y%m%d'))"
+
+
 def _dob_comparison() -> cl.CustomComparison:
     dob_l, dob_r = "date_of_birth_l", "date_of_birth_r"
     swapped = f"day({dob_l}) = month({dob_r}) and month({dob_l}) = day({dob_r}) and year({dob_l}) = year({dob_r})"
     # One digit mistyped or two adjacent digits transposed, in the year as anywhere else.
-    one_digit = f"damerau_levenshtein(strftime({dob_l}, '%Y%m%d'), strftime({dob_r}, '%Y%m%d')) = 1"
+    one_digit = f"{dob_digit_edits(dob_l, dob_r)} = 1"
     default_day = f"year({dob_l}) = year({dob_r}) and (strftime({dob_l}, '%m%d') = '0101' or strftime({dob_r}, '%m%d') = '0101')"
     return cl.CustomComparison(
         output_column_name="date_of_birth",

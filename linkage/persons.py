@@ -7,9 +7,9 @@ or an LA child ID within one LA (CIN LAchildID and 903 CHILD). Splink scores the
 with the saved model (`linkage.model`): every disagreement is weighed as evidence, none vetoes a
 pair. Pairs are accepted from a threshold set by the model's expected precision; pairs between the
 review lower bound and the threshold go to clerical review (`linkage.review`), whose decisions the
-next run applies. Clusters are formed greedily, strongest links first, and a link is refused when
-it would join records that conflict strongly (two identifiers more than a typo apart, births years
-apart with no typo to explain it, twins' signatures), so twins stay apart without a hard veto. Keys are HMAC-SHA256 of the cluster's internal id.
+next run applies. A cluster holding records that cannot be one person (CONFLICTS_SQL: identifiers
+more than a typo apart, a parent and a child, twins) is formed again greedily, strongest links
+first, refusing the links that would join them. Keys are HMAC-SHA256 of the cluster's internal id.
 """
 
 from __future__ import annotations
@@ -32,12 +32,14 @@ from .model import (
     REVIEW_LOWER_BOUND,
     TARGET_PRECISION,
     PersonModel,
+    dob_digit_edits,
     estimate_prior,
     identifier_bodies_differ_by_one,
     latest_person_model,
     precision_threshold,
     train_person_model,
 )
+from .review import DECISION_SCHEMA, REVIEW_QUEUE, write_review_queue
 from .scratch import splink_scratch_dropped
 
 PERSON_LINKS = "linkage.person_links"
@@ -95,6 +97,7 @@ alter table _person_signatures add column birth_day_month varchar;
 update _person_signatures set {", ".join(f"{c} = {sql}" for c, sql in DERIVED_COLUMNS.items())};
 """
 
+
 # Two records of one cluster that cannot be one person, unless an identifier they share says they
 # are: two permanent UPNs or NHS numbers more than one typo apart (check character aside); births
 # more than a year apart that no swapped day and month or single mistyped digit explains (a parent
@@ -107,6 +110,14 @@ update _person_signatures set {", ".join(f"{c} = {sql}" for c, sql in DERIVED_CO
 # as another person). An identity is the records an identifier joins: a middle name recorded as the
 # first name on one hospital record is not another person when the same NHS number carries the
 # usual first name too.
+def _first_names_within(similarity: float, missing: str) -> str:
+    """SQL: the first names of l and r are alike at this Jaro-Winkler similarity, or one is an initial, or
+    the names are swapped; `missing` (true or false) where a first name is missing."""
+    return f"""coalesce(
+            jaro_winkler_similarity(l.first_name, r.first_name) >= {similarity} or length(l.first_name) = 1 or length(r.first_name) = 1
+            or l.first_name = r.last_name or l.last_name = r.first_name, {missing})"""
+
+
 _UPN_TYPO = identifier_bodies_differ_by_one("upn", "l.upn", "r.upn")
 _NHS_TYPO = identifier_bodies_differ_by_one("nhs_number", "l.nhs_number", "r.nhs_number")
 ENUMERATIONS = ("census_2021_persons",)  # sources listing each person once per file: two of a file's records are two people
@@ -128,16 +139,12 @@ member_pairs as (
         coalesce(
             abs(datediff('day', l.date_of_birth, r.date_of_birth)) > 366
             and not (day(l.date_of_birth) = month(r.date_of_birth) and month(l.date_of_birth) = day(r.date_of_birth))
-            and damerau_levenshtein(strftime(l.date_of_birth, '%Y%m%d'), strftime(r.date_of_birth, '%Y%m%d')) > 1, false) as births_apart,
+            and {dob_digit_edits("l.date_of_birth", "r.date_of_birth")} > 1, false) as births_apart,
         coalesce(l.date_of_birth = r.date_of_birth, false) as birth_shared,
         il.identity_id in (select identity_id from anchored) or ir.identity_id in (select identity_id from anchored)
             or coalesce(list_has_any(el.enumerations, er.enumerations), false) as told_apart_by_source,
-        coalesce(
-            jaro_winkler_similarity(l.first_name, r.first_name) >= 0.7 or length(l.first_name) = 1 or length(r.first_name) = 1
-            or l.first_name = r.last_name or l.last_name = r.first_name, true) as first_names_alike,
-        coalesce(
-            jaro_winkler_similarity(l.first_name, r.first_name) >= 0.92 or length(l.first_name) = 1 or length(r.first_name) = 1
-            or l.first_name = r.last_name or l.last_name = r.first_name, false) as first_names_agree
+        {_first_names_within(0.7, missing="true")} as first_names_alike,
+        {_first_names_within(0.92, missing="false")} as first_names_agree
     from _cluster_members as a
     join _cluster_members as b on a.cluster_id = b.cluster_id and a.unique_id < b.unique_id
     join _identities as il on il.unique_id = a.unique_id
@@ -209,8 +216,6 @@ def link_persons(
 ) -> dict[str, float]:
     """Cluster every person record of the warehouse with the newest saved model and the reviewers'
     decisions, and (re)write `linkage.person_links`, `linkage.person_match_pairs` and `linkage.review_queue`."""
-    from .review import REVIEW_QUEUE, write_review_queue
-
     warehouse_person_nodes(con)
     model = latest_person_model(con)
     with splink_scratch_dropped(con):
@@ -248,11 +253,8 @@ def train_on_warehouse(con: duckdb.DuckDBPyConnection) -> PersonModel:
     return PersonModel(model.version, model.settings, {"records": records, **model.training_summary})
 
 
-def _decided_pairs(con: duckdb.DuckDBPyConnection, decisions: pl.DataFrame | None, decision: str) -> str:
-    """Signature pairs a reviewer decided `decision` on, as SQL over `_record_signatures`."""
-    if decisions is None or decisions.is_empty():
-        return "select null::bigint as unique_id_l, null::bigint as unique_id_r where false"
-    con.register("_decisions", decisions.select("record_id_l", "record_id_r", "decision").to_arrow())
+def _decided_pairs(decision: str) -> str:
+    """Signature pairs a reviewer decided `decision` on, as SQL over `_decisions` and `_record_signatures`."""
     return f"""
         select least(l.signature_id, r.signature_id) as unique_id_l, greatest(l.signature_id, r.signature_id) as unique_id_r
         from _decisions as d join _record_signatures as l on l.record_id = d.record_id_l join _record_signatures as r on r.record_id = d.record_id_r
@@ -364,15 +366,18 @@ def cluster_person_nodes(
         """,
         [threshold],
     )
-    con.execute(f"create or replace temp table _cannot_link as {_decided_pairs(con, decisions, 'non-match')}")
+    decided = decisions if decisions is not None else pl.DataFrame(schema=DECISION_SCHEMA)
+    con.register("_decisions", decided.select("record_id_l", "record_id_r", "decision").to_arrow())
+    con.execute(f"create or replace temp table _cannot_link as {_decided_pairs('non-match')}")
     con.execute(
         f"""
         create or replace temp table _edges as
         select unique_id_l, unique_id_r, match_weight as weight, match_probability from _scored_pairs where band = 'link'
         union all select unique_id_l, unique_id_r, weight, match_probability from _deterministic_edges
-        union all select unique_id_l, unique_id_r, {MUST_LINK_WEIGHT}, 1.0 from ({_decided_pairs(con, decisions, "match")})
+        union all select unique_id_l, unique_id_r, {MUST_LINK_WEIGHT}, 1.0 from ({_decided_pairs("match")})
         """
     )
+    con.unregister("_decisions")
     refused = _cluster_without_conflicts(con, db_api)
     # A person's cluster id is its first record id, so keys do not depend on signature numbering; a
     # record's strongest link is its signature's best edge within its person, or 1.0 for records identical to it.

@@ -1,5 +1,6 @@
 """The warehouse's bookkeeping tables, all in one place: what landed, what was loaded, what was
-quarantined and why, what every gate said, how linkage scored, and which runs failed.
+quarantined and why (and which quarantined values stewards accepted), what every gate said, how
+linkage scored, and which runs failed.
 
 Data tables are written by the stage that owns them (raw by ingestion, models by dbt, linkage by
 `linkage/`); these tables are appended to by several stages, so their columns live here once and
@@ -18,12 +19,17 @@ BOOKKEEPING_TABLES: dict[str, str] = {
     "quarantine.rejected_rows": """
         table_name varchar, source_file varchar, sha256 varchar, collection_year integer, row_number bigint,
         rule varchar, column_name varchar, offending_value varchar, message varchar, record varchar,
-        load_run_id varchar, quarantined_at timestamptz
+        load_run_id varchar, quarantined_at timestamptz, release_run_id varchar, released_at timestamptz
+    """,
+    "quarantine.release_decisions": """
+        table_name varchar, rule varchar, column_name varchar, offending_value varchar, source_file varchar, row_number bigint,
+        decision varchar, reviewer varchar, decided_at timestamptz, reason varchar, active boolean, rows_released bigint,
+        release_run_id varchar, loaded_at timestamptz
     """,
     "audit.ingested_files": """
         source varchar, collection_year integer, table_name varchar, source_file varchar, sha256 varchar,
         rows_read bigint, rows_loaded bigint, rows_quarantined bigint, load_run_id varchar, loaded_at timestamptz,
-        encoding varchar,
+        encoding varchar, rows_released bigint,
         primary key (table_name, source_file)
     """,
     "audit.validation_results": """

@@ -4,6 +4,11 @@ rejected rows to `quarantine`, and a file registry in `audit` that makes loading
 Nothing is lost: for every file and table, rows read = rows loaded + rows quarantined. A file
 already loaded with the same sha256 is skipped; a changed file replaces its earlier rows. All
 writes of a partition happen in one transaction, so a failure leaves the warehouse as it was.
+
+A row whose every failure a steward has accepted (the decisions in `quarantine.release_decisions`,
+which `hearth quarantine release` keeps; see `ingestion/quarantine.py`) is quarantined as any other,
+marked released by the run, and loaded too: it counts as loaded, not quarantined, and the quarantine
+keeps what was accepted.
 """
 
 from __future__ import annotations
@@ -23,7 +28,10 @@ from validations.raw_schemas import FILE_COLUMN, PERIOD_END_COLUMN, RAW_TABLES, 
 from .bookkeeping import create_bookkeeping_table
 from .files import EXTRA_COLUMNS, ROW_NUMBER, FileRejected, decode, read_cin_xml, read_csv_extract, sha256_file
 from .landing import files_for
+from .quarantine_decisions import accepted_rows, decisions_in_force
 from .registry import Source
+
+RELEASE_COLUMN = "_release_run_id"  # in raw: the run that released a row a steward accepted (null for a row that passed)
 
 REJECTION_COLUMNS = {"rule": pl.Utf8, "column_name": pl.Utf8, "offending_value": pl.Utf8, "record": pl.Utf8}
 QUARANTINE_COLUMNS = {
@@ -39,6 +47,8 @@ QUARANTINE_COLUMNS = {
     "record": pl.Utf8,
     "load_run_id": pl.Utf8,
     "quarantined_at": pl.Datetime("us", "UTC"),
+    "release_run_id": pl.Utf8,
+    "released_at": pl.Datetime("us", "UTC"),
 }
 
 
@@ -86,7 +96,7 @@ class _Pending:
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     """The raw schema and the bookkeeping tables ingestion writes."""
     con.execute("create schema if not exists raw")
-    for table in ("quarantine.rejected_rows", "audit.ingested_files", "audit.validation_results"):
+    for table in ("quarantine.rejected_rows", "quarantine.release_decisions", "audit.ingested_files", "audit.validation_results"):
         create_bookkeeping_table(con, table)
 
 
@@ -177,10 +187,11 @@ def ingest(con: duckdb.DuckDBPyConnection, source: Source, years: list[int], lan
 
     started = time.perf_counter()
     now = datetime.now(UTC)
+    accepted = decisions_in_force(con)
     con.execute("begin transaction")
     try:
         for item, valid, rejected in to_write:
-            result.files.append(_write(con, source, item, valid, rejected, run_id, now))
+            result.files.append(_write(con, source, item, valid, rejected, accepted, run_id, now))
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -239,30 +250,37 @@ def _registered_load(con: duckdb.DuckDBPyConnection, item: _Pending) -> FileLoad
     return FileLoad(item.table, item.rel, item.sha256, rows[0], rows[1], rows[2], "unchanged", encoding=item.encoding, extra_columns=item.extra_columns)
 
 
-def _create_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> None:
+def create_raw_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> None:
     """Create the raw table, or add columns the registry (or the loader) has gained since (earlier rows read null)."""
     data = ", ".join(f'"{c}" varchar' for c in columns)
     con.execute(
         f"create table if not exists raw.{table} ({data}, _source_file varchar, _sha256 varchar, _row_number bigint, "
-        f"_collection_year integer, _load_run_id varchar, _loaded_at timestamptz, {EXTRA_COLUMNS} json)"
+        f"_collection_year integer, _load_run_id varchar, _loaded_at timestamptz, {EXTRA_COLUMNS} json, {RELEASE_COLUMN} varchar)"
     )
     existing = {
         name.lower() for (name,) in con.execute("select column_name from duckdb_columns() where schema_name = 'raw' and table_name = ?", [table]).fetchall()
     }
-    for column, kind in [*((c, "varchar") for c in columns), (EXTRA_COLUMNS, "json")]:
+    for column, kind in [*((c, "varchar") for c in columns), (EXTRA_COLUMNS, "json"), (RELEASE_COLUMN, "varchar")]:
         if column.lower() not in existing:
             con.execute(f'alter table raw.{table} add column "{column}" {kind}')
 
 
-def _write(con, source: Source, item: _Pending, valid: pl.DataFrame, rejected: pl.DataFrame, run_id: str, now: datetime) -> FileLoad:
+def _write(con, source: Source, item: _Pending, valid: pl.DataFrame, rejected: pl.DataFrame, accepted: pl.DataFrame, run_id: str, now: datetime) -> FileLoad:
     table, rel, year = item.table, item.rel, item.year
     data_columns = list(RAW_TABLES[table].column_names)
-    _create_raw_table(con, table, data_columns)
+    create_raw_table(con, table, data_columns)
     # A changed file replaces everything an earlier version of it left behind.
     con.execute(f"delete from raw.{table} where _source_file = ?", [rel])
     for ledger in ("quarantine.rejected_rows", "audit.ingested_files"):
         con.execute(f"delete from {ledger} where table_name = ? and source_file = ?", [table, rel])
-    loaded = valid.select(
+    quarantined = _quarantine_rows(item, rejected, table, year, run_id, now)
+    accepted_numbers = accepted_rows(quarantined, accepted)["row_number"]
+    released = accepted_numbers.implode()
+    is_released = pl.col("row_number").is_in(released)
+    quarantined = quarantined.with_columns(
+        pl.when(is_released).then(pl.lit(run_id)).alias("release_run_id"), pl.when(is_released).then(pl.lit(now)).alias("released_at")
+    )
+    loaded = pl.concat([valid, item.frame.filter(pl.col(ROW_NUMBER).is_in(released))]).select(
         *data_columns,
         pl.lit(rel).alias("_source_file"),
         pl.lit(item.sha256).alias("_sha256"),
@@ -271,22 +289,22 @@ def _write(con, source: Source, item: _Pending, valid: pl.DataFrame, rejected: p
         pl.lit(run_id).alias("_load_run_id"),
         pl.lit(now).alias("_loaded_at"),
         pl.col(EXTRA_COLUMNS) if EXTRA_COLUMNS in valid.columns else pl.lit(None, dtype=pl.Utf8).alias(EXTRA_COLUMNS),
+        pl.when(pl.col(ROW_NUMBER).is_in(released)).then(pl.lit(run_id)).alias(RELEASE_COLUMN),
     )
     con.register("_loading", loaded.to_arrow())
     con.execute(f"insert into raw.{table} by name select * from _loading")
     con.unregister("_loading")
 
-    quarantined = _quarantine_rows(item, rejected, table, year, run_id, now)
     con.register("_quarantine", quarantined.to_arrow())
     con.execute("insert into quarantine.rejected_rows by name select * from _quarantine")
     con.unregister("_quarantine")
 
-    rows_quarantined = int(rejected[ROW_NUMBER].n_unique()) if rejected.height else 0
+    rows_quarantined = (int(rejected[ROW_NUMBER].n_unique()) if rejected.height else 0) - accepted_numbers.len()
     failures = dict(rejected.group_by("rule").len().iter_rows()) if rejected.height else {}
     con.execute(
         "insert into audit.ingested_files (source, collection_year, table_name, source_file, sha256, rows_read, rows_loaded, rows_quarantined, "
-        "load_run_id, loaded_at, encoding) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [source.name, year, table, rel, item.sha256, item.frame.height, valid.height, rows_quarantined, run_id, now, item.encoding],
+        "load_run_id, loaded_at, encoding, rows_released) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [source.name, year, table, rel, item.sha256, item.frame.height, loaded.height, rows_quarantined, run_id, now, item.encoding, accepted_numbers.len()],
     )
     results = [(run_id, now, source.name, year, table, rel, rule, count, item.frame.height) for rule, count in failures.items()]
     results.append((run_id, now, source.name, year, table, rel, "*", rows_quarantined, item.frame.height))
@@ -299,7 +317,7 @@ def _write(con, source: Source, item: _Pending, valid: pl.DataFrame, rejected: p
         "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         results,
     )
-    return FileLoad(table, rel, item.sha256, item.frame.height, valid.height, rows_quarantined, item.status, failures, item.encoding, item.extra_columns)
+    return FileLoad(table, rel, item.sha256, item.frame.height, loaded.height, rows_quarantined, item.status, failures, item.encoding, item.extra_columns)
 
 
 def _quarantine_rows(item: _Pending, rejected: pl.DataFrame, table: str, year: int, run_id: str, now: datetime) -> pl.DataFrame:

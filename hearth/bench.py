@@ -234,8 +234,16 @@ def markdown_table(rows: list[dict], columns: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def bench(persons: list[int], seed: int, workdir: Path, until: str = "gates", json_path: Path | None = None, fault_intensity: float = 1.0) -> list[WorldBench]:
-    """Run and print the benchmark for each world size; with `json_path`, save both tables as JSON."""
+def bench(
+    persons: list[int],
+    seed: int,
+    workdir: Path,
+    until: str = "gates",
+    json_path: Path | None = None,
+    fault_intensity: float = 1.0,
+    say: Callable[[str], None] = print,
+) -> list[WorldBench]:
+    """Run the benchmark for each world size and `say` its tables; with `json_path`, save them as JSON."""
     if until not in STAGES:
         raise ValueError(f"--until must be one of {', '.join(STAGES)}; got {until!r}")
     logging.getLogger("splink").setLevel(logging.WARNING)
@@ -243,14 +251,14 @@ def bench(persons: list[int], seed: int, workdir: Path, until: str = "gates", js
     for size in persons:
         world = WorldBench(size, seed, workdir.resolve() / f"e2e_{size}", fault_intensity=fault_intensity)
         world.run(until)
-        print("\n".join(world.summary()))
+        say("\n".join(world.summary()))
         worlds.append(world)
     stages = [row for world in worlds for row in world.stages]
     sources = [row for world in worlds for row in world.per_source()]
-    print(markdown_table(stages, STAGE_COLUMNS))
+    say(markdown_table(stages, STAGE_COLUMNS))
     if sources:
-        print()
-        print(markdown_table(sources, SOURCE_COLUMNS))
+        say("")
+        say(markdown_table(sources, SOURCE_COLUMNS))
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps({"stages": stages, "ingestion_by_source": sources}, indent=2) + "\n", encoding="utf-8")

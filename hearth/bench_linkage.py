@@ -240,9 +240,9 @@ def _verdict(held: bool) -> str:
 
 
 def bench_linkage(
-    persons: int, seed: int, intensities: list[float], sets: list[str], workdir: Path, json_path: Path | None = None
+    persons: int, seed: int, intensities: list[float], sets: list[str], workdir: Path, json_path: Path | None = None, say: Callable[[str], None] = print
 ) -> tuple[list[dict], pl.DataFrame]:
-    """Run both methods on every set, print the results, the recall gaps and the targets."""
+    """Run both methods on every set, then `say` the results, the recall gaps and the targets."""
     unknown = sorted(set(sets) - set(SETS))
     if unknown:
         raise ValueError(f"unknown linkage sets {', '.join(unknown)}; choose from {', '.join(SETS)}")
@@ -262,12 +262,12 @@ def bench_linkage(
             if gaps is not None:
                 all_gaps.append(gaps)
     gaps = pl.concat(all_gaps) if all_gaps else pl.DataFrame(schema=dict.fromkeys(GAP_COLUMNS, pl.Utf8))
-    print(markdown_table(results, RESULT_COLUMNS))
+    say(markdown_table(results, RESULT_COLUMNS))
     if not gaps.is_empty():
-        print("\nCluster recall by ethnic group (19 groups, at least 200 true persons) less the overall, worst first:\n")
+        say("\nCluster recall by ethnic group (19 groups, at least 200 true persons) less the overall, worst first:\n")
         shown = gaps.with_columns(pl.col("cluster_recall").round(4), pl.col("gap").round(4)).select(list(GAP_COLUMNS)).to_dicts()
-        print(markdown_table(shown, GAP_COLUMNS))
-    print("\nTargets (issue 14):\n" + "\n".join(f"- {line}" for line in target_lines(results, gaps)))
+        say(markdown_table(shown, GAP_COLUMNS))
+    say("\nTargets (issue 14):\n" + "\n".join(f"- {line}" for line in target_lines(results, gaps)))
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps({"results": results, "recall_gaps": gaps.to_dicts()}, indent=2))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,9 +54,8 @@ def _generate(args: argparse.Namespace) -> int:
     summary = generate_world(_config(args), out, truth, malformed)
     print(f"Generated {summary.persons:,} persons in {summary.households:,} households at {summary.properties:,} properties in {summary.seconds}s")
     print(f"Extracts: {len(summary.files)} files under {out}; ground truth under {truth}")
-    for table, count in summary.records.items():
-        print(f"  {table:<24} {count:>10,} records")
-    print("Injected faults: " + ", ".join(f"{k} {v:,}" for k, v in summary.faults.items()))
+    print(textwrap.fill("Records: " + ", ".join(f"{table} {count:,}" for table, count in summary.records.items()), 160, subsequent_indent="  "))
+    print(textwrap.fill("Injected faults: " + ", ".join(f"{k} {v:,}" for k, v in summary.faults.items()), 160, subsequent_indent="  "))
     if malformed:
         print(f"Malformed files for ingestion tests: {malformed} (see manifest.json)")
     return 0
@@ -154,47 +155,119 @@ def _review_decide(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quarantine_warehouse(args: argparse.Namespace) -> Path:
+    from orchestration.settings import WAREHOUSE_PATH_ENV, path_setting
+
+    path = Path(args.warehouse) if args.warehouse else path_setting(WAREHOUSE_PATH_ENV)
+    if not path.exists():
+        raise ValueError(f"no warehouse at {path} (give --warehouse, or set HEARTH_WAREHOUSE_PATH)")
+    return path
+
+
+def _quarantine_list(args: argparse.Namespace) -> int:
+    """Print what the quarantine holds back and what was released, by table and rule, or for one table by value."""
+    import duckdb
+
+    from ingestion.quarantine import check_up_to_date, held_back
+    from ingestion.quarantine_decisions import table_rules
+
+    if args.table:
+        table_rules(args.table)  # an unknown table is an error, not an empty list
+    with duckdb.connect(str(_quarantine_warehouse(args)), read_only=True) as con:
+        check_up_to_date(con)
+        rows = held_back(con, args.table, args.limit)
+    for row in rows.iter_rows(named=True):
+        what = f"{row['column_name'] or '':<20} {row['offending_value'] or '(blank)':<28}" if args.table else ""
+        print(f"  {row['table_name']:<28} {row['rule']:<44} {what} held {row['held']:>7,}  released {row['released']:>7,}")
+    print(f"{rows.height} line(s); accept a value with `hearth quarantine accept --table T --rule R --value V --reviewer NAME --reason WHY`")
+    return 0
+
+
+def _quarantine_decide(args: argparse.Namespace) -> int:
+    """Record a steward's acceptance or withdrawal in the decisions CSV; `hearth quarantine release` applies it."""
+    from ingestion.quarantine_decisions import decisions_path, record_decision
+
+    path = decisions_path(args.decisions)
+    key = {"table": args.table, "rule": args.rule, "column": args.column, "value": args.value, "source_file": args.source_file, "row_number": args.row}
+    record_decision(path, args.decision, reviewer=args.reviewer, reason=args.reason, **key)
+    print(f"Recorded {args.decision} of {args.rule} on {args.table} in {path}; commit it, and `hearth quarantine release` applies it")
+    return 0
+
+
+def _quarantine_release(args: argparse.Namespace) -> int:
+    """Apply the decisions: accepted rows into raw, rows no longer accepted back out, the decisions into quarantine.release_decisions."""
+    import uuid
+
+    import duckdb
+
+    from ingestion.quarantine import release
+    from ingestion.quarantine_decisions import decisions_path, read_decisions
+
+    decisions = read_decisions(decisions_path(args.decisions))
+    with duckdb.connect(str(_quarantine_warehouse(args))) as con:
+        done = release(con, decisions, f"release-{uuid.uuid4().hex[:12]}")
+    print(f"Release {done.run_id}: {done.released:,} row(s) released into raw, {done.returned:,} returned to quarantine")
+    print(f"Left as they were: {done.unchanged:,} row(s) released before; kept in quarantine: {done.kept:,} row(s) a decision touches but another rule fails")
+    print(f"{done.held:,} row(s) held in quarantine in all")
+    return 0
+
+
+def _quarantine_decisions(args: argparse.Namespace) -> int:
+    """Print the decisions the warehouse applied (quarantine.release_decisions), or export them to a CSV file."""
+    import duckdb
+
+    from ingestion.quarantine import check_up_to_date
+    from ingestion.quarantine_decisions import DECISIONS_TABLE
+
+    with duckdb.connect(str(_quarantine_warehouse(args)), read_only=True) as con:
+        check_up_to_date(con)
+        decisions = con.sql(f"select * from {DECISIONS_TABLE}").pl()
+    if args.export:
+        decisions.write_csv(args.export)
+        print(f"Wrote {decisions.height} decision(s) to {args.export}")
+        return 0
+    for d in decisions.iter_rows(named=True):
+        scope = ", ".join(f"{name} {d[name]!r}" for name in ("column_name", "offending_value", "source_file", "row_number") if d[name] is not None)
+        state = f"in force, {d['rows_released']:,} row(s) released" if d["active"] else "superseded or withdrawn"
+        print(f"  {d['decided_at']:%Y-%m-%d %H:%M} {d['reviewer']}: {d['decision']} {d['rule']} on {d['table_name']} ({scope}): {d['reason']} [{state}]")
+    print(f"{decisions.height} decision(s), as the last release applied them" if decisions.height else "None applied yet: run `hearth quarantine release`")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     """The whole run per world size, stage by stage (hearth/bench.py), or linkage against a plain
-    Splink baseline (hearth/bench_linkage.py)."""
+    Splink baseline (hearth/bench_linkage.py). The terminal gets the tables; the log, all the rest."""
+    from hearth.console import terminal_and_log
+
     json_path = Path(args.json) if args.json else None
-    if args.what == "linkage":
-        from hearth.bench_linkage import bench_linkage
+    log_path = Path(args.workdir) / f"bench-{args.what}.log"
+    with terminal_and_log(log_path) as console:
+        say = functools.partial(console.out, highlight=False)
+        if args.what == "linkage":
+            from hearth.bench_linkage import bench_linkage
 
-        for persons in args.persons or [20_000]:
-            bench_linkage(persons, args.seed, args.intensities, args.sets, Path(args.workdir), json_path)
-        return 0
-    from hearth.bench import bench
+            for persons in args.persons or [20_000]:
+                bench_linkage(persons, args.seed, args.intensities, args.sets, Path(args.workdir), json_path, say)
+        else:
+            from hearth.bench import bench
 
-    bench(args.persons or [100_000], args.seed, Path(args.workdir), args.until, json_path, args.fault_intensity)
+            bench(args.persons or [100_000], args.seed, Path(args.workdir), args.until, json_path, args.fault_intensity, say)
+        say(f"\nEverything else the benchmark printed (dbt, Splink, Great Expectations): {log_path}")
     return 0
 
 
 def _docs(args: argparse.Namespace) -> int:
-    """Build data/docs (overview + GX Data Docs) from the warehouse; with --serve, serve it."""
-    import functools
+    """Build data/docs (overview + GX Data Docs + dbt docs) from the warehouse; with --serve, serve it."""
     import http.server
-    import subprocess
 
-    from orchestration.settings import DBT_PROJECT_DIR, DOCS_DIR_ENV, WAREHOUSE_PATH_ENV, dbt_warehouse_vars, gx_project_of, path_setting
-    from validations.gates import build_data_docs
-    from validations.overview import write_overview
+    from hearth.site import build_stewards_site
+    from orchestration.settings import DOCS_DIR_ENV, WAREHOUSE_PATH_ENV, path_setting
 
-    warehouse, docs_dir = path_setting(WAREHOUSE_PATH_ENV), path_setting(DOCS_DIR_ENV)
-    if not warehouse.exists():
-        raise ValueError(f"no warehouse at {warehouse}: run `make demo` first")
-    data_docs = build_data_docs(gx_project_of(warehouse), docs_dir / "gx")
-    # dbt's own site: every model and column with its description, for analysts.
-    subprocess.run(
-        ["dbt", "docs", "generate", "--profiles-dir", ".", "--target-path", str(docs_dir / "dbt"), *dbt_warehouse_vars(warehouse)],
-        cwd=DBT_PROJECT_DIR,
-        check=True,
-        capture_output=True,
-    )
-    overview = write_overview(warehouse, docs_dir)
-    print(f"Overview: {overview}")
-    print(f"dbt docs: {docs_dir / 'dbt' / 'index.html'} (serve them: `hearth docs --serve`)")
-    print(f"Data Docs: {data_docs}" if data_docs else "Data Docs: no Great Expectations results yet (materialise the marts first)")
+    docs_dir = path_setting(DOCS_DIR_ENV)
+    site = build_stewards_site(path_setting(WAREHOUSE_PATH_ENV), docs_dir)
+    print(f"Overview: {site.overview}")
+    print(f"dbt docs: {site.dbt_docs} (serve them: `hearth docs --serve`)")
+    print(f"Data Docs: {site.data_docs}" if site.data_docs else "Data Docs: no Great Expectations results yet (materialise the marts first)")
     if args.serve:
         handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(docs_dir))
         with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server, contextlib.suppress(KeyboardInterrupt):
@@ -203,20 +276,76 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dagster_home(folder: str) -> Path:
+    """The local Dagster instance's folder, with the instance settings `deploy/local/dagster.yaml` gives."""
+    import shutil
+
+    from orchestration.settings import REPO_ROOT
+
+    home = Path(folder).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO_ROOT / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
 def _ui(args: argparse.Namespace) -> int:
     """The Dagster webserver and daemon on workspace.yaml, with a local instance in data/dagster_home."""
-    import shutil
     import subprocess
 
     from orchestration.settings import REPO_ROOT
 
-    home = Path(args.home).resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(REPO_ROOT / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
+    home = _dagster_home(args.home)
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     command = ["dagster", "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
     print(f"Dagster UI at http://{args.host}:{args.port}/ (instance: {home}); Ctrl-C stops it.")
     return subprocess.run(command, cwd=REPO_ROOT, env=env).returncode
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Every stage, through Dagster, on a landing folder: one line per stage here, the full log in a file."""
+    import traceback
+    from datetime import datetime
+
+    from hearth.console import terminal_and_log
+    from ingestion.landing import GENERATOR_TRUTH_DIR
+    from orchestration.settings import COLLECTION_YEARS_ENV, DOCS_DIR_ENV, LANDING_DIR_ENV, TRUTH_DIR_ENV, WAREHOUSE_PATH_ENV, path_setting, resolve_path
+
+    landing = resolve_path(args.landing or path_setting(LANDING_DIR_ENV))
+    if not landing.is_dir():
+        print(f"hearth run: no landing folder at {landing} (give --landing, or generate a world: hearth generate)", file=sys.stderr)
+        return 2
+    # The Dagster definitions read these when they load, and the resources when each run starts.
+    os.environ[LANDING_DIR_ENV] = str(landing)
+    if args.warehouse:
+        os.environ[WAREHOUSE_PATH_ENV] = str(resolve_path(args.warehouse))
+    if args.years and not os.environ.get(COLLECTION_YEARS_ENV):
+        os.environ[COLLECTION_YEARS_ENV] = "-".join(map(str, args.years))
+    if not os.environ.get(TRUTH_DIR_ENV) and (landing / GENERATOR_TRUTH_DIR).is_dir():
+        os.environ[TRUTH_DIR_ENV] = str(landing / GENERATOR_TRUTH_DIR)
+    home = _dagster_home(args.home)
+    log_path = resolve_path(args.log_dir) / f"hearth-run-{datetime.now():%Y%m%d-%H%M%S}.log"
+    with terminal_and_log(log_path) as console:
+        try:
+            import dagster as dg
+
+            from hearth.run import pipeline_stages, run_pipeline
+            from orchestration.definitions import defs
+            from orchestration.settings import collection_years
+
+            partitions = collection_years()
+            years = list(range(args.years[0], args.years[1] + 1)) if args.years else list(partitions)
+            if outside := [year for year in years if year not in partitions]:
+                console.print(f"hearth run: years {outside} are not collection years ({COLLECTION_YEARS_ENV}={os.environ[COLLECTION_YEARS_ENV]})")
+                return 2
+            warehouse, docs = path_setting(WAREHOUSE_PATH_ENV), path_setting(DOCS_DIR_ENV)
+            console.print(f"hearth run: {landing}, collection years {years[0]}-{years[-1]}, into {warehouse}")
+            with dg.DagsterInstance.from_config(str(home)) as instance:
+                stages = pipeline_stages(args.retrain_person_model)
+                return run_pipeline(defs.get_repository_def(), instance, stages, years, warehouse, docs, console, log_path)
+        except Exception as exc:  # the traceback is for the log; the terminal gets the one line
+            traceback.print_exc()
+            console.print(f"hearth run failed: {type(exc).__name__}: {exc} (traceback in {log_path})", style="red")
+            return 1
 
 
 def _recover(args: argparse.Namespace) -> int:
@@ -262,9 +391,10 @@ def _status(args: argparse.Namespace) -> int:
             rows, digest = con.sql(f"select count(*), {fingerprint} from {name} as t").fetchone()
             print(f"  {name:<{width}} {rows:>12,} rows  {digest}".rstrip())
         if "quarantine.rejected_rows" in names:
-            print("Quarantined rows by table and rule (quarantine.rejected_rows):")
+            print("Rows held in quarantine by table and rule (quarantine.rejected_rows; released rows left out):")
             for table, rule, count in con.sql(
-                "select table_name, rule, count(distinct source_file || row_number) from quarantine.rejected_rows group by all order by 1, 3 desc"
+                "select table_name, rule, count(distinct (source_file, row_number)) from quarantine.rejected_rows "
+                "where release_run_id is null group by all order by 1, 3 desc"
             ).fetchall():
                 print(f"  {table:<24} {rule:<48} {count:>8,}")
     return 0
@@ -343,6 +473,36 @@ def build_parser() -> argparse.ArgumentParser:
     review_decide.add_argument("--decisions", default=None, help="the decisions CSV (default: HEARTH_REVIEW_DECISIONS, else linkage/review_decisions.csv)")
     review_decide.set_defaults(func=_review_decide)
 
+    quarantine = sub.add_parser("quarantine", help="stewards' review of quarantined values: list, accept, withdraw, release")
+    quarantine_sub = quarantine.add_subparsers(dest="what", required=True)
+    warehouse_help = "the DuckDB file (default: HEARTH_WAREHOUSE_PATH, else data/warehouse/hearth.duckdb)"
+    decisions_help = "the decisions CSV (default: HEARTH_QUARANTINE_DECISIONS, else ingestion/quarantine_decisions.csv)"
+    quarantine_list = quarantine_sub.add_parser("list", help="rows held in quarantine and released, by table and rule (with --table, by value)")
+    quarantine_list.add_argument("--table", default=None, help="one raw table, listed by rule, column and offending value")
+    quarantine_list.add_argument("--limit", type=int, default=50)
+    quarantine_list.add_argument("--warehouse", default=None, help=warehouse_help)
+    quarantine_list.set_defaults(func=_quarantine_list)
+    for decision, verb in (("accept", "accept a rule's failures on a value, a file or a row"), ("withdraw", "withdraw an acceptance, named as made")):
+        decide = quarantine_sub.add_parser(decision, help=verb)
+        decide.add_argument("--table", required=True, help="the raw table, e.g. hes_apc")
+        decide.add_argument("--rule", required=True, help="the rule as quarantine.rejected_rows names it, e.g. code_list:DfE ethnicity")
+        decide.add_argument("--column", default=None, help="only failures on this column")
+        decide.add_argument("--value", default=None, help="only failures with this offending value (a value or a source file is needed)")
+        decide.add_argument("--source-file", default=None, help="only failures in this file, as quarantine.rejected_rows names it")
+        decide.add_argument("--row", type=int, default=None, help="only this row of the source file")
+        decide.add_argument("--reviewer", required=True)
+        decide.add_argument("--reason", required=True, help="why, for whoever reads the decision later")
+        decide.add_argument("--decisions", default=None, help=decisions_help)
+        decide.set_defaults(func=_quarantine_decide, decision=decision)
+    quarantine_release = quarantine_sub.add_parser("release", help="apply the decisions: release accepted rows into raw, return those no longer accepted")
+    quarantine_release.add_argument("--warehouse", default=None, help=warehouse_help)
+    quarantine_release.add_argument("--decisions", default=None, help=decisions_help)
+    quarantine_release.set_defaults(func=_quarantine_release)
+    quarantine_decisions = quarantine_sub.add_parser("decisions", help="the decisions the warehouse applied, with the rows each released")
+    quarantine_decisions.add_argument("--export", default=None, metavar="PATH", help="write them, history included, to this CSV file")
+    quarantine_decisions.add_argument("--warehouse", default=None, help=warehouse_help)
+    quarantine_decisions.set_defaults(func=_quarantine_decisions)
+
     status = sub.add_parser("status", help="list the warehouse's tables and row counts")
     status.add_argument("--warehouse", default=None, help="the DuckDB file (default: HEARTH_WAREHOUSE_PATH, else data/warehouse/hearth.duckdb)")
     status.add_argument("--fingerprint", action="store_true", help="also print a hash of each table's rows, in any order, to compare two warehouses")
@@ -353,6 +513,15 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=3000)
     _home_argument(ui)
     ui.set_defaults(func=_ui)
+
+    run = sub.add_parser("run", help="run every stage through Dagster on a landing folder: one line per stage, the full log in data/logs")
+    run.add_argument("--landing", default=None, help="the landing folder (default: HEARTH_LANDING_DIR, else data/landing)")
+    run.add_argument("--years", type=_years, default=None, help="collection years, e.g. 2019-2023 (default: HEARTH_COLLECTION_YEARS, else 2019-2023)")
+    run.add_argument("--warehouse", default=None, help="the DuckDB file (default: HEARTH_WAREHOUSE_PATH, else data/warehouse/hearth.duckdb)")
+    run.add_argument("--retrain-person-model", action="store_true", help="retrain the person linkage model on this warehouse first (default: the saved model)")
+    run.add_argument("--log-dir", default="data/logs", help="where the run's full log goes (default data/logs)")
+    _home_argument(run)
+    run.set_defaults(func=_run)
 
     recover = sub.add_parser("recover", help="after a crash: fail the runs whose worker process died and free their warehouse pool slots")
     _home_argument(recover)

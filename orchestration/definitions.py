@@ -27,6 +27,7 @@ defs = dg.Definitions(
         *jobs.ingestion_jobs.values(),
         jobs.landing_inventory_job,
         jobs.ingestion_job,
+        jobs.dfe_rules_job,
         jobs.harmonisation_job,
         jobs.linkage_job,
         jobs.person_model_job,

@@ -50,6 +50,13 @@ ingestion_job = dg.define_asset_job(
     description="Validate and load every source's extracts for a collection year into raw, quarantining bad rows.",
 )
 
+dfe_rules_job = dg.define_asset_job(
+    name="dfe_rules_job",
+    selection=dg.AssetSelection.groups("dfe_rules"),
+    op_retry_policy=TRANSIENT_RETRIES,
+    description="Run the DfE's own CIN census and SSDA903 validators on a collection year's returns, recording every rule hit.",
+)
+
 harmonisation_job = dg.define_asset_job(
     name="harmonisation_job",
     selection=dg.AssetSelection.assets(harmonisation_dbt_assets),

@@ -55,6 +55,7 @@ class SSDA903Writer:
         self.w, self.births = writer, births
         self.rng = writer.rng
         self.la_codes = writer.la_codes
+        self.returning: set[int] = set()  # the LAs (by index) making a return in the year being written: set by `header`
         self.episodes = lac.filter(pl.col("placement_prop") >= 0)
         self.periods = self._periods(self.episodes)
         self.adoption_plans = self._adoption_plans()
@@ -101,10 +102,10 @@ class SSDA903Writer:
             self.previous_permanence(year, episodes, start)
 
     def _write(self, suffix: str, year: int, frame: pl.DataFrame | None, columns: dict[str, np.ndarray], order: list[str]) -> None:
-        """Write one table for every LA: its rows, or the header alone when the LA has none."""
+        """Write one table for every LA making a return this year: its rows, or the header alone when the LA has none."""
         table = f"ssda903_{suffix}"
         names = list(spec.TABLE_COLUMNS[suffix])
-        every_la = tuple(self.w.rel("ssda903", year, file_name(la_code, year, suffix)) for la_code in self.la_codes)
+        every_la = tuple(self.w.rel("ssda903", year, file_name(la_code, year, suffix)) for i, la_code in enumerate(self.la_codes) if i in self.returning)
         if frame is not None and frame.height:
             files = np.array([self.w.rel("ssda903", year, file_name(self.la_codes[i], year, suffix)) for i in frame["la_index"].to_numpy()], dtype=object)
             out = self.w.finish(table, frame, files, columns, order)
@@ -130,6 +131,9 @@ class SSDA903Writer:
             first_birth, left_on="child", right_on="mother", how="left", maintain_order="left"
         )
         frame = self._people(children)
+        # The header goes first: an LA with no child in it this year (a small world's) makes no return,
+        # as no real LA does, and the DfE validator refuses a return of empty tables.
+        self.returning = set(frame["la_index"].to_list())
         mother_dob = frame.select(pl.when(pl.col("first_birth") <= pl.col("last_day")).then("first_birth").fill_null(-1)).to_series().to_numpy()
         female = (frame["sex"].to_numpy() == 0) & frame["last_day"].is_not_null().to_numpy()
         columns = {

@@ -1,14 +1,17 @@
 """`hearth ui` serves the Dagster UI and runs the daemon on workspace.yaml with a local instance.
 Against one running instance: Debian's headless Chromium sees the asset graph and an asset's
-checks; runs launched while the `warehouse` pool's one slot is taken wait, then take turns; and a
+checks; runs launched while the `warehouse` pool's one slot is taken wait, then take turns; a
 backfill across two years, launched through the UI's own GraphQL API (as one of those runs), is run
-by the daemon and shown as succeeded."""
+by the daemon and shown as succeeded; and after `hearth run` the UI shows its runs, every asset
+materialised and its checks. A copy of that world with a file breaking a blocking gate stops
+`hearth run` with the explanation, leaving the earlier marts as they were."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -32,7 +35,7 @@ from synthetic_population.world import generate_world
 pytestmark = pytest.mark.integration  # Dagster processes end to end; `make check` leaves them out
 
 REPO = Path(__file__).resolve().parent.parent
-YEARS = ("2019", "2020")
+YEARS = ("2020", "2021")  # the census is in 2021: the whole pipeline can run
 BACKFILLED_SOURCES = ("hes_apc", "youth_justice")  # collected every year
 OTHER_RUN = ("cin_census", YEARS[0])  # a run of another source, launched while the backfill's run waits
 LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
@@ -244,3 +247,108 @@ def test_a_backfill_across_years_from_the_ui_is_run_by_the_daemon(ui: RunningUI,
     with duckdb.connect(str(ui.warehouse), read_only=True) as con:
         loaded = set(con.sql("select source, collection_year::varchar from audit.ingested_files").fetchall())
     assert {(source, year) for source in BACKFILLED_SOURCES for year in YEARS} <= loaded
+
+
+HEARTH_RUNS = """query($tag: String!) { runsOrError(filter: {tags: [{key: "hearth/run", value: $tag}]}) {
+  ... on Runs { results { runId status tags { key value } } } } }"""
+ASSET_NODES = """{ assetNodes { assetKey { path } assetMaterializations(limit: 1) { runId }
+  assetChecksOrError { ... on AssetChecks { checks { name executionForLatestMaterialization { runId status } } } } } }"""
+STAGE_LINE = re.compile(r"^([✓✗]) (.{15}) (.*)  (\S+ s|\d+ min \d+ s)$", re.M)
+SECRET = "hearth-ui-test-secret-8c1f"  # set for `hearth run`: it must not show anywhere
+
+
+def _fingerprints(warehouse: Path) -> list[str]:
+    """`hearth status --fingerprint`'s lines for the tables built after ingestion: name, rows, hash of the rows."""
+    status = subprocess.run(["hearth", "status", "--fingerprint", "--warehouse", str(warehouse)], capture_output=True, text=True, check=True, cwd=REPO)
+    built = [line for line in status.stdout.splitlines() if line.strip().startswith(("staging.", "intermediate.", "linkage.", "marts.", "publication."))]
+    assert len(built) > 50, status.stdout
+    return built
+
+
+@dataclass(frozen=True)
+class HearthRun:
+    run: subprocess.CompletedProcess
+    tag: str  # the hearth/run tag of its Dagster runs
+    log: Path
+    docs: Path
+
+
+def _hearth_run(ui: RunningUI, landing: Path, warehouse: Path, home: Path, docs: Path) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "HEARTH_DOCS_DIR": str(docs),
+        "HEARTH_COLLECTION_YEARS": "-".join((YEARS[0], YEARS[-1])),
+        "HEARTH_PSEUDONYM_SECRET": SECRET,
+        "COLUMNS": "200",  # rich's width, where stdout is not a terminal
+    }
+    command = ["hearth", "run", "--landing", str(landing), "--warehouse", str(warehouse), "--home", str(home), "--log-dir", str(ui.home.parent / "logs")]
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def hearth_run(ui: RunningUI) -> HearthRun:
+    """`hearth run` over the UI's world, recorded in the instance the UI runs on."""
+    docs = ui.home.parent / "docs"
+    run = _hearth_run(ui, ui.home.parent / "landing", ui.warehouse, ui.home, docs)
+    assert run.returncode == 0, run.stdout + run.stderr
+    tag = re.search(r"tagged hearth/run=(\w+)\.", run.stdout)
+    log = re.search(r"full log +(\S+)$", run.stdout, re.M)
+    assert tag and log, run.stdout
+    return HearthRun(run, tag[1], REPO / log[1] if not Path(log[1]).is_absolute() else Path(log[1]), docs)
+
+
+def test_hearth_run_says_one_line_per_stage_and_logs_every_event(hearth_run: HearthRun) -> None:
+    out = hearth_run.run.stdout
+    stages = STAGE_LINE.findall(out)
+    assert [(mark, name.strip()) for mark, name, _, _ in stages] == [
+        ("✓", name) for name in ("landing", "ingestion", "DfE rules", "harmonisation", "linkage", "marts", "stewards' site")
+    ], out
+    figures = {name.strip(): summary for _, name, summary, _ in stages}
+    assert re.search(r"27 tables, [\d,]+ rows read, [\d,]+ loaded, [\d,]+ quarantined · checks 54 passed, 0 warned, 0 failed", figures["ingestion"]), out
+    assert re.search(r"[\d,]+ records, [\d,]+ persons, [\d,]+ household spells, [\d,]+ families · checks \d+ passed, 0 warned", figures["linkage"]), out
+    assert len(out.splitlines()) <= 20 and hearth_run.run.stderr == "", out + hearth_run.run.stderr
+    log = hearth_run.log.read_text()
+    assert log.count("PIPELINE_SUCCESS") == 1 + 1 + len(YEARS) + 3  # one run per stage, the DfE rules' per year
+    assert "Concurrency" in log or "dbt build" in log  # what the steps printed is there too
+    assert "ASSET_CHECK_EVALUATION - raw/youth_justice:quarantine_rate_within_threshold: passed" in log
+
+
+def test_the_secret_is_in_no_log_event_or_page(ui: RunningUI, hearth_run: HearthRun) -> None:
+    written = [hearth_run.log, *ui.home.rglob("*"), *hearth_run.docs.rglob("*"), ui.log]
+    holding = [path for path in written if path.is_file() and SECRET.encode() in path.read_bytes()]
+    assert len(written) > 100 and holding == []
+
+
+def test_the_ui_shows_hearth_runs_every_asset_materialised_and_its_checks(ui: RunningUI, hearth_run: HearthRun, headless_chromium) -> None:
+    runs = ui.graphql(HEARTH_RUNS, {"tag": hearth_run.tag})["runsOrError"]["results"]
+    assert [run["status"] for run in runs] == ["SUCCESS"] * (1 + 1 + len(YEARS) + 3)
+    run_ids = {run["runId"] for run in runs}
+    nodes = ui.graphql(ASSET_NODES, {})["assetNodes"]
+    unmaterialised = ["/".join(n["assetKey"]["path"]) for n in nodes if not n["assetMaterializations"] or n["assetMaterializations"][0]["runId"] not in run_ids]
+    assert unmaterialised == ["linkage/person_linkage_models"]  # retraining is its own job, outside `hearth run`
+    checks = {("/".join(n["assetKey"]["path"]), c["name"]): c["executionForLatestMaterialization"] for n in nodes for c in n["assetChecksOrError"]["checks"]}
+    assert len(checks) > 300
+    gate = checks[("raw/youth_justice", "quarantine_rate_within_threshold")]
+    assert gate["status"] == "SUCCEEDED" and gate["runId"] in run_ids
+    assert {c["status"] for c in checks.values() if c and c["runId"] in run_ids} <= {"SUCCEEDED", "FAILED"}
+    page = _text(headless_chromium(f"{ui.url}/runs?q%5B0%5D=tag%3Ahearth%2Frun%3D{hearth_run.tag}", 20000))
+    assert page.count("Success") >= len(runs), page[:3000]
+
+
+def test_a_blocking_gate_stops_hearth_run_and_the_marts_keep_the_last_good_run(ui: RunningUI, hearth_run: HearthRun, tmp_path: Path) -> None:
+    shutil.copytree(ui.home.parent / "landing", tmp_path / "landing")
+    shutil.copy(ui.warehouse, tmp_path / "hearth.duckdb")
+    offences = tmp_path / "landing" / "youth_justice" / YEARS[-1] / f"youth_offences_{YEARS[-1]}.csv"
+    with open(offences, "a") as extract:  # dates no one was born or offended on: quarantined, over the source's 5%
+        extract.writelines(f'Lincolnshire,Bad,Row{n},31-Feb-2009,Male,White,"{n} Nowhere",LN5 8BS,not-a-date,CRIMDAM,RO,06-Jul-2021\n' for n in range(8))
+    before = _fingerprints(tmp_path / "hearth.duckdb")
+    stopped = _hearth_run(ui, tmp_path / "landing", tmp_path / "hearth.duckdb", tmp_path / "dagster_home", tmp_path / "docs")
+    assert stopped.returncode == 1, stopped.stdout + stopped.stderr
+    assert [name.strip() for _, name, _, _ in STAGE_LINE.findall(stopped.stdout)] == ["landing", "ingestion"], stopped.stdout
+    assert "Stopped at ingestion" in stopped.stdout
+    assert re.search(
+        r"Blocking gate quarantine_rate_within_threshold on raw/youth_justice failed: 8 of \d+ rows quarantined \(\d+\.\d\d%\) exceeds the threshold of 5\.00%",
+        stopped.stdout,
+    ), stopped.stdout
+    assert "/assets/raw/youth_justice?view=checks" in stopped.stdout and "quarantine.rejected_rows" in stopped.stdout
+    assert _fingerprints(tmp_path / "hearth.duckdb") == before

@@ -23,6 +23,7 @@ from validations.raw_schemas import RAW_TABLES
 
 HES_2023 = "hes_apc/2023/hes_apc_2023.csv"
 NHS_RULE = "nhs_number_modulus_11"
+CODE_RULE = "code_list:HES ethnic category"
 
 
 @pytest.fixture
@@ -106,13 +107,22 @@ def test_release_loads_accepted_rows_once_and_a_withdrawal_takes_them_back(datab
 
 
 def test_released_rows_reach_staging_on_the_next_build(database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An NHS number confirmed by hand, and a new local ethnicity code: both reach staging, and the
+    code-list test, which judges every other row, passes over the accepted code."""
     decisions = str(tmp_path / "decisions.csv")
     with duckdb.connect(str(database), read_only=True) as con:
         accepted = quarantined(con, NHS_RULE, HES_2023)
+        (new_code_rows,) = con.execute(
+            "select count(*) from (select source_file, row_number from quarantine.rejected_rows where table_name = 'hes_apc' "
+            "group by all having count(*) = 1 and any_value(rule) = ? and any_value(offending_value) = '99X')",
+            [CODE_RULE],
+        ).fetchone()
     steward = ["--reviewer", "a", "--reason", "confirmed", "--decisions", decisions]
     assert main(["quarantine", "accept", "--table", "hes_apc", "--rule", NHS_RULE, "--source-file", HES_2023, *steward]) == 0
+    assert main(["quarantine", "accept", "--table", "hes_apc", "--rule", CODE_RULE, "--column", "ETHNOS", "--value", "99X", *steward]) == 0
     assert main(["quarantine", "release", "--warehouse", str(database), "--decisions", decisions]) == 0
-    assert "5 row(s) released into raw, 0 returned to quarantine" in capsys.readouterr().out
+    assert new_code_rows > 0
+    assert f"{5 + new_code_rows} row(s) released into raw, 0 returned to quarantine" in capsys.readouterr().out
     build = subprocess.run(
         ["dbt", "build", "--select", "stg_hes_apc__episodes", "--profiles-dir", ".", "--target-path", str(tmp_path / "target"), *dbt_warehouse_vars(database)],
         cwd=DBT_PROJECT_DIR,
@@ -127,6 +137,9 @@ def test_released_rows_reach_staging_on_the_next_build(database: Path, tmp_path:
             [HES_2023, accepted["row_number"].to_list()],
         ).fetchall()
     assert staged == list(accepted.select("row_number", "offending_value").iter_rows())
+    with duckdb.connect(str(database), read_only=True) as con:
+        codes = con.sql("select count(*), count(release_run_id) from staging.stg_hes_apc__episodes where ethnicity_code = '99X'").fetchone()
+    assert codes == (new_code_rows, new_code_rows)
 
 
 def test_ingestion_applies_decisions_in_force_to_a_replaced_file(warehouse, database: Path, tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 {% macro provenance_columns(collection_year_as='collection_year') -%}
     _collection_year as {{ collection_year_as }},
     _source_file as source_file,
-    _row_number as row_number
+    _row_number as row_number,
+    _release_run_id as release_run_id
 {%- endmacro %}
 
 {#- The keys every CIN census table shares: the record, its LA, the child and its CINdetails. -#}

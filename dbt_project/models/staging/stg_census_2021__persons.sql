@@ -10,5 +10,6 @@ select
     RELATIONSHIP_TO_PERSON_1 as relationship_to_person_1_code,
     cast('2021-03-21' as date) as census_date,
     _source_file as source_file,
-    _row_number as row_number
+    _row_number as row_number,
+    _release_run_id as release_run_id
 from {{ source('raw', 'census_2021_persons') }}

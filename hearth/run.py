@@ -266,7 +266,9 @@ def run_pipeline(
         pipeline = PipelineRun(repository, instance, years, console, log)
         log.write(f"hearth run {pipeline.run_id}: years {years[0]}-{years[-1]}, warehouse {warehouse}, Dagster instance {instance.root_directory}\n")
         columns = (SpinnerColumn(), TextColumn("{task.description:<15}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
+        # Progress must not take over sys.stdout and sys.stderr, which carry what the steps print to the log.
+        live = {"redirect_stdout": False, "redirect_stderr": False}
+        with Progress(*columns, console=console, transient=True, disable=not console.is_terminal, **live) as progress:
             for stage in stages:
                 task = progress.add_task(stage.name, total=pipeline.steps_of(stage))
                 outcome = pipeline.run_stage(stage, lambda task=task: progress.advance(task))

@@ -39,7 +39,7 @@ BOOKKEEPING_TABLES: dict[str, str] = {
     """,
     "audit.gate_results": """
         run_id varchar, checked_at timestamptz, tool varchar, layer varchar, table_name varchar, gate varchar,
-        rule varchar, critical boolean, passed boolean, observed varchar
+        rule varchar, critical boolean, passed boolean, observed varchar, threshold varchar
     """,
     "audit.linkage_evaluation": """
         run_id varchar, evaluated_at timestamptz, stage varchar, source varchar, metric varchar, value double, records bigint,

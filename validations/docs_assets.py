@@ -1,7 +1,8 @@
 """Great Expectations Data Docs pages load jQuery, Bootstrap, Vega and friends from public CDNs. A
 secure setting has no internet, so the pages would open unstyled and full of script errors. These
 scripts and styles are fetched once from the npm registry at install time (`make docs-assets`),
-pinned here, and every Data Docs page is rewritten to load them from the site itself."""
+pinned here, and every Data Docs page is rewritten to load them from the site itself. The stewards'
+overview is built on the same copies, with the GOV.UK Frontend styles beside them."""
 
 from __future__ import annotations
 
@@ -54,6 +55,19 @@ CDN_FILES: dict[str, tuple[str, str]] = {
     "https://cdn.jsdelivr.net/npm/vega-embed@6": ("vega-embed@6.29.0", "build/vega-embed.min.js"),
 }
 EXTRA_FOLDERS = {"@fortawesome/fontawesome-free@6.6.0": ["webfonts"]}  # all.min.css loads ../webfonts/*
+# What the stewards' overview (validations/overview) loads, by name: the GOV.UK Frontend styles and Vega-Lite's builds.
+SITE_FILES: dict[str, tuple[str, str]] = {
+    "govuk.css": ("govuk-frontend@5.14.0", "dist/govuk/govuk-frontend.min.css"),
+    "vega.js": CDN_FILES["https://cdn.jsdelivr.net/npm/vega@5"],
+    "vega-lite.js": CDN_FILES["https://cdn.jsdelivr.net/npm/vega-lite@5"],
+    "vega-embed.js": CDN_FILES["https://cdn.jsdelivr.net/npm/vega-embed@6"],
+}
+# The GDS Transport typeface is licensed for GOV.UK services only: the site's copy of the GOV.UK
+# styles declares no font face (no font file is ever requested) and falls back to Arial. The source
+# map comment names a file the site does not carry.
+GOVUK_FONT_FACE = re.compile(r"@font-face\{font-family:GDS Transport;[^}]*\}")
+GOVUK_FONT_NAME = "GDS Transport,"
+SOURCE_MAP = re.compile(r"/\*# sourceMappingURL=[^*]*\*/")
 # The GX logo comes from S3 with tracking parameters; the pages do without it.
 DROPPED_IMAGE = re.compile(r'<img[^>]*src="https://great-expectations-web-assets[^"]*"[^>]*>')
 LOADED_URL = re.compile(r'(<script[^>]*\bsrc="|<link[^>]*\bhref=")(https?://[^"]+)"')
@@ -67,7 +81,7 @@ def _package_dir(spec: str) -> Path:
 
 def fetch_assets() -> None:
     """Download the pinned packages from the npm registry into data/vendor (once)."""
-    for spec in sorted({spec for spec, _ in CDN_FILES.values()}):
+    for spec in sorted({spec for spec, _ in (*CDN_FILES.values(), *SITE_FILES.values())}):
         target = _package_dir(spec)
         if target.exists():
             continue
@@ -79,13 +93,36 @@ def fetch_assets() -> None:
             shutil.copytree(Path(scratch) / "package", target)
 
 
+def _vendored(spec: str, path: str) -> Path:
+    source = _package_dir(spec) / path
+    if not source.exists():
+        raise FileNotFoundError(f"{source} is missing: run `make docs-assets` (npm) first")
+    return source
+
+
+def copy_site_files(site_dir: Path) -> dict[str, str]:
+    """Copy the overview's styles and scripts under `site_dir/static/vendor`; returns each name's
+    path relative to `site_dir`, so the page loads them from file:// or any server, offline."""
+    paths = {}
+    for name, (spec, path) in SITE_FILES.items():
+        relative = f"{VENDOR}/{spec.replace('/', '__')}/{path}"
+        destination = site_dir / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        source = _vendored(spec, path)
+        if spec.startswith("govuk-frontend@"):
+            css = SOURCE_MAP.sub("", GOVUK_FONT_FACE.sub("", source.read_text(encoding="utf-8"))).replace(GOVUK_FONT_NAME, "")
+            destination.write_text(css, encoding="utf-8")
+        else:
+            shutil.copyfile(source, destination)
+        paths[name] = relative
+    return paths
+
+
 def localise(site_dir: Path) -> None:
     """Copy the vendored files into the site and point every page at them. Raises if a page loads
     something from the internet that is not vendored, so a GX upgrade cannot break the docs silently."""
     for spec, path in CDN_FILES.values():
-        source = _package_dir(spec) / path
-        if not source.exists():
-            raise FileNotFoundError(f"{source} is missing: run `make docs-assets` (npm) first")
+        source = _vendored(spec, path)
         destination = site_dir / VENDOR / spec.replace("/", "__") / path
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination)

@@ -53,16 +53,18 @@ def patch_gx_for_duckdb() -> None:
 @dataclass(frozen=True)
 class Rule:
     """One GX expectation: its class in `great_expectations.expectations` and its arguments (lists
-    as tuples), made into the GX object when the gates run."""
+    as tuples), made into the GX object when the gates run. `threshold` says what passes, as the
+    stewards' overview shows it beside the figure; it travels in the expectation's meta."""
 
     expectation: str
     arguments: tuple[tuple[str, object], ...]
+    threshold: str
 
     def build(self) -> gx.expectations.Expectation:
         import great_expectations as gx
 
         arguments = {name: list(value) if isinstance(value, tuple) else value for name, value in self.arguments}
-        return getattr(gx.expectations, self.expectation)(**arguments)
+        return getattr(gx.expectations, self.expectation)(**arguments, meta={"threshold": self.threshold})
 
 
 @dataclass(frozen=True)
@@ -82,20 +84,20 @@ class Gate:
 
 def _unique(*columns: str) -> Rule:
     if len(columns) == 1:
-        return Rule("ExpectColumnValuesToBeUnique", (("column", columns[0]),))
-    return Rule("ExpectCompoundColumnsToBeUnique", (("column_list", columns),))
+        return Rule("ExpectColumnValuesToBeUnique", (("column", columns[0]),), "no duplicate values")
+    return Rule("ExpectCompoundColumnsToBeUnique", (("column_list", columns),), "no duplicate combinations")
 
 
 def _not_null(column: str) -> Rule:
-    return Rule("ExpectColumnValuesToNotBeNull", (("column", column),))
+    return Rule("ExpectColumnValuesToNotBeNull", (("column", column),), "no nulls")
 
 
 def _in_set(column: str, *values: object) -> Rule:
-    return Rule("ExpectColumnValuesToBeInSet", (("column", column), ("value_set", values)))
+    return Rule("ExpectColumnValuesToBeInSet", (("column", column), ("value_set", values)), f"every value one of {', '.join(map(str, values))}")
 
 
 def _between(column: str, low: float, high: float) -> Rule:
-    return Rule("ExpectColumnValuesToBeBetween", (("column", column), ("min_value", low), ("max_value", high)))
+    return Rule("ExpectColumnValuesToBeBetween", (("column", column), ("min_value", low), ("max_value", high)), f"every value from {low} to {high}")
 
 
 def _rate_between(column: str, low: float, high: float) -> Rule:
@@ -103,16 +105,17 @@ def _rate_between(column: str, low: float, high: float) -> Rule:
     return _rows(
         f"share of rows with {column} between {low} and {high}",
         f"select avg(case when {column} then 1.0 else 0 end) as rate from {{batch}} having rate < {low} or rate > {high}",
+        f"share from {low} to {high}",
     )
 
 
-def _rows(description: str, query: str) -> Rule:
+def _rows(description: str, query: str, threshold: str = "no rows") -> Rule:
     """Rows the query returns are failures; `{batch}` is the table under test."""
-    return Rule("UnexpectedRowsExpectation", (("unexpected_rows_query", query), ("description", description)))
+    return Rule("UnexpectedRowsExpectation", (("unexpected_rows_query", query), ("description", description)), threshold)
 
 
 def _reconciles(description: str, expected_count_sql: str) -> Rule:
-    return _rows(description, f"select count(*) as rows from {{batch}} having count(*) != ({expected_count_sql})")
+    return _rows(description, f"select count(*) as rows from {{batch}} having count(*) != ({expected_count_sql})", "row counts equal")
 
 
 GATES: tuple[Gate, ...] = (
@@ -384,6 +387,7 @@ def run_gates(database: Path, gx_root: Path, docs_dir: Path, stage: str, gates: 
                     gate.critical,
                     bool(result.success),
                     None if observed is None else str(observed),
+                    result.expectation_config.meta.get("threshold"),
                 )
             )
         results.append(GateResult(gate, not failed, tuple(failed), len(gate.expectations)))
@@ -392,11 +396,16 @@ def run_gates(database: Path, gx_root: Path, docs_dir: Path, stage: str, gates: 
     return results
 
 
+GATE_COLUMNS = ("run_id", "checked_at", "tool", "layer", "table_name", "gate", "rule", "critical", "passed", "observed", "threshold")
+
+
 def record_gate_results(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    """Append (run_id, checked_at, tool, layer, table, gate, rule, critical, passed, observed) rows."""
+    """Append rows in GATE_COLUMNS' order. A writer that knows no threshold leaves it off (dbt: any
+    failing row fails a test), and the row reads null there."""
     create_bookkeeping_table(con, "audit.gate_results")
     if rows:
-        con.executemany("insert into audit.gate_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        padded = [(*row, *([None] * (len(GATE_COLUMNS) - len(row)))) for row in rows]
+        con.executemany(f"insert into audit.gate_results ({', '.join(GATE_COLUMNS)}) values ({', '.join('?' * len(GATE_COLUMNS))})", padded)
 
 
 def build_data_docs(gx_root: Path, docs_dir: Path) -> Path | None:

@@ -280,9 +280,9 @@ def _dagster_home(folder: str) -> Path:
     """The local Dagster instance's folder, with the instance settings `deploy/local/dagster.yaml` gives."""
     import shutil
 
-    from orchestration.settings import REPO_ROOT
+    from orchestration.settings import REPO_ROOT, resolve_path
 
-    home = Path(folder).resolve()
+    home = resolve_path(folder)  # a relative folder is the repository's, as every Hearth path, wherever the command runs
     home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(REPO_ROOT / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
     return home
@@ -353,8 +353,9 @@ def _recover(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from orchestration.recovery import recover_dead_runs
+    from orchestration.settings import resolve_path
 
-    home = Path(args.home).resolve()
+    home = resolve_path(args.home)
     if not (home / "dagster.yaml").exists():
         print(f"hearth: no Dagster instance at {home} (give --home, or set DAGSTER_HOME)", file=sys.stderr)
         return 1

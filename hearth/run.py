@@ -78,7 +78,6 @@ class StageOutcome:
     """What a stage's Dagster runs reported: each table's metadata, every check, every failure."""
 
     stage: Stage
-    run_ids: list[str] = field(default_factory=list)
     tables: dict[tuple[str, dg.AssetKey], Mapping[str, object]] = field(default_factory=dict)  # (run, table): metadata values
     checks: list[AssetCheckEvaluation] = field(default_factory=list)
     step_failures: list[str] = field(default_factory=list)
@@ -94,7 +93,7 @@ class StageOutcome:
         return [check for check in self.checks if not check.passed and check.blocking and check.severity == dg.AssetCheckSeverity.ERROR]
 
     def summary(self) -> str:
-        """What the stage did, e.g. `27 tables: 1,234 rows read, 1,200 loaded, 34 quarantined · checks 54 passed`."""
+        """What the stage did, e.g. `27 tables, 1,234 rows read, 1,200 loaded, 34 quarantined · checks 54 passed, 0 warned, 0 failed`."""
         tables = len({key for _, key in self.tables})
         counts = [f"{tables} table{'s' if tables != 1 else ''}"]
         for fact, label in self.stage.facts:
@@ -172,8 +171,8 @@ def _condensed(message: str, lines: int = 12) -> str:
 class PipelineRun:
     """The stages of one `hearth run`, executed in process against `instance`."""
 
-    def __init__(self, repository: RepositoryDefinition, instance: dg.DagsterInstance, years: list[int], console: Console, log: TextIO) -> None:
-        self.repository, self.instance, self.years, self.console, self.log = repository, instance, years, console, log
+    def __init__(self, repository: RepositoryDefinition, instance: dg.DagsterInstance, years: list[int], log: TextIO) -> None:
+        self.repository, self.instance, self.years, self.log = repository, instance, years, log
         self.run_id = uuid.uuid4().hex[:12]
         self.dagster_runs = 0
 
@@ -193,7 +192,6 @@ class PipelineRun:
         started = time.perf_counter()
         for partition_key, tags in self._partition_runs(stage):
             run_id = str(uuid.uuid4())
-            outcome.run_ids.append(run_id)
             self.instance.add_event_listener(run_id, lambda entry, run_id=run_id: self._record(entry, run_id, outcome, advance))
             job.execute_in_process(
                 run_config=QUIET,
@@ -236,12 +234,17 @@ class PipelineRun:
             outcome.run_failures.append(entry.message)
 
 
+def _figures(metadata: Mapping[str, dg.MetadataValue]) -> str:
+    """A check's metadata as its figures, for a check that gives no description (the DfE validators')."""
+    return "; ".join(f"{key} {json.dumps(value, default=str)}" for key, value in _metadata_values(metadata).items()) or "it reported no figures"
+
+
 def explain(outcome: StageOutcome, log_path: Path) -> list[str]:
     """Why a stage stopped the run: each blocking gate with its table and figure, or the error, and where to look."""
     lines = [f"Stopped at {outcome.stage.name}: the stages after it did not run, so their tables keep the last good run's rows."]
     for check in outcome.blocking_failures:
         table = check.asset_key.to_user_string()
-        lines.append(f"  Blocking gate {check.check_name} on {table} failed: {check.description or 'no description'}")
+        lines.append(f"  Blocking gate {check.check_name} on {table} failed: {check.description or _figures(check.metadata)}")
         lines.append(f"    Its result, with the figures: `hearth ui`, then /assets/{table}?view=checks")
     lines += [f"  {failure}" for failure in outcome.step_failures + outcome.run_failures]
     if any(check.asset_key.path[0] == "raw" for check in outcome.blocking_failures):
@@ -263,7 +266,7 @@ def run_pipeline(
     """Run every stage, then build the stewards' site; 0 if all passed, 1 if a stage stopped the run."""
     started = time.perf_counter()
     with open(log_path, "a", buffering=1, encoding="utf-8") as log:
-        pipeline = PipelineRun(repository, instance, years, console, log)
+        pipeline = PipelineRun(repository, instance, years, log)
         log.write(f"hearth run {pipeline.run_id}: years {years[0]}-{years[-1]}, warehouse {warehouse}, Dagster instance {instance.root_directory}\n")
         columns = (SpinnerColumn(), TextColumn("{task.description:<15}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         # Progress must not take over sys.stdout and sys.stderr, which carry what the steps print to the log.

@@ -207,7 +207,7 @@ def test_dfe_asset_records_hits_as_checks_audit_rows_and_on_the_stewards_page(wa
     assert "DfE validation rules" in page
     for validator, code in recorded:
         message = next(h["rule_message"] for h in year_hits if (h["validator"], h["rule_code"]) == (validator, code))
-        assert f"<td>{code}</td>" in page and html.escape(message, quote=False) in page, (code, message)
+        assert f'<td class="govuk-table__cell">{code}</td>' in page and html.escape(message, quote=False) in page, (code, message)
 
 
 def test_blocking_rules_come_from_the_environment_with_refused_as_default() -> None:

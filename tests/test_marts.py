@@ -182,7 +182,7 @@ def test_stewards_pages_render_in_headless_chromium_without_console_errors(gated
     validation_page = next((docs / "gx" / "validations").rglob("*children*.html")).relative_to(docs)
     try:
         for page, expected in (
-            ("index.html", ["Gates: latest result and trend", "marts.households", "great_expectations"]),
+            ("index.html", ["Blocking failures (0)", "Passing gates", "marts.households", "great_expectations"]),
             ("gx/index.html", sorted({r.gate.name for r in results})),
             (str(validation_page), ["person_key", "values must be unique", "Successful Expectations"]),
         ):

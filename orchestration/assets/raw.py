@@ -13,25 +13,25 @@ import duckdb
 
 from ingestion.files import FileRejected
 from ingestion.load import IngestionRun, ensure_schemas, ingest
+from ingestion.quarantine_gate import MINIMUM_ROWS, QUARANTINE_GATE, QuarantineGate
 from ingestion.registry import SOURCES, Source
 from orchestration.partitions import collection_year_partitions
 from orchestration.resources import WAREHOUSE_POOL, HearthPaths, Warehouse
 from validations.raw_schemas import RAW_TABLES
 
 RECONCILE_CHECK = "rows_reconcile"
-GATE_CHECK = "quarantine_rate_within_threshold"
+GATE_CHECK = QUARANTINE_GATE
 
 
 class IngestionGates(dg.ConfigurableResource):
-    """Quarantine-rate thresholds per source; a source not named keeps its registry default. A table
-    blocks only once `minimum_rows` of its rows are quarantined: a share of a small table says little
-    (one duplicated review in a 13-row SSDA903 reviews table is 7.7%), and the row is in quarantine either way."""
+    """The quarantine-rate gate's settings (`ingestion.quarantine_gate`): thresholds per source, a
+    source not named keeping its registry default, and the rows a table needs held to block."""
 
     thresholds: dict[str, float] = {}  # noqa: RUF012 (pydantic copies field defaults per instance)
-    minimum_rows: int = 2
+    minimum_rows: int = MINIMUM_ROWS
 
-    def threshold(self, source: Source) -> float:
-        return self.thresholds.get(source.name, source.failure_threshold)
+    def rule(self) -> QuarantineGate:
+        return QuarantineGate(self.thresholds, self.minimum_rows)
 
 
 def raw_key(table: str) -> dg.AssetKey:
@@ -105,10 +105,11 @@ def build_ingestion_asset(source: Source, partitions: dg.PartitionsDefinition) -
             ensure_schemas(con)
             for table in source.tables:
                 yield dg.MaterializeResult(asset_key=raw_key(table), metadata=_table_metadata(run.for_table(table), run))
-            threshold = gates.threshold(source)
+            rule = gates.rule()
+            threshold = rule.threshold(source)
             for table in source.tables:
                 yield _reconcile_result(table, reconcile(con, table, years))
-                yield _gate_result(table, run.for_table(table), threshold, gates.minimum_rows)
+                yield _gate_result(table, run.for_table(table), threshold, rule)
 
     return ingest_source
 
@@ -147,11 +148,12 @@ def _reconcile_result(table: str, rows: list[tuple[str, int, int, int]]) -> dg.A
     )
 
 
-def _gate_result(table: str, files, threshold: float, minimum_rows: int) -> dg.AssetCheckResult:
+def _gate_result(table: str, files, threshold: float, rule: QuarantineGate) -> dg.AssetCheckResult:
     read = sum(f.rows_read for f in files)
     quarantined = sum(f.rows_quarantined for f in files)
     rate = quarantined / read if read else 0.0
-    passed = rate <= threshold or quarantined < minimum_rows
+    passed = not rule.blocks(quarantined, read, threshold)
+    minimum_rows = rule.minimum_rows
     worst = sorted(((f.rows_quarantined / f.rows_read if f.rows_read else 0.0), f.source_file) for f in files)[-3:]
     return dg.AssetCheckResult(
         asset_key=raw_key(table),

@@ -21,9 +21,9 @@ from urllib.parse import quote
 import duckdb
 
 from ingestion.load import UNEXPECTED_COLUMNS_RULE
+from ingestion.quarantine_gate import QUARANTINE_GATE, QuarantineGate
 from ingestion.registry import SOURCES
 from linkage.evaluation import MIN_GROUP_PERSONS
-from orchestration.assets.raw import GATE_CHECK, IngestionGates
 from orchestration.settings import DBT_PROJECT_DIR, quarantine_thresholds
 from validations.dfe_gate import RESULTS_VIEW, SOURCE_OF_VALIDATOR, TOTAL_RULE, blocking_rules
 
@@ -398,9 +398,8 @@ def _status(passed: bool, critical: bool) -> str:
     return "passed" if passed else ("blocking" if critical else "warning")
 
 
-def _rate_status(held: int, read: int, threshold: float, minimum_rows: int) -> str:
-    """orchestration.assets.raw's rule: the share held above the threshold blocks, once `minimum_rows` are held."""
-    return "blocking" if read and held / read > threshold and held >= minimum_rows else "passed"
+def _rate_status(gate: QuarantineGate, held: int, read: int, threshold: float) -> str:
+    return "blocking" if gate.blocks(held, read, threshold) else "passed"
 
 
 def _recorded_gates(con: duckdb.DuckDBPyConnection, docs_dir: Path, model_sources: dict[str, str]) -> list[GateView]:
@@ -442,7 +441,7 @@ def _recorded_gates(con: duckdb.DuckDBPyConnection, docs_dir: Path, model_source
     return gates
 
 
-def _ingestion_gates(con: duckdb.DuckDBPyConnection, gates: IngestionGates) -> list[GateView]:
+def _ingestion_gates(con: duckdb.DuckDBPyConnection, gates: QuarantineGate) -> list[GateView]:
     """The quarantine-rate gate of every raw table over all the files it holds, with the source's threshold in force."""
     if not _exists(con, "audit.ingested_files"):
         return []
@@ -454,7 +453,7 @@ def _ingestion_gates(con: duckdb.DuckDBPyConnection, gates: IngestionGates) -> l
     views = []
     for source, table, rows_read, rows_held, checked_at in con.execute(RAW_GATES_SQL).fetchall():
         threshold = gates.threshold(sources[source])
-        status = _rate_status(rows_held, rows_read, threshold, gates.minimum_rows)
+        status = _rate_status(gates, rows_held, rows_read, threshold)
         rule = RuleOutcome(
             "share of rows held in quarantine",
             status == "passed",
@@ -467,14 +466,11 @@ def _ingestion_gates(con: duckdb.DuckDBPyConnection, gates: IngestionGates) -> l
                 source,
                 "pandera",
                 f"raw.{table}",
-                GATE_CHECK,
+                QUARANTINE_GATE,
                 status,
                 checked_at,
                 (rule,),
-                tuple(
-                    RunOutcome(at, held / read if read else 0.0, _rate_status(held, read, threshold, gates.minimum_rows))
-                    for at, held, read in trends.get(table, [])
-                ),
+                tuple(RunOutcome(at, held / read if read else 0.0, _rate_status(gates, held, read, threshold)) for at, held, read in trends.get(table, [])),
                 "share quarantined of the files each load read",
                 limit=threshold,
             )
@@ -539,7 +535,7 @@ def _gate_order(gate: GateView) -> tuple:
 def read_dashboard(database: Path, docs_dir: Path) -> Dashboard:
     """Everything the page shows. The dbt manifest the site's dbt docs were built with (else the
     project's own) says which source each intermediate model is built on."""
-    ingestion_gates = IngestionGates(thresholds=quarantine_thresholds())
+    ingestion_gates = QuarantineGate(quarantine_thresholds())
     manifest = docs_dir / "dbt" / "manifest.json"
     model_sources = _model_sources(manifest if manifest.exists() else DBT_PROJECT_DIR / "target" / "manifest.json")
     with duckdb.connect(str(database), read_only=True) as con:

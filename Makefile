@@ -51,8 +51,11 @@ lint: sync
 check: lint manifest
 	$(UV) run pytest -m "not integration"
 
+# A worker per core, each taking whole test modules (pytest-xdist): run one after another, the suite
+# kept one of this machine's two cores busy while it waited on Dagster's daemon, dbt and Chromium;
+# each worker builds the session's world once.
 test: lint manifest docs-assets browser
-	$(UV) run pytest
+	$(UV) run pytest -n auto --dist loadfile
 
 bench: manifest
 	$(UV) run hearth bench --persons 100000,1000000 --json data/bench/bench.json

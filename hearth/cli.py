@@ -135,9 +135,8 @@ def _review_list(args: argparse.Namespace) -> int:
     import duckdb
 
     from linkage.review import REVIEW_QUEUE
-    from orchestration.settings import WAREHOUSE_PATH_ENV, path_setting
 
-    with duckdb.connect(str(args.warehouse or path_setting(WAREHOUSE_PATH_ENV)), read_only=True) as con:
+    with duckdb.connect(str(_warehouse_path(args)), read_only=True) as con:
         rows = con.sql(f"select record_id_l, record_id_r, match_probability, evidence from {REVIEW_QUEUE} limit {args.limit}").fetchall()
     for left, right, probability, evidence in rows:
         print(f"{left}  {right}  p={probability:.3f}\n    {evidence}")
@@ -155,10 +154,15 @@ def _review_decide(args: argparse.Namespace) -> int:
     return 0
 
 
-def _quarantine_warehouse(args: argparse.Namespace) -> Path:
+def _warehouse_path(args: argparse.Namespace) -> Path:
+    """The warehouse a command reads: --warehouse, else HEARTH_WAREHOUSE_PATH, else the repository's default."""
     from orchestration.settings import WAREHOUSE_PATH_ENV, path_setting
 
-    path = Path(args.warehouse) if args.warehouse else path_setting(WAREHOUSE_PATH_ENV)
+    return Path(args.warehouse) if args.warehouse else path_setting(WAREHOUSE_PATH_ENV)
+
+
+def _quarantine_warehouse(args: argparse.Namespace) -> Path:
+    path = _warehouse_path(args)
     if not path.exists():
         raise ValueError(f"no warehouse at {path} (give --warehouse, or set HEARTH_WAREHOUSE_PATH)")
     return path
@@ -373,9 +377,7 @@ def _status(args: argparse.Namespace) -> int:
     """What the warehouse holds: every table with its row count, for a quick look after a run."""
     import duckdb
 
-    from orchestration.settings import WAREHOUSE_PATH_ENV, path_setting
-
-    path = Path(args.warehouse) if args.warehouse else path_setting(WAREHOUSE_PATH_ENV)
+    path = _warehouse_path(args)
     if not path.exists():
         print(f"hearth: no warehouse at {path}; run `make demo` first", file=sys.stderr)
         return 1

@@ -51,6 +51,12 @@ BOOKKEEPING_TABLES: dict[str, str] = {
 }
 
 
+def relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    """Whether `schema.name` is a table or view: a young warehouse lacks what later stages create."""
+    schema, name = relation.split(".")
+    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]).fetchone()[0] > 0
+
+
 def create_bookkeeping_table(con: duckdb.DuckDBPyConnection, table: str, *, named: str | None = None) -> None:
     """Create `table` (schema too) if it is missing, and add the columns it has gained since an
     existing warehouse made it (earlier rows read null); `named` (re)creates an empty twin under

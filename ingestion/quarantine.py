@@ -22,14 +22,14 @@ import polars as pl
 
 from validations.raw_schemas import FILE_COLUMN, PERIOD_END_COLUMN, RAW_TABLES, RETURN_COLUMN, YEAR_COLUMN, ValidationContext
 
+from .bookkeeping import relation_exists
 from .files import EXTRA_COLUMNS, ROW_NUMBER
 from .load import RELEASE_COLUMN, create_raw_table, ensure_schemas, validate
 from .quarantine_decisions import DECISION_KEY, DECISIONS_TABLE, accepts, active_decisions
-from .registry import SOURCES, SOURCES_BY_NAME, Source
+from .registry import SOURCE_OF_TABLE, SOURCES_BY_NAME, Source
 
 ROW_SCHEMA = {"table_name": pl.Utf8, "source_file": pl.Utf8, "row_number": pl.Int64}
 ROW_KEY = list(ROW_SCHEMA)
-SOURCE_OF_TABLE = {table: source.name for source in SOURCES for table in source.tables}
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def _as_read(con: duckdb.DuckDBPyConnection, source: Source, table: str, years: 
     columns = RAW_TABLES[table].column_names
     shape = {**dict.fromkeys(columns, pl.Utf8), "_source_file": pl.Utf8, ROW_NUMBER: pl.Int64, "_collection_year": pl.Int32}
     parts = [_records(con, table).filter(pl.col("_collection_year").is_in(years)).select(list(shape)).cast(shape)]
-    if con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = ?", [table]).fetchone()[0]:
+    if relation_exists(con, f"raw.{table}"):
         create_raw_table(con, table, list(columns))  # a raw table an older Hearth made gains RELEASE_COLUMN
         data = ", ".join(f'"{c}"' for c in columns)
         loaded = con.execute(

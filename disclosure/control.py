@@ -64,3 +64,39 @@ def disclosure_breaches(published: pl.DataFrame, by: list[str], cell: str, value
         for *key, _, _ in tables.filter((pl.col("hidden") == 1) & pl.col("total_shown")).select(*by, "hidden", "total_shown").iter_rows()
     ]
     return breaches
+
+
+def protect_estimates(
+    estimates: pl.DataFrame, groups: dict[str, str | None], statistics: list[str], rules: DisclosureRules = DisclosureRules()
+) -> pl.DataFrame:
+    """Estimates (one row each) made safe to publish. `groups` names each group's count of children and,
+    where the outcome is an event, its count with the event (None for a mean). A row whose children, with or
+    without the event, number under the threshold in any group has its counts and `statistics` withheld
+    (`suppressed` = primary), since a risk and a count give away the count with the event; the rest have
+    their counts rounded. The statistics themselves are not counts and are published as computed."""
+    small = pl.lit(False)
+    for children, with_event in groups.items():
+        small = small | (pl.col(children) < rules.threshold)
+        if with_event is not None:
+            small = small | (pl.col(with_event) < rules.threshold) | ((pl.col(children) - pl.col(with_event)) < rules.threshold)
+    counts = [c for pair in groups.items() for c in pair if c is not None]
+    rounded = [((pl.col(c) / rules.rounding).round(0) * rules.rounding).cast(pl.Int64).alias(c) for c in counts]
+    return (
+        estimates.with_columns(small.fill_null(False).alias("_small"))
+        .with_columns(
+            *(pl.when(~pl.col("_small")).then(expr) for expr in rounded),
+            *(pl.when(~pl.col("_small")).then(pl.col(s)).alias(s) for s in statistics),
+            pl.when(pl.col("_small")).then(pl.lit("primary")).alias("suppressed"),
+        )
+        .drop("_small")
+    )
+
+
+def estimate_breaches(published: pl.DataFrame, counts: list[str], rules: DisclosureRules = DisclosureRules()) -> list[str]:
+    """Published counts under the threshold or off the rounding base; empty when the table is safe."""
+    return [
+        f"row {index}: {column} = {value} is below {rules.threshold} or not a multiple of {rules.rounding}"
+        for column in counts
+        for index, value in enumerate(published[column].to_list())
+        if value is not None and (value < rules.threshold or value % rules.rounding != 0)
+    ]

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import polars as pl
 
+from code_lists.workforce import CSWW_LA_LEVEL_COLUMNS, CSWW_REPEATING, CSWW_WORKER_COLUMNS
+
 _HASH_CHUNK_BYTES = 1024 * 1024
 ROW_NUMBER = "_row_number"
 EXTRA_COLUMNS = "_extra_columns"  # columns a CSV extract carries that its table does not declare, as JSON
@@ -202,6 +204,39 @@ def read_cin_xml(path: Path) -> dict[str, pl.DataFrame]:
         raise FileRejected(path, "CIN census message has no <Child> records")
     frames = {}
     for name, columns in CIN_TABLE_COLUMNS.items():
+        frame = pl.DataFrame(rows[name], schema=dict.fromkeys(columns, pl.Utf8), orient="row")
+        frames[name] = frame.with_row_index(ROW_NUMBER, offset=1).with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
+    return frames
+
+
+CSWW_TABLES = ("csww_worker", "csww_la_level")
+CSWW_REPEAT_SEPARATOR = "|"  # repeated elements joined (a qualifying institution's name may hold a comma)
+
+
+def read_csww_xml(path: Path) -> dict[str, pl.DataFrame]:
+    """Flatten a children's social work workforce census return into its workers (`csww_worker`, one row per
+    CSWWWorker, `_row_number` its position in the file) and its LA-level vacancies (`csww_la_level`, one row).
+
+    A repeated element (QualInst, Absat30Sept, ReasonAbsence ...) is one value, its repeats joined by `|`.
+    """
+    root = parse_xml(path)
+    collection = root.find("Header/CollectionDetails/Collection")
+    if root.tag != "Message" or root.find("CSWWWorker") is None or (collection is not None and (collection.text or "").strip() != "CSWW"):
+        found = f"collection {(collection.text or '').strip()!r}" if collection is not None else f"root <{root.tag}> without <CSWWWorker>"
+        raise FileRejected(path, f"not a children's social work workforce census message: {found}")
+    vacancies = root.findall("LALevelVacancies")
+    if len(vacancies) != 1:
+        raise FileRejected(path, f"a CSWW return holds one <LALevelVacancies>, this one {len(vacancies)}")
+    workers = []
+    for worker in root.iterfind("CSWWWorker"):
+        record = {}
+        for column in CSWW_WORKER_COLUMNS:
+            values = [e.text.strip() for e in worker.iterfind(column) if e.text and e.text.strip()]
+            record[column] = (CSWW_REPEAT_SEPARATOR.join(values) if column in CSWW_REPEATING else values[0]) if values else None
+        workers.append(record)
+    rows = {"csww_worker": workers, "csww_la_level": [{c: _child_text(vacancies[0], c) for c in CSWW_LA_LEVEL_COLUMNS}]}
+    frames = {}
+    for name, columns in (("csww_worker", CSWW_WORKER_COLUMNS), ("csww_la_level", CSWW_LA_LEVEL_COLUMNS)):
         frame = pl.DataFrame(rows[name], schema=dict.fromkeys(columns, pl.Utf8), orient="row")
         frames[name] = frame.with_row_index(ROW_NUMBER, offset=1).with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
     return frames

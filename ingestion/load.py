@@ -26,7 +26,7 @@ from validations.raw_checks import RULE_COLUMNS, RULE_MESSAGES
 from validations.raw_schemas import FILE_COLUMN, PERIOD_END_COLUMN, RAW_TABLES, RETURN_COLUMN, YEAR_COLUMN, ValidationContext
 
 from .bookkeeping import create_bookkeeping_table
-from .files import EXTRA_COLUMNS, ROW_NUMBER, FileRejected, decode, read_cin_xml, read_csv_extract, sha256_file
+from .files import EXTRA_COLUMNS, ROW_NUMBER, FileRejected, decode, read_cin_xml, read_csv_extract, read_csww_xml, sha256_file
 from .landing import files_for
 from .quarantine_decisions import accepted_rows, decisions_in_force
 from .registry import Source
@@ -107,6 +107,8 @@ def _read(path: Path, kind_reader: str, tables: tuple[str, ...], year: int) -> t
     """Each table's rows from one file, the file's encoding and the columns it carries undeclared."""
     if kind_reader == "cin_xml":
         return read_cin_xml(path), decode(path)[1], ()
+    if kind_reader == "csww_xml":
+        return read_csww_xml(path), decode(path)[1], ()
     (table,) = tables
     rules = RAW_TABLES[table]
     extract = read_csv_extract(path, rules.column_names, rules.expected_columns(year))

@@ -5,9 +5,10 @@ take their group from their dbt layer. Nothing here touches the environment or t
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from evaluation.config import DEFINITIONS
 from linkage.review import DECISIONS_ENV, DEFAULT_DECISIONS_PATH
 from orchestration import jobs, schedules, sensors
-from orchestration.assets import analysts, dbt, dfe_rules, gates, landing, linkage, publication, raw
+from orchestration.assets import analysts, dbt, dfe_rules, evaluation, gates, landing, linkage, publication, raw
 from orchestration.assets.dfe_rules import DfeRuleGate
 from orchestration.assets.raw import IngestionGates
 from orchestration.resources import configured, configured_paths, configured_warehouse
@@ -15,7 +16,15 @@ from orchestration.sensors import FailureNotifier
 from orchestration.settings import quarantine_thresholds
 from validations.dfe_gate import blocking_rules
 
-GROUPS = {"landing": landing, "raw": raw, "dfe_rules": dfe_rules, "linkage": linkage, "publication": publication, "analysts": analysts}
+GROUPS = {
+    "landing": landing,
+    "raw": raw,
+    "dfe_rules": dfe_rules,
+    "linkage": linkage,
+    "evaluation": evaluation,
+    "publication": publication,
+    "analysts": analysts,
+}
 
 defs = dg.Definitions(
     assets=[
@@ -44,6 +53,7 @@ defs = dg.Definitions(
         "dbt": DbtCliResource(project_dir=dbt.dbt_project),
         "linkage_settings": linkage.LinkageSettings(review_decisions_path=configured(DECISIONS_ENV, str(DEFAULT_DECISIONS_PATH))),
         "disclosure": publication.DisclosureSettings(),
+        "evaluation_settings": evaluation.EvaluationSettings(definitions_dir=configured("HEARTH_EVALUATIONS_DIR", str(DEFINITIONS))),
         "failure_notifier": FailureNotifier(webhook_url=configured("HEARTH_FAILURE_WEBHOOK", "")),
     },
     # DuckDB allows one writer at a time, so steps run one after another in a single process.

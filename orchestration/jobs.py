@@ -79,7 +79,8 @@ person_model_job = dg.define_asset_job(
 
 marts_job = dg.define_asset_job(
     name="marts_job",
-    selection=dg.AssetSelection.assets(marts_dbt_assets) | dg.AssetSelection.groups("publication", "analysts"),
+    selection=dg.AssetSelection.assets(marts_dbt_assets) | dg.AssetSelection.groups("evaluation", "publication", "analysts"),
     op_retry_policy=TRANSIENT_RETRIES,
-    description="dbt build of the linked models and the marts, the disclosure-controlled publication tables, and the analysts' read-only snapshot.",
+    description="dbt build of the linked models and the marts, the evaluations, the disclosure-controlled publication tables, and the analysts' "
+    "read-only snapshot.",
 )

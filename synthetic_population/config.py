@@ -123,6 +123,21 @@ class FaultRates(BaseModel):
     ethnicity_variant: float = Field(
         0.05, ge=0, le=1, description="ethnicity recorded differently: a Mixed child as a parent's group, 'Other', refused or not obtained"
     )
+    # Workforce census (CSWW) records; assumptions, not measured rates: contracted hours keyed as the FTE, and a
+    # leaving date typed a year too early, each of which the DfE's own validation would refuse.
+    fte_out_of_range: float = Field(0.005, ge=0, le=1, description="a CSWW worker's FTE recorded as weekly hours (outside 0-1)")
+    end_before_start: float = Field(0.005, ge=0, le=1, description="a CSWW leaver's RoleEndDate typed before their RoleStartDate")
+    # An assumption: a departure date typed as the day before arrival, which ECDS's own validation would flag.
+    departure_before_arrival: float = Field(0.002, ge=0, le=1, description="an emergency care departure dated the day before its arrival (ECDS)")
+    # An assumption: a register entry's date off keyed before its date on, which the ingestion gate refuses.
+    date_off_before_on: float = Field(0.01, ge=0, le=1, description="a register entry of children not in school whose date off is keyed before its date on")
+    # LA expenditure (s251 outturn), on the LAs' rows; assumptions, not measured rates. A line not returned or a figure
+    # suppressed is published as an EES symbol (x, c); the truth keeps the value it hides.
+    expenditure_total_mismatch: float = Field(0.01, ge=0, le=1, description="an s251 line whose total expenditure leaves out one of its provision columns")
+    expenditure_subtotal_omits_line: float = Field(0.03, ge=0, le=1, description="an s251 subtotal that leaves out one of the lines it sums")
+    expenditure_wrong_units: float = Field(0.005, ge=0, le=1, description="an s251 line returned in £ thousands instead of pounds")
+    expenditure_not_available: float = Field(0.01, ge=0, le=1, description="an s251 line the LA did not return (x in every column)")
+    expenditure_suppressed: float = Field(0.005, ge=0, le=1, description="an s251 provision figure suppressed as confidential (c)")
 
     def scaled(self, intensity: float) -> FaultRates:
         """Every rate multiplied by `intensity` and clamped to 1: `--fault-intensity 3` makes a world three times as faulty.

@@ -75,6 +75,8 @@ class History:
     lac: pl.DataFrame  # one row per SSDA903 episode
     life_events: pl.DataFrame  # person, day, event (moved, separated, new_partner, left_home, emigrated, ...)
     partnerships: pl.DataFrame  # person (a lone parent), partner, day: the couples new_partner formed
+    early_help: pl.DataFrame  # one row per early help episode, with both potential outcomes (early_help.py)
+    early_help_services: pl.DataFrame  # episode, service, start, end, frequency, sessions
 
 
 class Simulation:
@@ -377,4 +379,6 @@ class Simulation:
             lac=lac,
             life_events=frame(self._events, {"person": pl.Int32, "day": pl.Int32, "event": pl.Utf8}),
             partnerships=frame(self._partnerships, {"person": pl.Int32, "partner": pl.Int32, "day": pl.Int32}),
+            early_help=self.care.early_help.episodes(),
+            early_help_services=self.care.early_help.services(),
         )

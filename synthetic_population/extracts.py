@@ -24,6 +24,7 @@ from .dynamics import History, day_number
 from .faults import FaultInjector
 from .formats import COMPACT, DMONY, DMY, ISO, dates, financial_year, iso_day
 from .population import draw_codes
+from .service_inputs import ServiceInputsWriter, contacts
 from .services import Context, at_dates
 from .ssda903 import SSDA903Writer
 from .surnames import surname_changes
@@ -37,16 +38,27 @@ NAME_FAULTS: dict[str, frozenset[str]] = {
     "census_2021_persons": _EVERY_SOURCE_NAME_FAULTS | {"initial_only"},
     "school_census": _EVERY_SOURCE_NAME_FAULTS | {"middle_as_first"},
     "hes_apc": _EVERY_SOURCE_NAME_FAULTS | {"middle_as_first", "initial_only", "diacritics_stripped"},
+    "ecds": _EVERY_SOURCE_NAME_FAULTS | {"middle_as_first", "initial_only", "diacritics_stripped"},  # a hospital's system, as HES
     "youth_justice": _EVERY_SOURCE_NAME_FAULTS | {"initial_only", "diacritics_stripped"},
     "ssd_person": _EVERY_SOURCE_NAME_FAULTS | {"middle_as_first"},
+    "cnis_register": _EVERY_SOURCE_NAME_FAULTS | {"middle_as_first"},  # the LA's education records
 }
 # The day each named record describes the person on: a surname changed before it is the one recorded.
-RECORD_DAY = {"census_2021_persons": "day", "school_census": "census_day", "hes_apc": "admission_day", "youth_justice": "offence_day", "ssd_person": "day"}
+RECORD_DAY = {
+    "census_2021_persons": "day",
+    "school_census": "census_day",
+    "hes_apc": "admission_day",
+    "ecds": "arrival_day",
+    "youth_justice": "offence_day",
+    "ssd_person": "day",
+}
+RECORD_DAY["cnis_register"] = "date_on"  # the register of children not in school (not_in_school.py)
 # Sources that take an unknown date of birth as 1 January of the year: a hospital admitting a patient who
-# cannot give it, and youth justice (asylum-seeking young people given an assessed age).
-DEFAULT_DOB_SOURCES = frozenset({"hes_apc", "youth_justice"})
+# cannot give it (admitted, or seen in the emergency department), and youth justice (asylum-seeking young people
+# given an assessed age).
+DEFAULT_DOB_SOURCES = frozenset({"hes_apc", "ecds", "youth_justice"})
 # Sources whose sex codes have a not-known value, with those values.
-SEX_UNKNOWN_CODES: dict[str, tuple[str, ...]] = {"hes_apc": ("0", "9"), "cin_children": ("0", "9")}
+SEX_UNKNOWN_CODES: dict[str, tuple[str, ...]] = {"hes_apc": ("0", "9"), "ecds": ("0", "9"), "cin_children": ("0", "9")}
 
 
 @dataclass
@@ -82,6 +94,7 @@ class ExtractWriter:
             }
         )
         self.la_codes = np.array([la.code for la in ctx.config.local_authorities])
+        self.person_ids: pl.DataFrame | None = None  # child, la_index, la_child_id: set by social_care, read by the workforce's extracts
 
     # --- shared pieces ----------------------------------------------------------------------------
     def path(self, source: str, year: int, name: str) -> Path:
@@ -202,7 +215,12 @@ class ExtractWriter:
 
     def finish(self, table: str, frame: pl.DataFrame, file_of: np.ndarray, columns: dict[str, np.ndarray], order: list[str] | None = None) -> pl.DataFrame:
         """Add duplicates, number the rows of each file and register the truth; returns the file rows."""
-        out = pl.DataFrame({"_rid": frame["_rid"], "_person": frame["_person"], "_file": file_of, **columns})
+        # An empty object column is text (numpy keeps no element type for it, polars would make it Object).
+        typed = {
+            name: pl.Series(name, values, dtype=pl.String) if isinstance(values, np.ndarray) and values.dtype == object and not len(values) else values
+            for name, values in columns.items()
+        }
+        out = pl.DataFrame({"_rid": frame["_rid"], "_person": frame["_person"], "_file": pl.Series("_file", file_of, dtype=pl.String), **typed})
         for extra in ("_address_uprn", "_resident_uprn", "_stale"):
             if extra in frame.columns:
                 out = out.with_columns(frame[extra])
@@ -212,7 +230,7 @@ class ExtractWriter:
         self.register_records(table, out)
         if "_address_uprn" in out.columns:
             self.written.addresses.append(
-                out.select(
+                out.filter(pl.col("_address_uprn").is_not_null()).select(
                     pl.lit(table).alias("table"),
                     pl.col("_file").alias("file"),
                     pl.col("_row").cast(pl.Int64).alias("row"),
@@ -401,7 +419,9 @@ class ExtractWriter:
             },
         )
         exclusion_columns = {name: f"_{name}" for name in ("Category", "StartDate", "Sessions", "Reason")}
-        self.school_census_part("school_census_exclusions", self.exclusion_rows(out), exclusion_columns)
+        # A term with no exclusion still has its exclusions file, header-only: the return is four files.
+        no_exclusions = tuple(name.removesuffix(".csv") + "_exclusions.csv" for name in out["_file"].unique(maintain_order=True).to_list())
+        self.school_census_part("school_census_exclusions", self.exclusion_rows(out), exclusion_columns, no_exclusions)
         self.school_census_part(
             "school_census_sen",
             out.with_columns(pl.lit(None, dtype=pl.Utf8).alias("_secondary_need")),
@@ -420,7 +440,7 @@ class ExtractWriter:
             pl.col("reason").alias("_Reason"),
         )
 
-    def school_census_part(self, table: str, pupils: pl.DataFrame, columns: dict[str, str]) -> None:
+    def school_census_part(self, table: str, pupils: pl.DataFrame, columns: dict[str, str], every_file: tuple[str, ...] = ()) -> None:
         """A file beside the pupil-on-roll file (`..._<part>.csv`), keyed to its pupil by PupilMatchingRef."""
         part = table.removeprefix("school_census_")
         out = pupils.select(
@@ -434,7 +454,7 @@ class ExtractWriter:
             *(pl.col(hidden).alias(name) for name, hidden in columns.items()),
         ).with_columns((pl.int_range(pl.len()).over("_file") + 1).alias("_row"))
         self.register_records(table, out)
-        self.write_csv(out, ["LA", "Estab", "PupilMatchingRef", "UPN", *columns])
+        self.write_csv(out, ["LA", "Estab", "PupilMatchingRef", "UPN", *columns], every_file)
 
     def events_in_years(self, table: str, events: pl.DataFrame, date_col: str) -> pl.DataFrame:
         """Events of the collection years, with the people and the addresses they gave."""
@@ -521,10 +541,12 @@ class ExtractWriter:
         both = np.where(two & (first != second), first + "," + second, first)
         return np.where(disabled, both, "NONE").astype(object)
 
-    def la_child_ids(self, cin: pl.DataFrame) -> pl.DataFrame:
-        """LA child IDs are numbered by each LA from the same start, so they clash across LAs."""
-        firsts = cin.sort("referral").group_by("child", "la_index", maintain_order=True).agg(pl.col("referral").first())
-        firsts = firsts.sort("referral").with_columns((pl.int_range(pl.len()).over("la_index") + 100_001).cast(pl.Utf8).alias("la_child_id"))
+    @staticmethod
+    def la_child_ids(activity: pl.DataFrame) -> pl.DataFrame:
+        """An LA numbers each person when it first records them (child, la_index, day), every LA from the
+        same start, so the ids clash across LAs."""
+        firsts = activity.sort("day").group_by("child", "la_index", maintain_order=True).agg(pl.col("day").first())
+        firsts = firsts.sort("day").with_columns((pl.int_range(pl.len()).over("la_index") + 100_001).cast(pl.Utf8).alias("la_child_id"))
         return firsts.select("child", "la_index", "la_child_id")
 
     def social_care(self, history: History, upns: pl.DataFrame) -> None:
@@ -533,18 +555,25 @@ class ExtractWriter:
             return
         located = at_dates(history.spells, cin.rename({"child": "person"}).with_columns(pl.col("referral").cast(pl.Int32)), "referral")
         cin = located.rename({"person": "child"}).with_columns(pl.Series("la_index", self.gaz.la_index[located["prop"].to_numpy()]))
-        ids = self.la_child_ids(cin)
+        inputs = ServiceInputsWriter(self, history, contacts(self.ctx))
+        ids = self.la_child_ids(pl.concat([cin.select("child", "la_index", pl.col("referral").alias("day")), inputs.activity()], how="vertical_relaxed"))
+        self.person_ids = ids
         cin = cin.join(ids, on=["child", "la_index"], how="left").join(upns.rename({"person": "child"}), on="child", how="left")
-        self.cin_census(cin)
+        inputs.key(ids, cin)
+        children_of_year = self.cin_census(cin)
+        for year in self.ctx.config.years:
+            self.case_management(year, self.case_management_people(year, children_of_year.get(year), inputs.people_in(year), upns))
+        inputs.write()
         if not history.lac.is_empty():
             lac = history.lac.join(cin.select("child", "referral", "la_index", "la_child_id", "upn", "primary_need"), on=["child", "referral"], how="left")
             SSDA903Writer(self, lac, history.births).write()
 
-    def cin_census(self, cin: pl.DataFrame) -> None:
+    def cin_census(self, cin: pl.DataFrame) -> dict[int, pl.DataFrame]:
         """One CIN census return per LA and year, valid against that year's DfE schema
-        (validations/schemas/cin/), and beside it the LA's case-management extract of the same
-        children's names and addresses, which the census does not carry."""
+        (validations/schemas/cin/); returns each year's children, whose names and addresses the
+        LA's case-management extract holds, as the census does not."""
         table = "cin_children"  # the raw table the ingestion flattens each <Child> into
+        children_of_year = {}
         for year in self.ctx.config.years:
             start, end = day_number(date(year - 1, 4, 1)), day_number(date(year, 3, 31))
             in_year = cin.filter((pl.col("referral") <= end) & (pl.col("closure") >= start))
@@ -579,7 +608,22 @@ class ExtractWriter:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(xml, encoding="utf-8")
                 self.written.files.append(file_name)
-            self.case_management(year, frame)
+            children_of_year[year] = frame
+        return children_of_year
+
+    def case_management_people(self, year: int, cin_children: pl.DataFrame | None, others: pl.DataFrame, upns: pl.DataFrame) -> pl.DataFrame:
+        """Everyone the LA's extract of the year names: the year's children in need (already read for the
+        census) and the children only contacted, in early help or given a service, with the address the
+        LA held for them at the year's end (for a baby contacted before its first home, that first home)."""
+        end = day_number(date(year, 3, 31))
+        known = cin_children.select(pl.col("_person").alias("person"), "la_index") if cin_children is not None else others.clear().select("person", "la_index")
+        others = others.join(known, on=["person", "la_index"], how="anti").join(upns, on="person", how="left")
+        first_home = self.ctx.history.spells.group_by("person").agg(pl.col("start").min().alias("_first_home"))
+        others = others.join(first_home, on="person", how="left").with_columns(pl.max_horizontal(pl.lit(end), "_first_home").cast(pl.Int32).alias("day"))
+        frame = self.with_people(others.drop("_first_home"))
+        frame = self.addresses("ssd_address", frame, "day")
+        frame = frame.with_columns(pl.lit(False).alias("_in_cin"))
+        return frame if cin_children is None else pl.concat([cin_children.with_columns(pl.lit(True).alias("_in_cin")), frame], how="diagonal_relaxed")
 
     @staticmethod
     def _upn_unknown(known: np.ndarray, frame: pl.DataFrame, end: int) -> np.ndarray:
@@ -609,7 +653,9 @@ class ExtractWriter:
             ),
         }
         files = np.array([self.rel("ssd", year, f"ssd_{code}_{year}_person.csv") for code in la], dtype=object)
-        out = self.finish(table, frame.drop("_address_uprn", "_resident_uprn", "_stale"), files, person_columns, ["pers_person_id"])
+        # A child in need's address truth is the census record's; a child the LA names only here has it on this row.
+        beyond_cin = [pl.when(pl.col("_in_cin")).then(None).otherwise(pl.col(c)).alias(c) for c in ("_address_uprn", "_resident_uprn", "_stale")]
+        out = self.finish(table, frame.with_columns(beyond_cin), files, person_columns, ["pers_person_id"])
         self.write_csv(out, list(person_columns))
 
         table = "ssd_address"

@@ -142,6 +142,10 @@ def school_census(ctx: Context) -> pl.DataFrame:
                     {"person": person[gone].astype(np.int32), "day": np.full(gone.sum(), census_day + 30, dtype=np.int32), "event": "left_roll_unexplained"}
                 )
             )
+            # The day each child who comes back is on a roll again (if still in the area and of school age), for the
+            # register of children not in school (not_in_school.py); recorded, not drawn, so no census value moves.
+            returns = (back < 10**7) & (back <= day_number(ctx.config.end))
+            events.append(pl.DataFrame({"person": person[gone][returns].astype(np.int32), "day": back[returns].astype(np.int32), "event": "back_on_roll"}))
     pupils = pl.concat(frames)
     ctx.history.life_events = pl.concat([ctx.history.life_events, *events], how="vertical_relaxed")
     return _allocate_upns(ctx, pupils)

@@ -15,6 +15,7 @@ import numpy as np
 import code_lists as codes
 from code_lists import ssda903 as spec
 
+from .early_help import EarlyHelp
 from .formats import weekday
 from .population import DAYS_PER_YEAR, FEMALE, KIND_FOSTER, KIND_INSTITUTION, KIND_PRIVATE, draw_codes, sigmoid
 
@@ -83,6 +84,7 @@ class SocialCare:
         self._periods = 0
         self._looked_after: set[int] = set()  # children who have had a period of care
         self._uasc: set[int] = set()  # unaccompanied asylum-seeking children
+        self.early_help = EarlyHelp(sim)
 
     def _grow(self) -> None:
         """Make room for the children born since the last referrals."""
@@ -90,12 +92,15 @@ class SocialCare:
             self.cin_open_until = np.concatenate([self.cin_open_until, np.zeros(self.P.n - len(self.cin_open_until), dtype=np.int64)])
 
     def referrals(self, m_start: int, days: int, m_next: int) -> None:
-        """This month's referrals, likelier in hardship and family stress; an open case is not re-referred."""
+        """This month's referrals, likelier in hardship and family stress; an open case is not re-referred.
+        A child in early help's outcome window is referred only by the outcome drawn for the episode; then
+        this month's early help episodes begin."""
         P, H, rng = self.P, self.H, self.rng
         self._grow()
         present = P.view("present") & (P.view("household") >= 0)
         age = self.sim.age(np.arange(P.n), m_start)
         kids = np.flatnonzero(present & (age >= 0) & (age < 17.5) & (self.cin_open_until[: P.n] < m_start))
+        kids = kids[~self.early_help.held(kids, m_start)]
         hh = P.household[kids]
         kids, hh = kids[H.kind[hh] == KIND_PRIVATE], hh[H.kind[hh] == KIND_PRIVATE]
         rate = (
@@ -108,8 +113,14 @@ class SocialCare:
         )
         chosen = rng.random(len(kids)) < rate
         kids, hh = kids[chosen], hh[chosen]
+        ref = self.sim.day_in_month(m_start, days, len(kids)).astype(np.int64)
+        due, due_day = self.early_help.due_referrals(m_start, m_next)
+        due_hh = P.household[due]
+        still_here = P.present[due] & (due_hh >= 0) & (H.kind[np.maximum(due_hh, 0)] == KIND_PRIVATE) & (self.cin_open_until[due] < due_day)
+        kids, hh, ref = np.concatenate([kids, due[still_here]]), np.concatenate([hh, due_hh[still_here]]), np.concatenate([ref, due_day[still_here]])
         if len(kids):
-            self._plan_cin(kids, hh, self.sim.day_in_month(m_start, days, len(kids)), m_next)
+            self._plan_cin(kids, hh, ref, m_next)
+        self.early_help.start_episodes(m_start, days, m_next, self.cin_open_until)
 
     def _plan_cin(self, kids: np.ndarray, hh: np.ndarray, ref: np.ndarray, m_next: int) -> None:
         """Lay out each referral's whole course at once: assessment, s47, plan, care, closure."""
@@ -176,6 +187,7 @@ class SocialCare:
         category = draw_codes(rng, codes.CATEGORY_OF_ABUSE, n)
         latest = np.where(rng.random(n) < 0.9, category, draw_codes(rng, codes.CATEGORY_OF_ABUSE, n))
         self.cin_open_until[kids] = closure
+        self.early_help.step_down(kids, closure, reason)
         self.cin_chunks.append(
             {
                 "child": kids.astype(np.int32),
@@ -398,6 +410,8 @@ class SocialCare:
             options = {"H5": 0.35, "K2": 0.25, "U6": 0.2, "U4": 0.15, "P2": 0.05}
         if previous in ("", "P1") or adoption or legal not in ("C1", "C2"):
             options.pop("P1", None)
+        if adoption:  # a child whose plan is adoption waits with foster carers, never in a children's home
+            options = {code: weight for code, weight in options.items() if code.startswith("U")}
         return _choose(rng, options)
 
     def _provider(self, place: str) -> str:
@@ -487,8 +501,25 @@ class SocialCare:
         H = self.H
         pool = np.flatnonzero((H.view("kind") == kind) & H.view("active"))
         pool = pool[~np.isin(self.gaz.postcode[H.prop[pool]], list(avoid))]
+        recruited = kind == KIND_FOSTER and not len(pool)
+        if recruited:  # a small world's few foster carers may all live at the avoided postcodes
+            pool = self._couple_households(avoid)
         local = pool[self.gaz.la_index[H.prop[pool]] == la]
-        return int(self.care_rng.choice(local if len(local) else pool))
+        chosen = int(self.care_rng.choice(local if len(local) else pool))
+        if recruited:
+            H.kind[chosen] = KIND_FOSTER
+        return chosen
+
+    def _couple_households(self, avoid: set[str]) -> np.ndarray:
+        """Private households of a couple at none of the `avoid` postcodes: where the LA approves new foster carers
+        when it has none left to place a child with, as the first carers were couple households."""
+        P, H = self.P, self.H
+        people = np.flatnonzero(P.view("present") & (P.view("household") >= 0) & (P.view("partner") >= 0))
+        household = P.household[people]
+        together = P.present[P.partner[people]] & (P.household[P.partner[people]] == household)
+        couples = np.unique(household[together])
+        couples = couples[(H.kind[couples] == KIND_PRIVATE) & H.active[couples]]
+        return couples[~np.isin(self.gaz.postcode[H.prop[couples]], list(avoid))]
 
     def _family_household(self, child: int) -> int:
         P = self.P

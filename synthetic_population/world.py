@@ -18,13 +18,19 @@ from ingestion.landing import SYNTHETIC_MARKER
 
 from .config import WorldConfig
 from .dynamics import Simulation, day_number
+from .early_help import EFFECT_SERVICE, OUTCOME_WINDOW_DAYS, PARENTING_RISK_RATIO, PARENTING_WITHIN_DAYS, PRIOR_CARE_DAYS
+from .emergency_care import emergency_attendances, write_ecds, write_emergency_care_truth
+from .expenditure import write_expenditure
 from .extracts import ExtractWriter
 from .faults import FAULT_PROFILE_STREAM, FaultInjector
 from .geography import build_gazetteer
 from .identifiers import generate_nhs_numbers
 from .names import NAME_STREAM, draw_middle_names
+from .not_in_school import write_register as write_not_in_school_register
 from .population import PERSONS_PER_HOUSEHOLD, build_population, give_double_surnames
 from .services import Context, census_2021, hospital_admissions, school_census, youth_offences
+from .workforce import build_workforce
+from .workforce_extracts import WorkforceWriter, write_workforce_truth
 
 
 @dataclass
@@ -70,11 +76,17 @@ def generate_world(config: WorldConfig, landing: Path, truth: Path, malformed: P
     # Social care last: the SSDA903 tables follow the episode simulation, whose detail changes most
     # often; written last, such a change leaves every other source's rows and faults as they were.
     writer.social_care(history, upns)
+    write_not_in_school_register(writer, pupils)
+    emergency_assaults = write_ecds(writer, emergency_attendances(ctx))
+    write_expenditure(writer)
+    workforce = build_workforce(ctx)  # after the simulation, from its own stream, sized from the caseload
+    worker_records = WorkforceWriter(writer, workforce, writer.person_ids).write()
 
     records = pl.concat(writer.written.records)
     # Record ids are unique in the world, so each fault joins to exactly one row of one file.
     fault_log = faults.log().join(records.select("table", "rid", "file", "row"), on=["table", "rid"], how="left", validate="m:1")
-    _write_truth(truth, ctx, upns, records, pl.concat(writer.written.addresses), fault_log)
+    _write_truth(truth, ctx, upns, records, pl.concat(writer.written.addresses), fault_log, emergency_assaults)
+    write_workforce_truth(truth, workforce, worker_records)
     if malformed is not None:
         write_malformed(landing, malformed)
     return WorldSummary(
@@ -88,7 +100,9 @@ def generate_world(config: WorldConfig, landing: Path, truth: Path, malformed: P
     )
 
 
-def _write_truth(folder: Path, ctx: Context, upns: pl.DataFrame, records: pl.DataFrame, addresses: pl.DataFrame, fault_log: pl.DataFrame) -> None:
+def _write_truth(
+    folder: Path, ctx: Context, upns: pl.DataFrame, records: pl.DataFrame, addresses: pl.DataFrame, fault_log: pl.DataFrame, emergency_assaults: pl.DataFrame
+) -> None:
     P, gaz = ctx.population.persons, ctx.gazetteer
     n = P.n
     persons = pl.DataFrame(
@@ -106,7 +120,8 @@ def _write_truth(folder: Path, ctx: Context, upns: pl.DataFrame, records: pl.Dat
         }
     ).join(upns.rename({"person": "person_id"}), on="person_id", how="left")
     persons.write_parquet(folder / "persons.parquet")
-    records.rename({"person": "person_id"}).write_parquet(folder / "record_person.parquet")
+    # A row of an LA-level table (the s251 outturn, person -1) is no person's record; its faults still name its file and row.
+    records.filter(pl.col("person") >= 0).rename({"person": "person_id"}).write_parquet(folder / "record_person.parquet")
     addresses.write_parquet(folder / "address_uprn.parquet")
     fault_log.write_parquet(folder / "faults.parquet")
     spells = ctx.history.spells.sort("person", "start")
@@ -121,7 +136,39 @@ def _write_truth(folder: Path, ctx: Context, upns: pl.DataFrame, records: pl.Dat
         folder / "life_events.parquet"
     )
     _relationships(persons).write_parquet(folder / "relationships.parquet")
+    write_emergency_care_truth(folder, ctx, emergency_assaults)
+    _early_help_effect(folder, ctx)
     _families(persons).write_parquet(folder / "families.parquet")
+
+
+def _early_help_effect(folder: Path, ctx: Context) -> None:
+    """Every early help episode with both potential outcomes of the parenting programme, and the effect the
+    generator injected (early_help.py), for an evaluation to be judged against."""
+    episodes = ctx.history.early_help
+    episodes.select(
+        pl.col("child").alias("person_id"),
+        pl.col("start").cast(pl.Int32).cast(pl.Date).alias("start_date"),
+        pl.col("end").cast(pl.Int32).cast(pl.Date).alias("end_date"),
+        "stepped_down",
+        "imd_decile",
+        "prior_care",
+        "treated",
+        "risk_untreated",
+        "risk_treated",
+        "referred_untreated",
+        "referred_treated",
+        pl.when(pl.col("referral_day") >= 0).then(pl.col("referral_day")).cast(pl.Int32).cast(pl.Date).alias("referral_date"),
+    ).write_parquet(folder / "early_help_effect.parquet")
+    treated = episodes.filter(pl.col("treated"))
+    effect = {
+        "exposure": f"service {EFFECT_SERVICE} starting within {PARENTING_WITHIN_DAYS} days of an early help episode's start",
+        "population": "children starting an early help episode",
+        "outcome": f"a referral to children's social care within {OUTCOME_WINDOW_DAYS} days of the episode's start",
+        "risk_ratio": PARENTING_RISK_RATIO,
+        "confounders": ["IMD decile of the home", f"a child-in-need episode open in the {PRIOR_CARE_DAYS} days before", "age"],
+        "att_risk_difference_all_episodes": float((treated["risk_treated"] - treated["risk_untreated"]).mean()) if treated.height else None,
+    }
+    (folder / "known_effects.json").write_text(json.dumps(effect, indent=2) + "\n", encoding="utf-8")
 
 
 def _relationships(persons: pl.DataFrame) -> pl.DataFrame:

@@ -32,8 +32,17 @@ STAGING_OF_RAW = {
     "cin_episodes": "stg_cin_census__episodes",
     "ssd_person": "stg_ssd__persons",
     "ssd_address": "stg_ssd__addresses",
+    "ssd_contacts": "stg_ssd__contacts",
+    "ssd_early_help_episodes": "stg_ssd__early_help_episodes",
+    "ssd_services": "stg_ssd__services",
+    "ssd_professionals": "stg_ssd__professionals",
+    "ssd_involvements": "stg_ssd__involvements",
+    "csww_worker": "stg_csww__workers",
+    "csww_la_level": "stg_csww__la_vacancies",
     "census_2021_persons": "stg_census_2021__persons",
     "youth_justice": "stg_youth_justice__offences",
+    "ecds": "stg_ecds__attendances",
+    "cnis_register": "stg_cnis__register",
     "gazetteer": "stg_gazetteer__properties",
 }
 
@@ -45,7 +54,7 @@ def test_staging_keeps_every_raw_row_and_parses_every_date(warehouse) -> None:
             assert con.sql(f"select count(*) from raw.{raw}").fetchone() == con.sql(f"select count(*) from staging.{staging}").fetchone(), staging
         assert con.sql("select count(*) from intermediate.int_person_records where date_of_birth is null").fetchone()[0] == 0
         sources = dict(con.sql("select source, count(*) from intermediate.int_person_records group by 1").fetchall())
-        assert set(sources) == {"census_2021", "school_census", "cin_census", "ssda903", "hes_apc", "youth_justice"}
+        assert set(sources) == {"census_2021", "school_census", "cin_census", "ssd", "ssda903", "hes_apc", "ecds", "youth_justice", "cnis"}
         # CIN children take their names and addresses from the LA's case-management extract (SSD).
         cin = con.sql(
             "select count(*), count(first_name), count(last_name), count(address_text), count(postcode) "

@@ -192,9 +192,11 @@ def test_a_residence_joins_the_spell_of_someone_it_moved_with(bob_came_from: int
         pytest.param(("ann", "bob", "cat"), [{"ann", "bob", "cat"}, {"dan"}], id="alongside one of three: new spell"),
     ],
 )
-def test_a_residence_joins_when_it_could_have_been_lived_alongside_half_the_members(members: tuple, expected: list) -> None:
+def test_a_residence_stays_in_a_spell_when_it_was_lived_alongside_half_the_people_seen_before(members: tuple, expected: list) -> None:
     """Ann and Cat left 1 in 2020 before Dan (from 9) arrived; Bob stayed, so Dan could only have
-    lived alongside Bob."""
+    lived alongside Bob. Dan joins Bob's spell (Ann and Cat had more likely left when he was first
+    seen: no evidence either way), but the spell is cut before him when most of the pairs across
+    (him and each person seen before him) cannot have lived together."""
     household = {
         "ann": [*seen("ann", 1, "2019-01-10", "2020-01-10"), *seen("ann", 7, "2020-06-01")],
         "bob": seen("bob", 1, "2019-01-10", "2022-01-10"),
@@ -215,6 +217,118 @@ def test_a_residence_joins_when_it_could_have_been_lived_alongside_half_the_memb
 def test_a_uprn_unseen_for_over_a_year_has_changed_hands(bob_arrived: str, expected: list) -> None:
     """Ann, last seen at 1 on 2019-06-01 and nowhere after, could have lived alongside Bob."""
     con = housed([*seen("ann", 1, "2019-01-10", "2019-06-01"), *seen("bob", 8, "2018-01-10"), *seen("bob", 1, bob_arrived)])
+    assert spells_at(con, 1) == expected
+
+
+@pytest.mark.parametrize(
+    ("seen_at_1", "expected"),
+    [
+        pytest.param("2020-05-01", {("ann", 2, "2020-01-10", "2022-06-01")}, id="within a year of first at 2: set aside"),
+        pytest.param(
+            "2021-02-01",
+            {("ann", 2, "2020-01-10", "2020-01-10"), ("ann", 1, "2021-02-01", "2021-02-01"), ("ann", 2, "2021-06-01", "2022-06-01")},
+            id="over a year on: a stay of its own",
+        ),
+    ],
+)
+def test_an_address_seen_only_between_sightings_at_another_within_a_year_is_set_aside(seen_at_1: str, expected: set) -> None:
+    """Ann lives at 2 (first seen 2020-01-10, and still in 2022); one record has her at 1 between. Within a
+    year of her first sighting at 2 that is the address she left, recorded late: 2 was seen first."""
+    con = housed([*seen("ann", 2, "2020-01-10"), *seen("ann", 1, seen_at_1), *seen("ann", 2, "2021-06-01", "2022-06-01")])
+    assert residences(con) == expected
+
+
+@pytest.mark.parametrize(
+    ("last_at_1", "expected"),
+    [
+        pytest.param("2020-12-01", {("ann", 1, "2018-01-10", "2018-01-10"), ("ann", 2, "2020-01-10", "2020-01-10")}, id="not seen there after the year: stale"),
+        pytest.param(
+            "2021-03-01",
+            {("ann", 1, "2018-01-10", "2018-01-10"), ("ann", 2, "2020-01-10", "2020-01-10"), ("ann", 1, "2020-06-01", "2021-03-01")},
+            id="still seen there after the year: kept",
+        ),
+    ],
+)
+def test_an_old_address_still_seen_more_than_a_year_after_a_newer_one_is_kept(last_at_1: str, expected: set) -> None:
+    """Ann, at 1 since 2018, is seen at 2 on 2020-01-10, then at 1 again. A source keeps an address for
+    a year at most, so if she is still seen at 1 a year after 2020-01-10 she lives there: her sightings
+    at 1 within that year are current, not stale."""
+    con = housed([*seen("ann", 1, "2018-01-10"), *seen("ann", 2, "2020-01-10"), *seen("ann", 1, "2020-06-01", last_at_1)])
+    assert residences(con) == expected
+
+
+@pytest.mark.parametrize(
+    ("bob_first_seen", "expected"),
+    [
+        pytest.param("2019-05-01", [{"ann", "bob"}], id="before the midpoint: Ann more likely still there"),
+        pytest.param("2019-10-01", [{"ann"}, {"bob"}], id="after the midpoint: Ann more likely gone"),
+    ],
+)
+def test_a_newcomer_lived_with_a_member_only_if_the_member_more_likely_than_not_was_still_there(bob_first_seen: str, expected: list) -> None:
+    """Ann, last seen at 1 on 2019-01-10, is seen at 7 on 2020-01-10: she moved on some day between,
+    any day as likely, so by 2019-07-11 she had more likely gone. Bob is seen nowhere else."""
+    con = housed([*seen("ann", 1, "2019-01-10"), *seen("ann", 7, "2020-01-10"), *seen("bob", 1, bob_first_seen)])
+    assert spells_at(con, 1) == expected
+
+
+@pytest.mark.parametrize(
+    ("bob_at_9", "expected"),
+    [
+        pytest.param("2018-09-01", [{"ann", "bob"}], id="Bob more likely there by Ann's last sighting"),
+        pytest.param("2019-05-01", [{"ann"}, {"bob"}], id="Bob more likely not there yet"),
+    ],
+)
+def test_a_newcomer_lived_with_a_member_only_if_it_more_likely_than_not_had_arrived_when_the_member_was_last_seen(bob_at_9: str, expected: list) -> None:
+    """Ann is seen at 1 until 2019-06-01, and nowhere after. Bob, seen at 9 and then at 1 on 2019-12-01,
+    arrived some day between: from 9 on 2018-09-01, more likely before 2019-06-01 than after."""
+    con = housed([*seen("ann", 1, "2019-01-10", "2019-06-01"), *seen("bob", 9, bob_at_9), *seen("bob", 1, "2019-12-01")])
+    assert spells_at(con, 1) == expected
+
+
+@pytest.mark.parametrize(
+    ("ann_seen_at_7", "expected"),
+    [
+        pytest.param("2020-03-01", [{"ann"}, {"bob", "cat", "dan"}], id="Ann left: cut after her"),
+        pytest.param("2021-06-01", [{"ann", "bob", "cat", "dan"}], id="Ann stayed: one spell"),
+    ],
+)
+def test_a_spell_is_cut_where_most_pairs_across_the_cut_could_not_have_lived_together(ann_seen_at_7: str, expected: list) -> None:
+    """Ann is seen at 1 on 2019-01-10, then at 7; Bob at 1 from 2019-05-01, Cat and Dan from 2019-10-01.
+    Each joined through Bob, seen there with them; but had Ann left by the time Cat and Dan were
+    seen, two of the three pairs across Ann and the rest could not have been, and she is cut off."""
+    con = housed(
+        [
+            *seen("ann", 1, "2019-01-10"),
+            *seen("ann", 7, ann_seen_at_7),
+            *seen("bob", 1, "2019-05-01", "2020-06-01"),
+            *seen("cat", 1, "2019-10-01", "2020-06-01"),
+            *seen("dan", 1, "2019-10-01", "2020-06-01"),
+        ]
+    )
+    assert spells_at(con, 1) == expected
+
+
+@pytest.mark.parametrize(
+    ("bob_last_at_5", "expected"),
+    [
+        pytest.param("2018-01-01", [{"cat", "ann", "bob"}], id="could have arrived early: with Cat"),
+        pytest.param("2018-12-01", [{"cat"}, {"ann", "bob"}], id="Bob at 5 until December: they arrived after Cat left"),
+    ],
+)
+def test_people_who_moved_in_together_share_the_narrowest_window(bob_last_at_5: str, expected: list) -> None:
+    """Ann and Bob came to 1 from 5 together; Cat was seen at 1 on 2018-09-01 and at 8 on 2019-09-01.
+    Ann alone, last seen at 5 on 2018-01-01, could have lived with Cat; but Bob, with her, was at 5
+    until December, so neither of them arrived before."""
+    con = housed(
+        [
+            *seen("cat", 1, "2018-09-01"),
+            *seen("cat", 8, "2019-09-01"),
+            *seen("ann", 5, "2018-01-01"),
+            *seen("ann", 1, "2019-01-10"),
+            *seen("bob", 5, bob_last_at_5),
+            *seen("bob", 1, "2019-02-01"),
+        ]
+    )
     assert spells_at(con, 1) == expected
 
 

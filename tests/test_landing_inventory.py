@@ -84,9 +84,13 @@ def test_inventory_rows_hashes_and_checks(landing: Path, tmp_path: Path):
         "school_census": 0,
         "cin_census": 0,
         "ssd": 0,
+        "csww": 0,
         "ssda903": 1,
         "hes_apc": 0,
         "youth_justice": 0,
+        "ecds": 0,
+        "cnis": 0,
+        "s251": 0,
     }
     assert meta["total_bytes"].value == sum(r[3] for r in rows)
     assert meta["unrecognised_count"].value == 1
@@ -99,10 +103,14 @@ def test_inventory_rows_hashes_and_checks(landing: Path, tmp_path: Path):
         "school_census",
         "cin_census",
         "ssd",
+        "csww",
         "hes_apc",
         "youth_justice",
+        "ecds",
+        "cnis",
+        "s251",
     ]
-    assert "school_census, cin_census, ssd, hes_apc, youth_justice" in sources_check.description
+    assert "school_census, cin_census, ssd, csww, hes_apc, youth_justice, ecds, cnis, s251" in sources_check.description
 
     unrecognised_check = _check(result, "no_unrecognised_files")
     assert not unrecognised_check.passed

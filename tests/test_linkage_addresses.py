@@ -29,7 +29,7 @@ def test_address_matching_meets_the_targets(warehouse, tmp_path: Path) -> None:
     assert overall["addresses"] == summary["addresses"] > 5000
     assert overall["precision"] >= TARGET_PRECISION
     assert overall["match_rate"] >= TARGET_MATCH_RATE
-    assert set(figures["source"]) == {"all", "census_2021_households", "school_census", "cin_census", "hes_apc", "youth_justice"}
+    assert set(figures["source"]) == {"all", "census_2021_households", "school_census", "cin_census", "ssd", "hes_apc", "ecds", "youth_justice", "cnis"}
 
 
 def test_stale_addresses_match_the_property_they_describe(warehouse, tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_dagster_linkage_assets_evaluate_and_check_the_targets(linked_warehouse,
         stages = dict(con.sql("select stage, count(*) from audit.linkage_evaluation group by 1").fetchall())
         runs = con.sql("select count(distinct run_id) from audit.linkage_evaluation").fetchone()[0]
     assert runs == 1
-    assert stages["address_to_uprn"] == 12  # five sources and "all", each with precision and match rate
+    assert stages["address_to_uprn"] == 18  # eight sources and "all", each with precision and match rate
     assert set(stages) == {"address_to_uprn", "record_to_person", "record_to_person_by_group", "household_spells", "family_links", "person_linkage_quality"}
     assert checks["person_recall_even_across_ethnic_groups"].passed
 

@@ -122,7 +122,7 @@ def test_household_spells_meet_the_target(housed) -> None:
     figures = evaluate_household_spells(con, truth)
     assert figures["true_household_spells"] > 1000
     # A share over this world's spells, held to the target as the pipeline's check holds it (see meets_target);
-    # the 20,000-person demo world meets it outright.
+    # the 20,000-person world of seed 42 meets it within its interval too (0.968 over 12,214 spells).
     assert meets_target(figures, "household_spell_recall", TARGET_HOUSEHOLD_SPELL_RECALL), figures
     assert figures["household_spell_precision"] >= 0.9
     assert spells == figures["formed_household_spells"]

@@ -67,13 +67,14 @@ def test_release_loads_accepted_rows_once_and_a_withdrawal_takes_them_back(datab
         read, loaded, held, _ = registered(con, HES_2023)
         raw_rows = con.sql("select count(*) from raw.hes_apc").fetchone()[0]
         failures = con.sql("select count(*) from quarantine.rejected_rows").fetchone()[0]
-    assert accepted.height == 5 and accepted["load_run_id"].unique().to_list() == ["test"]
+    n = accepted.height  # rows whose only failure is the NHS number check
+    assert n > 0 and accepted["load_run_id"].unique().to_list() == ["test"]
 
     record_decision(decisions, ACCEPT, table="hes_apc", rule=NHS_RULE, source_file=HES_2023, reviewer="a.steward", reason="the trust confirmed them")
     record_decision(decisions, ACCEPT, table="hes_apc", rule="duplicate_row", source_file=HES_2023, row_number=twin, reviewer="a.steward", reason="resent")
     with duckdb.connect(str(database)) as con:
         first = release(con, read_decisions(decisions), "release-1")
-        assert (first.released, first.returned, first.unchanged, first.kept) == (5, 0, 0, 1)
+        assert (first.released, first.returned, first.unchanged, first.kept) == (n, 0, 0, 1)
         in_raw = con.execute(
             "select _row_number as row_number, NEWNHSNO as offending_value, _sha256 as sha256, _load_run_id as load_run_id from raw.hes_apc "
             "where _source_file = ? and _release_run_id = 'release-1' order by 1",
@@ -84,20 +85,20 @@ def test_release_loads_accepted_rows_once_and_a_withdrawal_takes_them_back(datab
         assert con.sql("select count(*) from quarantine.rejected_rows").fetchone()[0] == failures  # nothing leaves the quarantine
         marked = con.sql("select list(distinct row_number order by row_number) from quarantine.rejected_rows where release_run_id = 'release-1'").fetchone()[0]
         assert marked == accepted["row_number"].to_list()
-        assert registered(con, HES_2023) == (read, loaded + 5, held - 5, 5)
+        assert registered(con, HES_2023) == (read, loaded + n, held - n, n)
         assert unreconciled(con) == []
-        assert con.sql("select decision, active, rows_released from quarantine.release_decisions").fetchall() == [(ACCEPT, True, 5), (ACCEPT, True, 0)]
+        assert con.sql("select decision, active, rows_released from quarantine.release_decisions").fetchall() == [(ACCEPT, True, n), (ACCEPT, True, 0)]
 
         again = release(con, read_decisions(decisions), "release-2")
-        assert (again.released, again.returned, again.unchanged, again.kept) == (0, 0, 5, 1)
-        assert con.sql("select count(*) from raw.hes_apc").fetchone()[0] == raw_rows + 5
-        assert con.sql("select count(*) from (select distinct _source_file, _row_number from raw.hes_apc)").fetchone()[0] == raw_rows + 5
-        assert con.sql("select count(*) from raw.hes_apc where _release_run_id = 'release-1'").fetchone()[0] == 5
+        assert (again.released, again.returned, again.unchanged, again.kept) == (0, 0, n, 1)
+        assert con.sql("select count(*) from raw.hes_apc").fetchone()[0] == raw_rows + n
+        assert con.sql("select count(*) from (select distinct _source_file, _row_number from raw.hes_apc)").fetchone()[0] == raw_rows + n
+        assert con.sql("select count(*) from raw.hes_apc where _release_run_id = 'release-1'").fetchone()[0] == n
 
     record_decision(decisions, WITHDRAW, table="hes_apc", rule=NHS_RULE, source_file=HES_2023, reviewer="b.steward", reason="the trust withdrew it")
     with duckdb.connect(str(database)) as con:
         withdrawn = release(con, read_decisions(decisions), "release-3")
-        assert (withdrawn.released, withdrawn.returned, withdrawn.unchanged, withdrawn.kept) == (0, 5, 0, 1)
+        assert (withdrawn.released, withdrawn.returned, withdrawn.unchanged, withdrawn.kept) == (0, n, 0, 1)
         assert con.sql("select count(*) from raw.hes_apc").fetchone()[0] == raw_rows
         assert con.sql("select count(*) from quarantine.rejected_rows where release_run_id is not null").fetchone()[0] == 0
         assert registered(con, HES_2023) == (read, loaded, held, 0)
@@ -122,7 +123,7 @@ def test_released_rows_reach_staging_on_the_next_build(database: Path, tmp_path:
     assert main(["quarantine", "accept", "--table", "hes_apc", "--rule", CODE_RULE, "--column", "ETHNOS", "--value", "99X", *steward]) == 0
     assert main(["quarantine", "release", "--warehouse", str(database), "--decisions", decisions]) == 0
     assert new_code_rows > 0
-    assert f"{5 + new_code_rows} row(s) released into raw, 0 returned to quarantine" in capsys.readouterr().out
+    assert f"{accepted.height + new_code_rows} row(s) released into raw, 0 returned to quarantine" in capsys.readouterr().out
     build = subprocess.run(
         ["dbt", "build", "--select", "stg_hes_apc__episodes", "--profiles-dir", ".", "--target-path", str(tmp_path / "target"), *dbt_warehouse_vars(database)],
         cwd=DBT_PROJECT_DIR,

@@ -51,7 +51,7 @@ RUN_HISTORY = {
     "audit.linkage_evaluation": ("run_id", "evaluated_at"),
     "linkage.person_linkage_models": ("version", "version"),
 }
-AFTER_HARMONISATION = "group:linkage,group:linked,group:marts,group:publication,group:analysts"
+AFTER_HARMONISATION = "group:linkage,group:linked,group:marts,group:evaluation,group:publication,group:analysts"
 SPLINK_STEP = "linkage__person_linkage_models"  # retraining, in the selection as group:linkage
 SPLINK_TRAINING = "----- Starting EM training session -----"  # Splink's own progress, mid-step
 DBT_MARTS_STEP = "marts"  # the dbt build of the linked models, the marts and their tests

@@ -30,7 +30,7 @@ STATUSES = ("blocking", "warning", "passed")
 GATED_TABLE = "intermediate.int_person_records"
 # Surnames of the world that the site writes as ordinary words: the ethnic groups Black and White,
 # SQL's and dbt's DATE and Date, and "Read the dbt viewpoint" in dbt's own project README.
-ORDINARY_WORDS = {"black", "white", "date", "read"}
+ORDINARY_WORDS = {"black", "white", "date", "read", "young", "more"}  # words of the docs that are also surnames
 
 
 @pytest.fixture(scope="module")

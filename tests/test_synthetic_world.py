@@ -17,6 +17,8 @@ import pytest
 import xmlschema
 
 import code_lists as codes
+from code_lists import expenditure as s251_codes
+from code_lists import ssda903 as s903
 from code_lists.identifiers import is_valid_nhs_number, is_valid_upn
 from synthetic_population.config import FaultRates, WorldConfig
 from synthetic_population.geography import real_postcodes
@@ -77,7 +79,7 @@ def test_same_seed_writes_identical_files_and_another_seed_does_not(world: Path,
 
 def test_every_source_is_written_for_every_year(world: Path) -> None:
     landing = world / "landing"
-    for source in ("school_census", "cin_census", "ssda903", "hes_apc"):
+    for source in ("school_census", "cin_census", "ssda903", "hes_apc", "ecds", "s251", "csww"):
         assert sorted(p.name for p in (landing / source).iterdir()) == [str(y) for y in SMALL.years]
     assert (landing / "census_2021" / "2021" / "census2021_persons.csv").exists()
     assert (landing / "gazetteer" / "2023" / "gazetteer_2023.csv").exists()
@@ -85,6 +87,45 @@ def test_every_source_is_written_for_every_year(world: Path) -> None:
     assert len(list((landing / "school_census" / "2021").glob(PUPILS.split("/")[-1]))) == 3
     for part in ("attendance", "exclusions", "sen"):
         assert len(list((landing / "school_census" / "2021").glob(f"*_{part}.csv"))) == 3
+
+
+# Small worlds in which a source has nothing to write, each of which once stopped its writer: no child on the
+# not-in-school register; no youth offence and no special guardianship order in the year; every foster carer at
+# the postcode of the home or the placement a child moves from.
+TINY_WORLDS = [
+    WorldConfig(persons=300, seed=2),
+    WorldConfig(persons=200, seed=2, first_year=2021, last_year=2021),
+    WorldConfig(persons=200, seed=5),
+]
+# An LA makes an SSDA903 or CIN census return only for a year it has a child in (the DfE validator refuses a return
+# of empty tables), so a small world may have neither in a year; a return it does make is whole.
+RETURNS_ONLY_WITH_A_CHILD = ("ssda903", "cin_census")
+
+
+@pytest.mark.integration  # three small worlds generated: about 10 s
+@pytest.mark.parametrize("config", TINY_WORLDS, ids=lambda c: f"{c.persons}-persons-seed-{c.seed}-{c.first_year}-{c.last_year}")
+def test_tiny_worlds_generate(config: WorldConfig, tmp_path: Path) -> None:
+    """A world too small for some sources to hold a record still writes every source's files (header-only where
+    empty): each of its file kinds in `<source>/<year>/` for every year, or once for a one-off extract."""
+    from ingestion.registry import SOURCES
+
+    landing = tmp_path / "landing"
+    generate_world(config, landing, tmp_path / "truth")
+    years = [str(year) for year in config.years]
+    for source in SOURCES:
+        folder = landing / source.name
+        if not source.collected_every_year:
+            folders = [folder]
+        elif source.name in RETURNS_ONLY_WITH_A_CHILD:
+            folders = sorted(folder.iterdir()) if folder.is_dir() else []
+            assert {p.name for p in folders} <= set(years), source.name
+        else:
+            assert sorted(p.name for p in folder.iterdir()) == years, source.name
+            folders = [folder / year for year in years]
+        for each in folders:
+            kinds = {source.kind_of(p.name) for p in each.rglob("*") if p.is_file()}
+            missing = [kind.pattern for kind in source.files if kind not in kinds]
+            assert not missing, f"{each.relative_to(landing)} holds no {', '.join(missing)}"
 
 
 def _year_and_term(file: str) -> tuple[int, str]:
@@ -165,8 +206,10 @@ def test_nhs_numbers_and_upns_are_valid_where_present(world: Path) -> None:
     invalid_nhs = set(nhs[present][~is_valid_nhs_number(nhs[present])])
     assert invalid_nhs <= set(typos.filter(pl.col("table") == "hes_apc")["recorded_value"])
     for pattern, table in ((PUPILS, "school_census"), ("ssda903/*/*_header.csv", "ssda903_header")):
+        # The 903 header holds a UN1-UN5 reason in place of a UPN the child has none of.
         upn = read(world, pattern)["UPN"].fill_null("").to_numpy()
-        invalid_upn = set(upn[upn != ""][~is_valid_upn(upn[upn != ""])])
+        upn = upn[(upn != "") & ~np.isin(upn, codes.codes_of(s903.UPN_UNKNOWN))]
+        invalid_upn = set(upn[~is_valid_upn(upn)])
         assert invalid_upn <= set(typos.filter(pl.col("table") == table)["recorded_value"])
     # Blanks are exactly the logged missing-identifier faults, and the duplicated copies of those rows.
     log = faults(world).filter(pl.col("table") == "hes_apc")
@@ -182,6 +225,7 @@ CODED_FIELDS = [
     ("ssda903/*/*_episodes.csv", "ssda903_episodes", "PLACE", "place", set(codes.codes_of(codes.PLACEMENT_TYPE))),
     ("ssda903/*/*_header.csv", "ssda903_header", "ETHNIC", "ethnic", set(codes.codes_of(codes.DFE_ETHNICITY))),
     ("hes_apc/*/*.csv", "hes_apc", "ETHNOS", "ethnos", set(codes.codes_of(codes.HES_ETHNIC_CATEGORY))),
+    ("ecds/*/*.csv", "ecds", "Ethnic_Category", "ethnic_category", set(codes.codes_of(codes.HES_ETHNIC_CATEGORY))),
     ("census_2021/*/census2021_persons.csv", "census_2021_persons", "ETHNIC_GROUP", "ethnic_group", set(codes.codes_of(codes.CENSUS_ETHNIC_GROUP_19))),
 ]
 
@@ -273,7 +317,10 @@ def test_ground_truth_covers_every_record_of_every_csv(world: Path) -> None:
     truth = pl.read_parquet(world / "truth" / "record_person.parquet")
     persons = pl.read_parquet(world / "truth" / "persons.parquet")
     for path in sorted((world / "landing").rglob("*.csv")):
-        if path.parts[-3] == "gazetteer" or path.name == "census2021_households.csv":
+        # Tables of properties, households and LAs (the s251 outturn) hold no person's record.
+        if path.parts[-3] in ("gazetteer", "s251") or path.name == "census2021_households.csv":
+            continue
+        if path.name.endswith("_professionals.csv"):  # the LA's workers: truth/worker_records.parquet names them
             continue
         rel = str(path.relative_to(world / "landing"))
         rows = pl.read_csv(path, infer_schema=False).height
@@ -308,11 +355,41 @@ FAULT_COLUMNS = {
     ),
     "school_census_sen": ({"sen_provision": "SENprovision"}, None),
     "hes_apc": ({**NAMES, "dob": "DOB", "nhs_number": "NEWNHSNO", "ethnos": "ETHNOS", "homeadd": "HOMEADD", "postcode": "POSTCODE"}, "%Y%m%d"),
+    "ecds": (
+        {
+            "first_name": "Person_Given_Name",
+            "last_name": "Person_Family_Name",
+            "dob": "Person_Birth_Date",
+            "nhs_number": "NHS_Number",
+            "ethnic_category": "Ethnic_Category",
+            "address": "Patient_Usual_Address",
+            "postcode": "Postcode_Of_Usual_Address",
+            "arrival_mode": "EC_Arrival_Mode_SNOMED_CT",
+            "chief_complaint": "EC_Chief_Complaint_SNOMED_CT",
+            "discharge_destination": "Discharge_Destination_SNOMED_CT",
+            "departure_date": "EC_Departure_Date",
+        },
+        "%Y-%m-%d",
+    ),
     "youth_justice": ({**NAMES, "dob": "DOB", "ethnicity": "ETHNICITY", "address": "ADDRESS", "postcode": "POSTCODE"}, "%d-%b-%Y"),
     "census_2021_persons": ({**NAMES, "dob": "DATE_OF_BIRTH", "ethnic_group": "ETHNIC_GROUP"}, "%Y-%m-%d"),
     "census_2021_households": ({"address_line_1": "ADDRESS_LINE_1", "postcode": "POSTCODE"}, None),
     "ssda903_header": ({"dob": "DOB", "ethnic": "ETHNIC", "upn": "UPN"}, DMY),
     "ssda903_episodes": ({"CHILD": "CHILD", "ls": "LS", "place": "PLACE", "postcode": "HOME_POST"}, DMY),
+    "cnis_register": (
+        {
+            "first_name": "Forename",
+            "last_name": "Surname",
+            "dob": "DOB",
+            "upn": "UPN",
+            "address": "AddressLine1",
+            "postcode": "Postcode",
+            "reason": "Reason",
+            "date_off": "DateOffRegister",
+        },
+        DMY,
+    ),
+    "s251": ({c: c for c in ("category_of_expenditure", "total_expenditure", *s251_codes.PROVISION_COLUMNS)}, None),
 }
 # Names and addresses of CIN children are in the case-management (SSD) extract, checked below.
 CIN_FAULT_ELEMENTS = {"upn": "ChildIdentifiers/UPN", "dob": "ChildIdentifiers/PersonBirthDate", "ethnicity": "ChildCharacteristics/Ethnicity"}
@@ -351,7 +428,7 @@ def test_each_logged_fault_names_the_one_file_and_row_that_holds_its_recorded_va
         checked.add(table)
     # Per-year and termly files among them: the tables whose record ids used to restart with each file's year.
     # (The small 903 returns of this world may carry no fault; those of larger worlds are checked the same way.)
-    assert {"school_census", "school_census_sen", "hes_apc", "census_2021_persons"} <= checked
+    assert {"school_census", "school_census_sen", "hes_apc", "ecds", "census_2021_persons", "s251"} <= checked
 
     logged = _logged_values(world, "cin_children", CIN_FAULT_ELEMENTS)
     assert logged.height > 0

@@ -151,16 +151,28 @@ GATES: tuple[Gate, ...] = (
         ),
     ),
     Gate(
+        "staging.stg_ecds__attendances",
+        True,
+        (
+            _unique("record_id"),
+            _reconciles("one staging row per raw row", "select count(*) from raw.ecds"),
+        ),
+    ),
+    Gate(
         "intermediate.int_person_records",
         True,
         (
             _unique("record_id"),
             _not_null("source"),
             _reconciles(
-                "one person record per staging person row (school census: per complete pupil term)",
+                "one person record per staging person row (school census: per complete pupil term; SSD: per child and year beyond the CIN census)",
                 "select (select count(*) from staging.stg_census_2021__persons) + (select count(*) from intermediate.int_school_terms)"
                 " + (select count(*) from staging.stg_cin_census__children) + (select count(*) from staging.stg_ssda903__children)"
-                " + (select count(*) from staging.stg_hes_apc__episodes) + (select count(*) from staging.stg_youth_justice__offences)",
+                " + (select count(*) from (select la_code, person_id, collection_year from staging.stg_ssd__persons"
+                " except select la_code, la_child_id, collection_year from staging.stg_cin_census__children))"
+                " + (select count(*) from staging.stg_hes_apc__episodes) + (select count(*) from staging.stg_youth_justice__offences)"
+                " + (select count(*) from staging.stg_cnis__register)"
+                " + (select count(*) from staging.stg_ecds__attendances)",
             ),
         ),
     ),
@@ -233,6 +245,46 @@ GATES: tuple[Gate, ...] = (
         (
             _in_set("service", "child_in_need", "child_protection", "looked_after"),
             _rate_between("is_reentry", 0.0, 0.5),
+        ),
+    ),
+    Gate(
+        "marts.children_not_in_school",
+        True,
+        (
+            _unique("person_key", "last_census_date"),
+            _rows("every departure's child is in marts.children", "select * from {batch} where person_key not in (select person_key from marts.children)"),
+        ),
+    ),
+    Gate("marts.children_not_in_school", False, (_in_set("register", "CME", "EHE"), _between("censuses_missed", 1, 100))),
+    Gate("marts.workforce_capacity", True, (_unique("la_code", "census_year"),)),
+    Gate(
+        "marts.workforce_capacity",
+        False,
+        (_between("agency_rate_fte", 0, 1), _between("turnover_rate_fte", 0, 1), _between("vacancy_rate_fte", 0, 1), _between("caseload_per_fte", 0, 100)),
+    ),
+    Gate(
+        "marts.social_worker_continuity",
+        True,
+        (
+            _unique("person_key", "collection_year"),
+            _rows("every child-year's child is in marts.children", "select * from {batch} where person_key not in (select person_key from marts.children)"),
+        ),
+    ),
+    Gate(
+        "marts.service_inputs",
+        True,
+        (
+            _unique("person_key", "service_number"),
+            _rows("every service's child is in marts.children", "select * from {batch} where person_key not in (select person_key from marts.children)"),
+            _reconciles("one row per linked service with a person", "select count(*) from linked.linked_services_provided where person_key is not null"),
+        ),
+    ),
+    Gate(
+        "marts.service_inputs",
+        False,
+        (
+            _in_set("episode_type", "early_help", "child_in_need"),
+            _between("sessions_delivered", 0, 10_000),
         ),
     ),
     Gate(

@@ -51,12 +51,12 @@ def code_list(codes: Iterable[str], list_name: str) -> pa.Check:
     )
 
 
-def code_list_items(codes: Iterable[str], list_name: str) -> pa.Check:
-    """Every item of a comma-separated list is a valid code (e.g. assessment factors)."""
+def code_list_items(codes: Iterable[str], list_name: str, separator: str = ",") -> pa.Check:
+    """Every item of a list (comma-separated, or by `separator`) is a valid code (e.g. assessment factors)."""
     allowed = sorted(set(codes))
 
     def check(d):
-        items = pl.col(d.key).str.split(",")
+        items = pl.col(d.key).str.split(separator)
         return d.lazyframe.select(_passes_when_null(d.key, items.list.eval(pl.element().is_in(allowed)).list.all()))
 
     return rule(check, f"code_list:{list_name}", f"an item is not in the {list_name} code list")
@@ -64,6 +64,29 @@ def code_list_items(codes: Iterable[str], list_name: str) -> pa.Check:
 
 def matches(pattern: str, rule_name: str) -> pa.Check:
     return rule(lambda d: d.lazyframe.select(_passes_when_null(d.key, pl.col(d.key).str.contains(pattern))), rule_name, f"does not match {pattern}")
+
+
+def json_flags(keys: Iterable[str], values: tuple[str, ...], object_name: str) -> pa.Check:
+    """A JSON object holding every one of `keys`, each with one of `values` (e.g. SSD's contact outcome flags)."""
+    alternatives = "|".join(values)
+
+    def check(d):
+        present = [pl.col(d.key).str.contains(f'"{key}"\\s*:\\s*"({alternatives})"') for key in keys]
+        return d.lazyframe.select(_passes_when_null(d.key, pl.all_horizontal(present)))
+
+    return rule(check, f"json_flags:{object_name}", f"not a {object_name} object with every key set to {' or '.join(values)}")
+
+
+def decimal_between(low: float, high: float, places: int) -> pa.Check:
+    """A decimal number from `low` to `high` with at most `places` decimal places (e.g. an FTE, 0 to 1 to 6 places)."""
+    pattern = rf"^-?[0-9]+(\.[0-9]{{1,{places}}})?$"
+    return rule(
+        lambda d: d.lazyframe.select(
+            _passes_when_null(d.key, pl.col(d.key).str.contains(pattern) & pl.col(d.key).cast(pl.Float64, strict=False).is_between(low, high))
+        ),
+        f"decimal_between:{low:g}-{high:g}",
+        f"not a number from {low:g} to {high:g} with at most {places} decimal places",
+    )
 
 
 def date_format(fmt: str) -> pa.Check:

@@ -15,7 +15,12 @@ import pandera.polars as pa
 import polars as pl
 
 import code_lists as codes
+from code_lists import early_help as eh_codes
+from code_lists import emergency_care as ec_codes
+from code_lists import expenditure as s251_codes
+from code_lists import not_in_school as cnis_codes
 from code_lists import ssda903 as s903
+from code_lists import workforce as wf
 
 from . import raw_checks as rc
 
@@ -123,7 +128,10 @@ def _with(*makers: Callable[[ValidationContext], list[pa.Check]]) -> Callable[[V
 DFE_ETHNICITY = _codes(codes.DFE_ETHNICITY)
 POSTCODE = col(rc.matches(rc.UK_POSTCODE, "postcode_format"))
 UPN = col(rc.upn_check_letter())
+ECDS_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"  # hh:mm:ss, as SUS writes Arrival_Time
 OC2_FLAG = rc.code_list(("0", "1"), "SSDA903 OC2 flag")
+_FTE = rc.decimal_between(0, 1, 6)  # a full-time equivalent, to six places (CSWW XSD; SSD FLOAT)
+_CSWW_YES_NO = rc.code_list(_codes(wf.CSWW_YES_NO), "CSWW yes/no flag")
 
 # The key of every school census file beside the pupil-on-roll file: its pupil's row there, and the UPN as sent.
 _SCHOOL_CENSUS_PUPIL_KEY = {
@@ -150,6 +158,21 @@ def _sessions_rule(ok: pl.Expr, columns: tuple[str, ...], name: str, message: st
 def _pupil_on_roll(ctx: ValidationContext) -> pa.Check:
     """Attendance, exclusion and SEN rows belong to a pupil of the pupil-on-roll file of the same return."""
     return rc.exists_in("PupilMatchingRef", RETURN_COLUMN, _companion(ctx, "school_census"), "school_census.PupilMatchingRef")
+
+
+# An s251 amount: whole pounds, or the symbol Explore Education Statistics writes in place of a number.
+_S251_AMOUNT = col(rc.matches(rf"^(-?[0-9]+|{'|'.join(_codes(s251_codes.EES_SYMBOLS))})$", "amount_or_ees_symbol"), required=True)
+
+
+def _s251_time_period_of_year() -> pa.Check:
+    """The file of collection year 2022 holds the financial year 2021-22, time_period 202122."""
+    expected = pl.format("{}{}", pl.col(YEAR_COLUMN) - 1, (pl.col(YEAR_COLUMN) % 100).cast(pl.Utf8).str.zfill(2))
+    return rc.rule(
+        lambda d: d.lazyframe.select((pl.col("time_period") == expected).fill_null(True).alias("ok")),
+        "time_period_of_collection_year",
+        "time_period is not the financial year that ends in the file's collection year",
+        ("time_period",),
+    )
 
 
 RAW_TABLES: dict[str, TableRules] = {
@@ -447,11 +470,153 @@ RAW_TABLES: dict[str, TableRules] = {
         },
         frame_checks=lambda ctx: [
             rc.date_order("addr_address_end_date", ISO, "addr_address_start_date", ISO),
-            rc.exists_in(
-                "addr_person_id", RETURN_COLUMN, _companion(ctx, "ssd_person").rename({"pers_person_id": "addr_person_id"}), "ssd_person.pers_person_id"
-            ),
+            _in_ssd_person("addr_person_id", ctx),
         ],
         key=("addr_table_id",),
+    ),
+    "ssd_contacts": TableRules(
+        "LA case management (Standard Safeguarding Dataset ssd_contacts): contacts about a child and what followed",
+        {
+            "cont_contact_id": col(required=True),
+            "cont_person_id": col(required=True),
+            "cont_contact_date": col(rc.date_format(ISO), required=True),
+            "cont_contact_source_code": col(rc.code_list(_codes(codes.CIN_REFERRAL_SOURCE), "SSD contact source (CIN referral source)")),
+            "cont_contact_source_desc": col(),
+            "cont_contact_outcome_json": col(rc.json_flags(eh_codes.CONTACT_OUTCOME_KEYS, ("Y", "N"), "SSD contact outcome"), required=True),
+        },
+        frame_checks=lambda ctx: [_in_ssd_person("cont_person_id", ctx), rc.not_after_period_end("cont_contact_date", ISO, PERIOD_END_COLUMN)],
+        key=("cont_contact_id",),
+    ),
+    "ssd_early_help_episodes": TableRules(
+        "LA case management (Standard Safeguarding Dataset ssd_early_help_episodes): episodes of early help",
+        {
+            "earl_episode_id": col(required=True),
+            "earl_person_id": col(required=True),
+            "earl_episode_start_date": col(rc.date_format(ISO), required=True),
+            "earl_episode_end_date": col(rc.date_format(ISO)),
+            "earl_episode_reason": col(),
+            "earl_episode_end_reason": col(),
+            "earl_episode_organisation": col(),
+        },
+        frame_checks=lambda ctx: [
+            _in_ssd_person("earl_person_id", ctx),
+            rc.date_order("earl_episode_end_date", ISO, "earl_episode_start_date", ISO),
+            rc.not_after_period_end("earl_episode_start_date", ISO, PERIOD_END_COLUMN),
+        ],
+        key=("earl_episode_id",),
+    ),
+    "ssd_services": TableRules(
+        "LA case management: services and interventions given to a child (a Hearth table in the SSD's style; SSD has none)",
+        {
+            "serv_service_id": col(required=True),
+            "serv_person_id": col(required=True),
+            "serv_early_help_episode_id": col(),
+            "serv_cin_referral_date": col(rc.date_format(ISO)),
+            "serv_service_type_code": col(rc.code_list(_codes(eh_codes.SERVICE_TYPE), "Hearth service type"), required=True),
+            "serv_service_type_desc": col(),
+            "serv_service_start_date": col(rc.date_format(ISO), required=True),
+            "serv_service_end_date": col(rc.date_format(ISO)),
+            "serv_service_frequency": col(rc.code_list(_codes(eh_codes.SERVICE_FREQUENCY), "Hearth service frequency")),
+            "serv_sessions_delivered": col(rc.integer_between(0, 10_000)),
+        },
+        frame_checks=lambda ctx: [
+            _in_ssd_person("serv_person_id", ctx),
+            rc.exists_in(
+                "serv_early_help_episode_id",
+                RETURN_COLUMN,
+                _companion(ctx, "ssd_early_help_episodes").rename({"earl_episode_id": "serv_early_help_episode_id"}),
+                "ssd_early_help_episodes.earl_episode_id",
+            ),
+            rc.date_order("serv_service_end_date", ISO, "serv_service_start_date", ISO),
+            rc.not_after_period_end("serv_service_start_date", ISO, PERIOD_END_COLUMN),
+        ],
+        key=("serv_service_id",),
+    ),
+    "ssd_professionals": TableRules(
+        "LA case management (Standard Safeguarding Dataset ssd_professionals): the workers in post at any time in the year",
+        {
+            "prof_professional_id": col(required=True),
+            "prof_staff_id": col(),
+            "prof_professional_name": col(),
+            # SSD PROF002A: the Social Work England number, letters and up to 12 characters in all ('SW...').
+            "prof_social_worker_registration_no": col(rc.matches(r"^[A-Za-z]{2}[0-9]{1,10}$", "ssd_registration_number_format")),
+            "prof_agency_worker_flag": col(rc.code_list(wf.SSD_AGENCY_FLAG, "SSD agency worker flag")),
+            "prof_professional_job_title": col(),
+            "prof_professional_caseload": col(rc.integer_between(0, 1_000)),
+            "prof_professional_department": col(),
+            "prof_full_time_equivalency": col(_FTE),
+        },
+        key=("prof_professional_id",),
+    ),
+    "ssd_involvements": TableRules(
+        "LA case management (Standard Safeguarding Dataset ssd_involvements): each worker allocated to a child, with start and end",
+        {
+            "invo_involvements_id": col(required=True),
+            "invo_professional_id": col(required=True),
+            "invo_professional_role_id": col(),
+            "invo_professional_team": col(),
+            "invo_person_id": col(required=True),
+            "invo_involvement_start_date": col(rc.date_format(ISO), required=True),
+            "invo_involvement_end_date": col(rc.date_format(ISO)),
+            "invo_worker_change_reason": col(rc.code_list(_codes(wf.SSD_WORKER_CHANGE_REASON), "SSD worker change reason")),
+            "invo_referral_id": col(),
+        },
+        frame_checks=lambda ctx: [
+            _in_ssd_person("invo_person_id", ctx),
+            rc.exists_in(
+                "invo_professional_id",
+                RETURN_COLUMN,
+                _companion(ctx, "ssd_professionals").rename({"prof_professional_id": "invo_professional_id"}),
+                "ssd_professionals.prof_professional_id",
+            ),
+            rc.date_order("invo_involvement_end_date", ISO, "invo_involvement_start_date", ISO),
+            rc.not_after_period_end("invo_involvement_start_date", ISO, PERIOD_END_COLUMN),
+        ],
+        key=("invo_involvements_id",),
+    ),
+    "csww_worker": TableRules(
+        "Children's social work workforce census: a social worker in post in the census year (an agency worker: at 30 September)",
+        {
+            "AgencyWorker": col(rc.code_list(_codes(wf.CSWW_AGENCY_WORKER), "CSWW agency worker flag"), required=True),
+            "SWENo": col(rc.matches(r"^[A-Za-z]{2}[0-9]{10}$", "swe_number_format"), required=True),
+            "FTE": col(_FTE),
+            "PersonBirthDate": col(rc.date_format(ISO)),
+            "GenderCurrent": col(rc.code_list(_codes(wf.CSWW_GENDER), "CSWW gender")),
+            "Ethnicity": col(rc.code_list(_codes(wf.CSWW_ETHNICITY), "CSWW ethnicity")),
+            "QualInst": col(required=True),
+            "QualLevel": col(rc.code_list(_codes(wf.CSWW_QUALIFICATION_LEVEL), "CSWW qualification level")),
+            "StepUpGrad": col(_CSWW_YES_NO),
+            "OrgRole": col(rc.code_list(_codes(wf.CSWW_ORG_ROLE), "CSWW organisational role")),
+            "RoleStartDate": col(rc.date_format(ISO)),
+            "StartOrigin": col(rc.code_list(_codes(wf.CSWW_START_ORIGIN), "CSWW start origin")),
+            "RoleEndDate": col(rc.date_format(ISO)),
+            "LeaverDestination": col(rc.code_list(_codes(wf.CSWW_LEAVER_DESTINATION), "CSWW leaver destination")),
+            "ReasonLeave": col(rc.code_list(_codes(wf.CSWW_REASON_LEAVE), "CSWW reason for leaving")),
+            "FTE30": col(_FTE),
+            "Cases30": col(rc.integer_between(0, 1_000)),
+            "WorkingDaysLost": col(rc.decimal_between(0, 366, 2)),
+            "ContractWeeks": col(),
+            "FrontlineGrad": col(_CSWW_YES_NO),
+            # Elements the XSD lets repeat: the reader joins the repeats with "|".
+            "Absat30Sept": col(rc.code_list_items(_codes(wf.CSWW_YES_NO), "CSWW absent at 30 September", "|")),
+            "ReasonAbsence": col(rc.code_list_items(_codes(wf.CSWW_REASON_ABSENCE), "CSWW reason for absence", "|")),
+            "CFKSSstatus": col(rc.code_list_items(_codes(wf.CSWW_CFKSS_STATUS), "CSWW CFKSS status", "|")),
+        },
+        frame_checks=lambda ctx: [
+            rc.date_order("RoleEndDate", ISO, "RoleStartDate", ISO),
+            rc.not_after_period_end("RoleStartDate", ISO, PERIOD_END_COLUMN),
+            rc.not_after_period_end("RoleEndDate", ISO, PERIOD_END_COLUMN),
+            rc.required_when("RoleStartDate", pl.col("AgencyWorker") == "0", "the worker is employed by the LA"),
+            rc.required_when("ReasonLeave", pl.col("RoleEndDate").is_not_null(), "the worker left"),
+        ],
+    ),
+    "csww_la_level": TableRules(
+        "Children's social work workforce census: the LA's vacancies and the agency workers covering them at 30 September",
+        {
+            "NumberOfVacancies": col(rc.decimal_between(0, 100_000, 2), required=True),
+            "NoAgencyFTE": col(rc.decimal_between(0, 100_000, 2), required=True),
+            "NoAgencyHeadcount": col(rc.integer_between(0, 100_000), required=True),
+        },
     ),
     "ssda903_uasc": TableRules(
         "SSDA903 unaccompanied asylum-seeking children",
@@ -608,12 +773,121 @@ RAW_TABLES: dict[str, TableRules] = {
         },
         frame_checks=lambda ctx: [rc.date_order("OUTCOME_DATE", DMONY, "OFFENCE_DATE", DMONY), rc.min_age_at("OFFENCE_DATE", DMONY, "DOB", DMONY, 10)],
     ),
+    "ecds": TableRules(
+        "Emergency Care Data Set attendances (SUS+ research-extract layout, with the provider's patient identifiers)",
+        {
+            "EC_Ident": col(rc.matches(r"^[0-9]{1,20}$", "ec_ident_format"), required=True),
+            "NHS_Number": col(rc.nhs_modulus_11()),
+            "Person_Given_Name": col(),
+            "Person_Family_Name": col(),
+            "Person_Birth_Date": _dob(ISO),
+            "Sex": col(rc.code_list(codes.HES_SEX_VALID, "ECDS sex"), required=True),
+            "Ethnic_Category": col(rc.code_list(_codes(codes.HES_ETHNIC_CATEGORY), "NHS ethnic category"), required=True),
+            "Patient_Usual_Address": col(),
+            "Postcode_Of_Usual_Address": POSTCODE,
+            "Der_Provider_Code": col(rc.matches(r"^[A-Z0-9]{3,5}$", "ods_code_format"), required=True),
+            "EC_Department_Type": col(rc.code_list(_codes(ec_codes.DEPARTMENT_TYPE), "ECDS department type"), required=True),
+            "EC_AttendanceCategory": col(rc.code_list(_codes(ec_codes.ATTENDANCE_CATEGORY), "ECDS attendance category"), required=True),
+            "Arrival_Date": col(rc.date_format(ISO), required=True),
+            "Arrival_Time": col(rc.matches(ECDS_TIME, "time_format"), required=True),
+            "Age_At_Arrival": col(rc.integer_between(0, 130), required=True),
+            "EC_Arrival_Mode_SNOMED_CT": col(rc.code_list(_codes(ec_codes.ARRIVAL_MODE), "ECDS arrival mode"), required=True),
+            "EC_Chief_Complaint_SNOMED_CT": col(rc.code_list(_codes(ec_codes.CHIEF_COMPLAINT), "ECDS chief complaint"), required=True),
+            "EC_Injury_Date": col(rc.date_format(ISO)),
+            "EC_Injury_Intent_SNOMED_CT": col(rc.code_list(_codes(ec_codes.INJURY_INTENT), "ECDS injury intent")),
+            "Der_EC_Diagnosis_All": col(rc.code_list_items(_codes(ec_codes.DIAGNOSIS), "ECDS diagnosis"), required=True),
+            "EC_Departure_Date": col(rc.date_format(ISO), required=True),
+            "EC_Departure_Time": col(rc.matches(ECDS_TIME, "time_format"), required=True),
+            "EC_Departure_Time_Since_Arrival": col(rc.integer_between(0, 100_000), required=True),
+            "Discharge_Destination_SNOMED_CT": col(rc.code_list(_codes(ec_codes.DISCHARGE_DESTINATION), "ECDS discharge destination"), required=True),
+        },
+        frame_checks=lambda ctx: [
+            rc.date_order("EC_Departure_Date", ISO, "Arrival_Date", ISO),
+            rc.date_order("Arrival_Date", ISO, "Person_Birth_Date", ISO),
+            rc.date_order("Arrival_Date", ISO, "EC_Injury_Date", ISO),
+            rc.required_when("EC_Injury_Intent_SNOMED_CT", pl.col("EC_Injury_Date").is_not_null(), "an injury date is recorded"),
+            rc.not_after_period_end("Arrival_Date", ISO, PERIOD_END_COLUMN),
+        ],
+        key=("EC_Ident",),
+    ),
+    "cnis_register": TableRules(
+        "LA register of children not in school (CME and EHE): each entry open in the academic year (a Hearth layout)",
+        {
+            "RegisterEntryID": col(required=True),
+            "Register": col(rc.code_list(_codes(cnis_codes.REGISTER), "CNIS register"), required=True),
+            "Forename": col(required=True),
+            "Surname": col(required=True),
+            "DOB": _dob(DMY),
+            "Sex": col(rc.code_list(cnis_codes.SEX, "CNIS sex"), required=True),
+            "UPN": UPN,
+            "AddressLine1": col(),
+            "AddressLine2": col(),
+            "Town": col(),
+            "Postcode": POSTCODE,
+            "ParentForename": col(),
+            "ParentSurname": col(),
+            "DateOnRegister": col(rc.date_format(DMY), required=True),
+            "DateOffRegister": col(rc.date_format(DMY)),
+            # Either list: an entry's reason is its register's (EHE primary reasons, CME reasons).
+            "Reason": col(rc.code_list(_codes(cnis_codes.EHE_PRIMARY_REASON) + _codes(cnis_codes.CME_REASON), "CNIS reason"), required=True),
+            "DateOffReason": col(rc.code_list(_codes(cnis_codes.DATE_OFF_REASON), "CNIS reason for leaving the register")),
+            "PreviousSchoolLA": col(rc.matches(r"^[0-9]{3}$", "la_code_format"), required=True),
+            "PreviousSchoolEstab": col(rc.matches(r"^[0-9]{4}$", "estab_format"), required=True),
+            "DestinationLA": col(rc.matches(r"^[0-9]{3}$", "la_code_format")),
+            "DestinationEstab": col(rc.matches(r"^[0-9]{4}$", "estab_format")),
+        },
+        frame_checks=lambda ctx: [
+            rc.date_order("DateOffRegister", DMY, "DateOnRegister", DMY),
+            rc.date_order("DateOnRegister", DMY, "DOB", DMY),
+            rc.not_after_period_end("DateOnRegister", DMY, PERIOD_END_COLUMN),
+            rc.not_after_period_end("DateOffRegister", DMY, PERIOD_END_COLUMN),
+            rc.not_after_period_end("DOB", DMY, PERIOD_END_COLUMN),
+            rc.required_when("DateOffReason", pl.col("DateOffRegister").is_not_null(), "the entry has ended"),
+            rc.allowed_only_when("DateOffReason", pl.col("DateOffRegister").is_not_null(), "the entry has ended"),
+        ],
+        key=("RegisterEntryID",),
+    ),
+    "s251": TableRules(
+        "Section 251 outturn: LA expenditure on children's and young people's services, a row per line for each LA, region and England",
+        {
+            "time_period": col(rc.matches(r"^[0-9]{6}$", "financial_year_format"), required=True),
+            "time_identifier": col(rc.code_list((s251_codes.TIME_IDENTIFIER,), "EES time identifier"), required=True),
+            "geographic_level": col(rc.code_list(_codes(s251_codes.GEOGRAPHIC_LEVELS), "EES geographic level"), required=True),
+            "country_name": col(required=True),
+            "country_code": col(rc.code_list((s251_codes.COUNTRY[1],), "country code"), required=True),
+            "region_name": col(),
+            "region_code": col(rc.matches(r"^E1[23][0-9]{6}$", "region_code_format")),
+            "la_name": col(),
+            "old_la_code": col(rc.matches(r"^[0-9]{3}$", "la_code_format")),
+            "new_la_code": col(rc.matches(r"^E(06|08|09|10)[0-9]{6}$", "ons_la_code_format")),
+            # The labels of every release: the list's and the ones earlier releases spelt otherwise.
+            "category_of_expenditure": col(
+                rc.code_list(tuple(c.label for c in s251_codes.CATEGORIES) + tuple(s251_codes.CATEGORY_LABEL_VARIANTS), "s251 category of expenditure"),
+                required=True,
+            ),
+            "description_of_expenditure": col(rc.matches(r"^[0-9]+[a-z]?(\.[0-9]+[a-z]?)+ \S", "s251_line_number"), required=True),
+            **dict.fromkeys(s251_codes.AMOUNT_COLUMNS, _S251_AMOUNT),
+        },
+        frame_checks=lambda ctx: [
+            rc.required_when("old_la_code", pl.col("geographic_level") == "Local authority", "the row is a local authority's"),
+            rc.required_when("new_la_code", pl.col("geographic_level") == "Local authority", "the row is a local authority's"),
+            rc.required_when("region_code", pl.col("geographic_level") != "National", "the row is a region's or a local authority's"),
+            _s251_time_period_of_year(),
+        ],
+        # An LA's lines are unique in a year (the key holds no region or nation: their rows have no LA code).
+        key=("time_period", "new_la_code", "description_of_expenditure"),
+    ),
 }
 
 
 def _in_header(ctx: ValidationContext) -> pa.Check:
     """Every 903 table's CHILD has a row in the header of the same return."""
     return rc.exists_in("CHILD", RETURN_COLUMN, _companion(ctx, "ssda903_header"), "ssda903_header.CHILD")
+
+
+def _in_ssd_person(column: str, ctx: ValidationContext) -> pa.Check:
+    """Every SSD table's person id has a row in the ssd_person file of the same extract."""
+    return rc.exists_in(column, RETURN_COLUMN, _companion(ctx, "ssd_person").rename({"pers_person_id": column}), "ssd_person.pers_person_id")
 
 
 def _companion(ctx: ValidationContext, table: str) -> pl.DataFrame:

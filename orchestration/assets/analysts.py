@@ -4,7 +4,7 @@ import dagster as dg
 
 from disclosure.publication import write_analysts_snapshot
 from orchestration.assets import dbt
-from orchestration.assets.publication import LA_YEAR_INDICATORS_KEY
+from orchestration.assets.publication import EVALUATION_ESTIMATES_KEY, LA_YEAR_INDICATORS_KEY
 from orchestration.resources import WAREHOUSE_POOL, Warehouse
 
 
@@ -13,7 +13,7 @@ from orchestration.resources import WAREHOUSE_POOL, Warehouse
     key=dg.AssetKey(["analysts", "warehouse_snapshot"]),
     kinds={"duckdb"},
     # Every mart dbt builds (read from its manifest, so a new mart is copied too) and the publication.
-    deps=[LA_YEAR_INDICATORS_KEY, *(key for key in dbt.marts_dbt_assets.keys if key.path[0] == "marts")],
+    deps=[LA_YEAR_INDICATORS_KEY, EVALUATION_ESTIMATES_KEY, *(key for key in dbt.marts_dbt_assets.keys if key.path[0] == "marts")],
 )
 def warehouse_snapshot(warehouse: Warehouse) -> dg.MaterializeResult:
     """The marts and publication tables, and nothing else, copied to a separate DuckDB file that

@@ -5,10 +5,20 @@ are meant to leave."""
 import dagster as dg
 
 from disclosure.control import DisclosureRules
-from disclosure.publication import COUNTS_MART, LA_YEAR_INDICATORS, la_year_indicator_breaches, publish_la_year_indicators
+from disclosure.publication import (
+    COUNTS_MART,
+    EVALUATION_ESTIMATES,
+    LA_YEAR_INDICATORS,
+    evaluation_estimate_breaches,
+    la_year_indicator_breaches,
+    publish_evaluation_estimates,
+    publish_la_year_indicators,
+)
+from orchestration.assets.evaluation import EVALUATION_KEYS
 from orchestration.resources import WAREHOUSE_POOL, Warehouse
 
 LA_YEAR_INDICATORS_KEY = dg.AssetKey(LA_YEAR_INDICATORS.split("."))
+EVALUATION_ESTIMATES_KEY = dg.AssetKey(EVALUATION_ESTIMATES.split("."))
 
 
 class DisclosureSettings(dg.ConfigurableResource):
@@ -52,4 +62,36 @@ def la_year_indicators_are_disclosure_safe(warehouse: Warehouse, disclosure: Dis
         passed=not breaches,
         metadata={"cells": cells, "breaches": len(breaches)},
         description="; ".join(breaches[:10]) if breaches else f"{cells} cells checked; nothing recoverable.",
+    )
+
+
+@dg.asset(pool=WAREHOUSE_POOL, key=EVALUATION_ESTIMATES_KEY, deps=[EVALUATION_KEYS["evaluation.estimates"]], kinds={"duckdb", "polars"})
+def evaluation_estimates(warehouse: Warehouse, disclosure: DisclosureSettings) -> dg.MaterializeResult:
+    """Every evaluation's outcome estimates made safe to publish: counts of children rounded, and an estimate
+    resting on fewer children than the threshold in either group, with or without the outcome, withheld."""
+    with warehouse.get_connection() as con:
+        published = publish_evaluation_estimates(con, disclosure.rules())
+    return dg.MaterializeResult(
+        metadata={
+            "estimates": published.height,
+            "withheld": int(published["suppressed"].is_not_null().sum()),
+            "threshold": disclosure.threshold,
+            "rounding": disclosure.rounding,
+        }
+    )
+
+
+@dg.asset_check(
+    pool=WAREHOUSE_POOL,
+    asset=EVALUATION_ESTIMATES_KEY,
+    blocking=True,
+    description="No published count of children is under the threshold or off the rounding base.",
+)
+def evaluation_estimates_are_disclosure_safe(warehouse: Warehouse, disclosure: DisclosureSettings) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        rows, breaches = evaluation_estimate_breaches(con, disclosure.rules())
+    return dg.AssetCheckResult(
+        passed=not breaches,
+        metadata={"estimates": rows, "breaches": len(breaches)},
+        description="; ".join(breaches[:10]) if breaches else f"{rows} estimates checked; every count safe.",
     )

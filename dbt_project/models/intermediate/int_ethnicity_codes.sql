@@ -1,7 +1,7 @@
 -- Every source's ethnicity code with the Census 2021 19-category group (where the two correspond
 -- one to one) and the ONS 2021 high-level group; codes that say nothing (REFU, NOBT, Z, 99,
 -- Unknown) map to null rather than to a guess.
-{% set dfe_sources = ['school_census', 'cin_census', 'ssda903'] %}
+{% set dfe_sources = ['school_census', 'cin_census', 'ssd', 'ssda903'] %}
 
 select
     'census_2021' as source,
@@ -21,6 +21,13 @@ from {{ ref('census_ethnic_group_19') }}
 union all
 select
     'hes_apc' as source,
+    code as ethnicity_code,
+    census_ethnic_group_19 as ethnicity_19,
+    broad_group as ethnicity_broad
+from {{ ref('hes_ethnic_category') }}
+union all
+select
+    'ecds' as source,
     code as ethnicity_code,
     census_ethnic_group_19 as ethnicity_19,
     broad_group as ethnicity_broad

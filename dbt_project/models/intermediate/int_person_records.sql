@@ -112,6 +112,46 @@ children_in_need as (
         and cin_children.collection_year = case_management_addresses.collection_year
 ),
 
+-- The LA's extract also names children it recorded only as contacts, in early help or given a service:
+-- each is a record of its own for the year, with the address the LA held at 31 March.
+case_management_only as (
+    select
+        ssd_persons.record_id,
+        'ssd' as source,
+        ssd_persons.source_file,
+        ssd_persons.row_number,
+        ssd_persons.la_code,
+        ssd_persons.person_id as la_child_id,
+        ssd_persons.upn,
+        cast(null as {{ dbt.type_string() }}) as nhs_number,
+        ssd_persons.first_name,
+        ssd_persons.last_name,
+        ssd_persons.date_of_birth,
+        ssd_persons.sex_code,
+        ssd_persons.ethnicity_code,
+        case_management_addresses.address_text,
+        case_management_addresses.postcode,
+        make_date(ssd_persons.collection_year - 1, 4, 1) as observed_from,
+        make_date(ssd_persons.collection_year, 3, 31) as observed_to,
+        make_date(ssd_persons.collection_year, 3, 31) as address_date
+    from {{ ref('stg_ssd__persons') }} as ssd_persons
+    left join case_management_addresses
+        on
+        ssd_persons.la_code = case_management_addresses.la_code
+        and ssd_persons.person_id = case_management_addresses.person_id
+        and ssd_persons.collection_year = case_management_addresses.collection_year
+    where
+        not exists (
+            select 1
+            from {{ ref('stg_cin_census__children') }} as cin_children
+            where
+                cin_children.la_code = ssd_persons.la_code
+                and cin_children.la_child_id = ssd_persons.person_id
+                and cin_children.collection_year = ssd_persons.collection_year
+        )
+    qualify row_number() over (partition by ssd_persons.la_code, ssd_persons.person_id, ssd_persons.collection_year order by ssd_persons.row_number) = 1
+),
+
 looked_after as (
     select
         record_id,
@@ -158,6 +198,31 @@ hospital as (
     from {{ ref('stg_hes_apc__episodes') }}
 ),
 
+-- Emergency department attendances: the patient as the provider recorded them, at the address given
+-- on arrival, for the attendance's day or days.
+emergency_care as (
+    select
+        record_id,
+        'ecds' as source,
+        source_file,
+        row_number,
+        cast(null as {{ dbt.type_string() }}) as la_code,
+        cast(null as {{ dbt.type_string() }}) as la_child_id,
+        cast(null as {{ dbt.type_string() }}) as upn,
+        nhs_number,
+        first_name,
+        last_name,
+        date_of_birth,
+        sex_code,
+        ethnicity_code,
+        address as address_text,
+        postcode,
+        arrival_date as observed_from,
+        greatest(arrival_date, departure_date) as observed_to,
+        arrival_date as address_date
+    from {{ ref('stg_ecds__attendances') }}
+),
+
 youth_justice as (
     select
         record_id,
@@ -181,6 +246,31 @@ youth_justice as (
     from {{ ref('stg_youth_justice__offences') }}
 ),
 
+-- The register of children not in school: the child as the entry names them, at the address held on
+-- the date on, for the period the entry was open (to the extract date while it still is).
+not_in_school as (
+    select
+        record_id,
+        'cnis' as source,
+        source_file,
+        row_number,
+        la_code,
+        cast(null as {{ dbt.type_string() }}) as la_child_id,
+        upn,
+        cast(null as {{ dbt.type_string() }}) as nhs_number,
+        first_name,
+        last_name,
+        date_of_birth,
+        sex_code,
+        cast(null as {{ dbt.type_string() }}) as ethnicity_code,
+        address_text,
+        postcode,
+        date_on_register as observed_from,
+        greatest(date_on_register, coalesce(date_off_register, extract_date)) as observed_to,
+        date_on_register as address_date
+    from {{ ref('stg_cnis__register') }}
+),
+
 records as (
     select * from census
     union all
@@ -188,11 +278,17 @@ records as (
     union all
     select * from children_in_need
     union all
+    select * from case_management_only
+    union all
     select * from looked_after
     union all
     select * from hospital
     union all
+    select * from emergency_care
+    union all
     select * from youth_justice
+    union all
+    select * from not_in_school
 )
 
 select
@@ -214,7 +310,7 @@ select
     records.ethnicity_code as source_ethnicity_code,
     case records.source
         when 'census_2021' then 1 when 'school_census' then 2 when 'cin_census' then 3
-        when 'ssda903' then 4 when 'hes_apc' then 5 else 6
+        when 'ssda903' then 4 when 'hes_apc' then 5 when 'ecds' then 5 else 6
     end as ethnicity_precedence,
     records.address_text,
     records.postcode,

@@ -36,6 +36,25 @@ school as (
         group by la_code, census_year
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+),
+
+-- Violence beside social care: children assessed in the year whose assessment found domestic abuse, and
+-- those whose household had an emergency attendance for assault in the year before.
+harm as (
+    select
+        assessments.la_code,
+        cast(
+            extract(year from assessments.assessment_start_date) + case when extract(month from assessments.assessment_start_date) >= 4 then 1 else 0 end
+            as integer
+        ) as collection_year,
+        indicators.indicator,
+        count(distinct assessments.person_key) as children
+    from {{ ref('assessment_harm_context') }} as assessments
+    cross join (values ('assessment_domestic_abuse'), ('assessment_household_assault_attendance')) as indicators (indicator)
+    where
+        (indicators.indicator = 'assessment_domestic_abuse' and assessments.domestic_abuse)
+        or (indicators.indicator = 'assessment_household_assault_attendance' and assessments.household_assault_attendance)
+    group by all
 )
 
 select
@@ -44,6 +63,13 @@ select
     indicator,
     children
 from social_care
+union all
+select
+    la_code,
+    collection_year,
+    indicator,
+    children
+from harm
 union all
 select
     la_code,

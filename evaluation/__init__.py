@@ -1,0 +1,1 @@
+"""Evaluations of services with administrative data: cohorts, matching, balance and outcome estimates."""

@@ -21,7 +21,7 @@ from synthetic_population.world import generate_world
 # Fixtures that generate a synthetic world: a test using any of them (directly or through another
 # fixture) is an integration test, left out of `make check`. Modules that run Dagster's own
 # processes say so themselves (`pytestmark`).
-WORLD_FIXTURES = {"warehouse", "linked_warehouse", "world"}
+WORLD_FIXTURES = {"warehouse", "linked_warehouse", "world", "evaluated", "register_world", "expenditure_world"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from evaluation.columns import COUNTS, GROUP_COUNTS, STATISTICS
+
 from .control import DisclosureRules, disclosure_breaches, estimate_breaches, protect, protect_estimates
 
 COUNTS_MART = "marts.la_year_indicators"
@@ -18,9 +20,6 @@ LA_YEAR_INDICATORS = "publication.la_year_indicators"
 TABLE_BY = ["collection_year", "indicator"]
 PUBLISHED_SCHEMAS = ("marts", "publication")
 EVALUATION_ESTIMATES = "publication.evaluation_estimates"
-# Each group's children and, for an event, those with it: the counts behind an estimate.
-ESTIMATE_GROUPS = {"exposed_children": "exposed_with_outcome", "comparison_children": "comparison_with_outcome"}
-ESTIMATE_STATISTICS = ["mean_exposed", "mean_comparison", "difference", "ci_low", "ci_high", "p_value"]
 
 
 def publish_la_year_indicators(con: duckdb.DuckDBPyConnection, rules: DisclosureRules = DisclosureRules()) -> pl.DataFrame:
@@ -46,7 +45,7 @@ def publish_evaluation_estimates(con: duckdb.DuckDBPyConnection, rules: Disclosu
     estimate resting on fewer children than the threshold (in either group, with or without the outcome)
     withheld. Returns what it wrote."""
     estimates = con.sql("select * from evaluation.estimates order by evaluation, outcome, method").pl()
-    published = protect_estimates(estimates, ESTIMATE_GROUPS, ESTIMATE_STATISTICS, rules)
+    published = protect_estimates(estimates, GROUP_COUNTS, list(STATISTICS), rules)
     con.execute("create schema if not exists publication")
     con.register("_published", published.to_arrow())
     con.execute(f"create or replace table {EVALUATION_ESTIMATES} as select * from _published")
@@ -57,7 +56,7 @@ def publish_evaluation_estimates(con: duckdb.DuckDBPyConnection, rules: Disclosu
 def evaluation_estimate_breaches(con: duckdb.DuckDBPyConnection, rules: DisclosureRules = DisclosureRules()) -> tuple[int, list[str]]:
     """(rows, breaches) of the published evaluation estimates."""
     published = con.sql(f"select * from {EVALUATION_ESTIMATES}").pl()
-    return published.height, estimate_breaches(published, [c for pair in ESTIMATE_GROUPS.items() for c in pair], rules)
+    return published.height, estimate_breaches(published, list(COUNTS), rules)
 
 
 def write_analysts_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> int:

@@ -65,9 +65,9 @@ def index_window(con: duckdb.DuckDBPyConnection, evaluation: Evaluation) -> tupl
     return population.index_from or earliest, population.index_until or latest
 
 
-def build_cohort(con: duckdb.DuckDBPyConnection, evaluation: Evaluation) -> pl.DataFrame:
-    """One row per index event in the window: person_key, index_date, exposed, each covariate and each outcome."""
-    start, end = index_window(con, evaluation)
+def build_cohort(con: duckdb.DuckDBPyConnection, evaluation: Evaluation, window: tuple[date, date]) -> pl.DataFrame:
+    """One row per index event in `window` (`index_window`): person_key, index_date, exposed, each covariate and each outcome."""
+    start, end = window
     population, exposure = evaluation.population, evaluation.exposure
     covariates = ",\n    ".join(f"{COVARIATES[name][0]} as {name}" for name in evaluation.balance_on)
     outcomes = ",\n        ".join(f"{_outcome_sql(outcome)} as {outcome.name}" for outcome in evaluation.outcomes)

@@ -13,14 +13,13 @@ import duckdb
 import polars as pl
 
 from .cohort import build_cohort, follow_up_days, index_window
+from .columns import COUNTS, STATISTICS
 from .config import Evaluation
 from .estimates import estimate
 from .matching import balance, match
 
 TABLES = ("evaluation.cohorts", "evaluation.balance", "evaluation.estimates")
 _SHARES = ("mean_exposed_before", "mean_comparison_before", "mean_exposed_after", "mean_comparison_after", "smd_before", "smd_after")
-_COUNTS = ("exposed_children", "comparison_children", "exposed_with_outcome", "comparison_with_outcome")
-_STATISTICS = ("mean_exposed", "mean_comparison", "difference", "ci_low", "ci_high", "p_value")
 SCHEMAS = {
     "evaluation.cohorts": {
         "evaluation": pl.Utf8,
@@ -35,8 +34,8 @@ SCHEMAS = {
         "evaluation": pl.Utf8,
         "outcome": pl.Utf8,
         "method": pl.Utf8,
-        **dict.fromkeys(_COUNTS, pl.Int64),
-        **dict.fromkeys(_STATISTICS, pl.Float64),
+        **dict.fromkeys(COUNTS, pl.Int64),
+        **dict.fromkeys(STATISTICS, pl.Float64),
     },
 }
 
@@ -69,7 +68,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, evaluation: Evaluation) -> Evaluati
             f"evaluation {evaluation.name}: the collection years leave no index day with a year of history before it and "
             f"{follow_up_days(evaluation)} days of follow-up after it (window {start} to {end})"
         )
-    cohort = build_cohort(con, evaluation)
+    cohort = build_cohort(con, evaluation, (start, end))
     if cohort.filter(pl.col("exposed")).is_empty() or cohort.filter(~pl.col("exposed")).is_empty():
         raise EvaluationNotPossible(
             f"evaluation {evaluation.name}: between {start} and {end} there are {cohort['exposed'].sum()} exposed and "

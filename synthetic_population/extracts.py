@@ -145,6 +145,11 @@ class ExtractWriter:
         return (self.street_line(parts) + locality + ", " + parts["town"]).astype(object)
 
     @functools.cached_property
+    def first_homes(self) -> pl.DataFrame:
+        """The day each person's first household spell began (person, _first_home)."""
+        return self.ctx.history.spells.group_by("person").agg(pl.col("start").min().alias("_first_home"))
+
+    @functools.cached_property
     def surname_changes(self) -> pl.DataFrame:
         return surname_changes(self.ctx.config.seed, self.ctx.population.persons, self.ctx.history, self.la_codes, self.ctx.config.faults)
 
@@ -618,8 +623,7 @@ class ExtractWriter:
         end = day_number(date(year, 3, 31))
         known = cin_children.select(pl.col("_person").alias("person"), "la_index") if cin_children is not None else others.clear().select("person", "la_index")
         others = others.join(known, on=["person", "la_index"], how="anti").join(upns, on="person", how="left")
-        first_home = self.ctx.history.spells.group_by("person").agg(pl.col("start").min().alias("_first_home"))
-        others = others.join(first_home, on="person", how="left").with_columns(pl.max_horizontal(pl.lit(end), "_first_home").cast(pl.Int32).alias("day"))
+        others = others.join(self.first_homes, on="person", how="left").with_columns(pl.max_horizontal(pl.lit(end), "_first_home").cast(pl.Int32).alias("day"))
         frame = self.with_people(others.drop("_first_home"))
         frame = self.addresses("ssd_address", frame, "day")
         frame = frame.with_columns(pl.lit(False).alias("_in_cin"))

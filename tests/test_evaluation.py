@@ -19,6 +19,7 @@ from evaluation.matching import balance, match
 from evaluation.run import evaluate, write_results
 from ingestion.load import ingest
 from ingestion.registry import SOURCES
+from linkage.evaluation import majority_persons
 from synthetic_population.config import WorldConfig
 from synthetic_population.world import generate_world
 
@@ -112,22 +113,12 @@ def _true_effect_on_the_matched(database: Path, truth: Path, cohort: pl.DataFram
     """The injected effect averaged over the matched exposed children: each index event is joined to the
     true episode through the person its records truly belong to (the majority of the person key's records)."""
     with duckdb.connect(str(database), read_only=True) as con:
-        records = con.sql(
-            "select links.person_key, records.source_file as file, records.row_number as row from linkage.person_links as links"
-            " join intermediate.int_person_records as records using (record_id)"
-        ).pl()
-    owners = (
-        records.join(pl.read_parquet(truth / "record_person.parquet").select("file", "row", pl.col("person_id").alias("person")), on=["file", "row"])
-        .group_by("person_key", "person")
-        .len()
-        .sort("len", descending=True)
-        .unique("person_key", keep="first")
-    )
-    episodes = pl.read_parquet(truth / "early_help_effect.parquet")
+        owners = majority_persons(con, truth)
+    episodes = pl.read_parquet(truth / "early_help_effect.parquet").with_columns(pl.col("person_id").cast(pl.Int64))
     matched = (
         cohort.filter(pl.col("exposed") & (pl.col("weight") > 0))
         .join(owners, on="person_key")
-        .join(episodes, left_on=["person", "index_date"], right_on=["person_id", "start_date"])
+        .join(episodes, left_on=["person_id", "index_date"], right_on=["person_id", "start_date"])
     )
     assert matched.height > 0.9 * cohort.filter(pl.col("exposed") & (pl.col("weight") > 0)).height
     assert matched["treated"].mean() > 0.97  # the exposure the pipeline saw is the programme the generator gave

@@ -14,6 +14,7 @@ from conftest import dbt_build
 
 from disclosure.control import DisclosureRules, disclosure_breaches, protect
 from disclosure.publication import TABLE_BY, publish_la_year_indicators
+from linkage.evaluation import majority_persons
 from orchestration.settings import DBT_PROJECT_DIR, analysts_snapshot_of
 from validations.direct_identifiers import direct_identifier_columns
 
@@ -111,19 +112,13 @@ def test_children_who_left_a_roll_for_no_known_reason_are_departures_and_most_ar
     registered = departures.filter(pl.col("on_register"))
     assert registered.height > 5 and registered["register"].is_in(["CME", "EHE"]).all() and (registered["days_to_register"] > 0).all()
     # The truth's leavers (within the censuses' span) are nearly all found as departures of the person they are.
-    records = marts.sql(
-        "select links.person_key, records.source_file as file, records.row_number as row from linkage.person_links as links"
-        " join intermediate.int_person_records as records using (record_id) where records.source = 'school_census'"
-    ).pl()
-    owners = (
-        records.join(pl.read_parquet(truth / "record_person.parquet").select("file", "row", "person_id"), on=["file", "row"])
-        .group_by("person_key", "person_id")
-        .len()
-        .sort("len", descending=True)
-        .unique("person_key", keep="first")
-    )
+    owners = majority_persons(marts, truth)
     last_census = departures["last_census_date"].max()
-    leavers = pl.read_parquet(truth / "life_events.parquet").filter((pl.col("event") == "left_roll_unexplained") & (pl.col("date") < last_census))
+    leavers = (
+        pl.read_parquet(truth / "life_events.parquet")
+        .filter((pl.col("event") == "left_roll_unexplained") & (pl.col("date") < last_census))
+        .with_columns(pl.col("person_id").cast(pl.Int64))
+    )
     found = leavers.join(departures.join(owners, on="person_key"), on="person_id").filter(
         (pl.col("last_census_date") < pl.col("date")) & (pl.col("date") - pl.col("last_census_date") <= pl.duration(days=200))
     )

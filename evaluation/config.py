@@ -72,8 +72,12 @@ class Evaluation(BaseModel):
     population: Population
     exposure: Exposure
     balance_on: tuple[Covariate, ...] = Field(min_length=1)
+    adjustment: Literal["matching", "weighting"] = Field(
+        "matching", description="make the comparison group like the exposed by matching (evaluation.matching) or by weighting (evaluation.weighting)"
+    )
     exact_on: tuple[Covariate, ...] = ()
     caliper_sd: float = Field(0.2, gt=0, description="matches within this many standard deviations of the logit propensity score")
+    neighbours: int = Field(1, ge=1, le=10, description="comparison children matched to each exposed child, nearest first, with replacement")
     outcomes: tuple[Outcome, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -81,7 +85,15 @@ class Evaluation(BaseModel):
         missing = set(self.exact_on) - set(self.balance_on)
         if missing:
             raise ValueError(f"exact_on names covariates not in balance_on: {sorted(missing)}")
+        matching_only = {"exact_on", "caliper_sd", "neighbours"} & self.model_fields_set
+        if self.adjustment == "weighting" and matching_only:
+            raise ValueError(f"{', '.join(sorted(matching_only))} apply to matching, not to weighting (which balances every covariate's mean)")
         return self
+
+    @property
+    def adjusted_method(self) -> str:
+        """The estimate's method label after adjustment: `matched` or `weighted`."""
+        return {"matching": "matched", "weighting": "weighted"}[self.adjustment]
 
 
 def load_evaluations(folder: Path = DEFINITIONS) -> list[Evaluation]:

@@ -1,10 +1,11 @@
-"""Outcome estimates: the difference between exposed and comparison children, naive and after matching.
+"""Outcome estimates: the difference between exposed and comparison children, naive and after adjustment.
 
 Each is the coefficient of exposure in a linear model of the outcome (statsmodels WLS): for an event, a
-risk difference; for absence, a difference in mean rate. Naive: every child, unweighted. Matched: the
-matched exposed and their comparisons, weighted by how often each comparison was used. Standard errors
-are robust and clustered on the child, since a comparison child used twice and a child with two index
-events are not independent observations.
+risk difference; for absence, a difference in mean rate. Naive: every child, unweighted. Matched or
+weighted: the exposed kept and their comparisons, each comparison weighted by how often it was used or by
+its balancing weight. Standard errors are robust and clustered on the child, since a comparison child
+used twice and a child with two index events are not independent observations; they take the weights
+as given (not as estimated), which in repeated draws of the generator's world erred wide, not narrow.
 """
 
 from __future__ import annotations

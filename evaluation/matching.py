@@ -43,14 +43,16 @@ def propensity_scores(cohort: pl.DataFrame, covariates: tuple[str, ...]) -> np.n
 
 
 @dataclass(frozen=True)
-class Matched:
-    cohort: pl.DataFrame  # the cohort with propensity, matched_to (the exposed row a comparison row serves), weight and in_matched_sample
+class Adjusted:
+    """A cohort made comparable, by matching or by weighting: the exposed children kept and the comparisons used."""
+
+    cohort: pl.DataFrame  # the cohort with propensity and weight (0 for a child left out)
     exposed: int
     exposed_matched: int
     comparison_used: int
 
 
-def match(cohort: pl.DataFrame, covariates: tuple[str, ...], exact_on: tuple[str, ...], caliper_sd: float) -> Matched:
+def match(cohort: pl.DataFrame, covariates: tuple[str, ...], exact_on: tuple[str, ...], caliper_sd: float, neighbours: int = 1) -> Adjusted:
     """Each exposed child's match: among the unexposed of its exact stratum whose logit propensity score lies
     within the caliper, the nearest by Mahalanobis distance on the covariates (Rubin and Thomas 2000), with
     replacement. The score keeps the groups alike on what predicts exposure; the distance keeps each pair
@@ -74,12 +76,15 @@ def match(cohort: pl.DataFrame, covariates: tuple[str, ...], exact_on: tuple[str
         difference = design[treated][:, None, :] - design[control[nearest]]
         covariate_distance = np.einsum("tci,ij,tcj->tc", difference, precision, difference)
         covariate_distance[score_distance > caliper] = np.inf
-        best = covariate_distance.argmin(axis=1)
-        close = np.isfinite(covariate_distance[np.arange(len(treated)), best])
-        weight[treated[close]] = 1.0
-        np.add.at(weight, control[nearest[close, best[close]]], 1.0)
+        best = np.argsort(covariate_distance, axis=1, kind="stable")[:, :neighbours]
+        close = np.isfinite(np.take_along_axis(covariate_distance, best, axis=1))
+        found = close.sum(axis=1)
+        weight[treated[found > 0]] = 1.0
+        # Each exposed child's matches share its weight of one.
+        share = np.where(close, 1.0 / np.maximum(found, 1)[:, None], 0.0)
+        np.add.at(weight, control[np.take_along_axis(nearest, best, axis=1)].ravel(), share.ravel())
     matched = cohort.with_columns(pl.Series("propensity", score), pl.Series("weight", weight))
-    return Matched(
+    return Adjusted(
         cohort=matched,
         exposed=int(exposed.sum()),
         exposed_matched=int((weight[exposed] > 0).sum()),

@@ -17,6 +17,7 @@ from .columns import COUNTS, STATISTICS
 from .config import Evaluation
 from .estimates import estimate
 from .matching import balance, match
+from .weighting import balance_by_weighting
 
 TABLES = ("evaluation.cohorts", "evaluation.balance", "evaluation.estimates")
 _SHARES = ("mean_exposed_before", "mean_comparison_before", "mean_exposed_after", "mean_comparison_after", "smd_before", "smd_after")
@@ -74,25 +75,39 @@ def evaluate(con: duckdb.DuckDBPyConnection, evaluation: Evaluation) -> Evaluati
             f"evaluation {evaluation.name}: between {start} and {end} there are {cohort['exposed'].sum()} exposed and "
             f"{(~cohort['exposed']).sum()} unexposed index events; both groups are needed"
         )
-    matched = match(cohort, evaluation.balance_on, evaluation.exact_on, evaluation.caliper_sd)
+    if evaluation.adjustment == "weighting":
+        adjusted = balance_by_weighting(cohort, evaluation.balance_on)
+    else:
+        adjusted = match(cohort, evaluation.balance_on, evaluation.exact_on, evaluation.caliper_sd, evaluation.neighbours)
     estimates = pl.DataFrame(
         [
-            {"outcome": outcome.name, "method": method, **estimate(matched.cohort, outcome.name, weighted=method == "matched")}
+            {"outcome": outcome.name, "method": method, **estimate(adjusted.cohort, outcome.name, weighted=method != "naive")}
             for outcome in evaluation.outcomes
-            for method in ("naive", "matched")
+            for method in ("naive", evaluation.adjusted_method)
         ]
     )
     name = pl.lit(evaluation.name).alias("evaluation")
     return EvaluationResult(
         name=evaluation.name,
         index_events=cohort.height,
-        exposed=matched.exposed,
-        exposed_matched=matched.exposed_matched,
-        comparison_used=matched.comparison_used,
-        cohort=matched.cohort.select(name, "person_key", "index_date", "exposed", "propensity", "weight"),
-        balance=balance(matched.cohort, evaluation.balance_on).select(name, pl.all()),
+        exposed=adjusted.exposed,
+        exposed_matched=adjusted.exposed_matched,
+        comparison_used=adjusted.comparison_used,
+        cohort=adjusted.cohort.select(name, "person_key", "index_date", "exposed", "propensity", "weight"),
+        balance=balance(adjusted.cohort, evaluation.balance_on).select(name, pl.all()),
         estimates=estimates.select(name, pl.all()),
     )
+
+
+def evaluate_all(con: duckdb.DuckDBPyConnection, evaluations: list[Evaluation]) -> tuple[list[EvaluationResult], dict[str, str]]:
+    """Every evaluation the data can hold, and why each other one was skipped (by name)."""
+    results, skipped = [], {}
+    for evaluation in evaluations:
+        try:
+            results.append(evaluate(con, evaluation))
+        except EvaluationNotPossible as reason:
+            skipped[evaluation.name] = str(reason)
+    return results, skipped
 
 
 def write_results(con: duckdb.DuckDBPyConnection, results: list[EvaluationResult]) -> dict[str, int]:

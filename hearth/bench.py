@@ -22,7 +22,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from disclosure.publication import publish_la_year_indicators
+from disclosure.publication import publish_evaluation_estimates, publish_la_year_indicators
+from evaluation.config import load_evaluations
+from evaluation.run import evaluate_all, write_results
 from ingestion.load import IngestionRun, ingest
 from ingestion.registry import SOURCES
 from linkage.addresses import match_addresses
@@ -43,7 +45,7 @@ STAGES = {
     "addresses": "addresses to UPRN",
     "persons": "records to persons",
     "households": "households + families",
-    "marts": "marts (dbt) + publication",
+    "marts": "marts (dbt), evaluations + publication",
     "gates": "gates (Great Expectations)",
 }
 LINKAGE_STAGES = ("addresses", "persons", "households")
@@ -151,8 +153,10 @@ class WorldBench:
         self.dbt_build("after_linkage")
         with duckdb.connect(str(self.database)) as con:
             published = publish_la_year_indicators(con)
+            write_results(con, evaluate_all(con, load_evaluations())[0])
+            estimates = publish_evaluation_estimates(con)
             marts = con.sql("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()
-            return sum(con.sql(f"select count(*) from marts.{table}").fetchone()[0] for (table,) in marts) + published.height
+            return sum(con.sql(f"select count(*) from marts.{table}").fetchone()[0] for (table,) in marts) + published.height + estimates.height
 
     def gates(self) -> int:
         started = time.perf_counter()

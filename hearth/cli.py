@@ -239,15 +239,21 @@ def _quarantine_decisions(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    """The whole run per world size, stage by stage (hearth/bench.py), or linkage against a plain
-    Splink baseline (hearth/bench_linkage.py). The terminal gets the tables; the log, all the rest."""
+    """The whole run per world size, stage by stage (hearth/bench.py), linkage against a plain Splink
+    baseline (hearth/bench_linkage.py), or the evaluation's adjustments over redrawn worlds
+    (hearth/bench_evaluation.py). The terminal gets the tables; the log, all the rest."""
     from hearth.console import terminal_and_log
 
     json_path = Path(args.json) if args.json else None
     log_path = Path(args.workdir) / f"bench-{args.what}.log"
     with terminal_and_log(log_path) as console:
         say = functools.partial(console.out, highlight=False)
-        if args.what == "linkage":
+        if args.what == "evaluation":
+            from hearth.bench_evaluation import bench_evaluation
+
+            for persons in args.persons or [20_000]:
+                bench_evaluation(persons, args.seed, args.draws, Path(args.workdir), json_path, say)
+        elif args.what == "linkage":
             from hearth.bench_linkage import bench_linkage
 
             for persons in args.persons or [20_000]:
@@ -423,15 +429,16 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--fault-intensity", type=float, default=1.0, help="multiply every fault rate (after any --fault) by this, each clamped to 1 (default 1)")
     gen.set_defaults(func=_generate)
 
-    bench = sub.add_parser("bench", help="benchmark the whole run per world size (per-stage and per-source tables), or linkage against a plain Splink baseline")
-    bench.add_argument("what", nargs="?", choices=("run", "linkage"), default="run", help="run (default) or linkage")
-    bench.add_argument("--persons", type=_comma_list(int), default=None, help="world sizes, e.g. 100000,1000000 (default 100000; linkage 20000)")
+    bench = sub.add_parser("bench", help="benchmark the whole run per world size (per-stage and per-source tables), linkage against a plain Splink baseline, or the evaluation's adjustments over redrawn worlds")
+    bench.add_argument("what", nargs="?", choices=("run", "linkage", "evaluation"), default="run", help="run (default), linkage or evaluation")
+    bench.add_argument("--persons", type=_comma_list(int), default=None, help="world sizes, e.g. 100000,1000000 (default 100000; linkage and evaluation 20000)")
     bench.add_argument("--seed", type=int, default=42)
     bench.add_argument("--until", default="gates", help="stop after this stage: generate, ingest, harmonise, addresses, persons, households, marts or gates")
     bench.add_argument("--workdir", default="data/bench")
     bench.add_argument("--json", default=None, help="also save both tables as JSON here")
     bench.add_argument("--fault-intensity", type=float, default=1.0, help="multiply every fault rate of the worlds by this (default 1)")
     bench.add_argument("--intensities", type=_comma_list(float), default=[1.0, 3.0], help="linkage: the synthetic worlds' fault intensities (default 1,3)")
+    bench.add_argument("--draws", type=int, default=200, help="evaluation: draws of the programme and outcome on the world's cohort (default 200)")
     bench.add_argument("--sets", type=_comma_list(str), default=["synthetic", "febrl3", "febrl4"], help="linkage: which sets")
     bench.set_defaults(func=_bench)
 

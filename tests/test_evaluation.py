@@ -17,6 +17,7 @@ from disclosure.control import DisclosureRules, estimate_breaches, protect_estim
 from evaluation.config import DEFINITIONS, Evaluation, load_evaluations
 from evaluation.matching import balance, match
 from evaluation.run import evaluate, write_results
+from evaluation.weighting import balance_by_weighting
 from ingestion.load import ingest
 from ingestion.registry import SOURCES
 from linkage.evaluation import majority_persons
@@ -34,7 +35,10 @@ def test_every_shipped_definition_loads_and_a_bad_one_names_its_file(tmp_path: P
     with pytest.raises(ValueError, match="within_days is required"):
         Evaluation.model_validate({**definition, "outcomes": [{"measure": "referral"}]})
     with pytest.raises(ValueError, match="not in balance_on"):
-        Evaluation.model_validate({**definition, "exact_on": ["female"], "balance_on": ["age_years"]})
+        Evaluation.model_validate({**definition, "adjustment": "matching", "exact_on": ["female"], "balance_on": ["age_years"]})
+    with pytest.raises(ValueError, match="caliper_sd, exact_on apply to matching, not to weighting"):
+        Evaluation.model_validate({**definition, "adjustment": "weighting", "exact_on": ["female"], "caliper_sd": 0.1})
+    assert Evaluation.model_validate({**definition, "adjustment": "matching", "exact_on": ["female"]}).adjusted_method == "matched"
 
 
 def test_matching_balances_a_confounder_that_the_raw_groups_differ_on() -> None:
@@ -52,6 +56,16 @@ def test_matching_balances_a_confounder_that_the_raw_groups_differ_on() -> None:
     # Matched with replacement: each exposed child weighs 1 and the comparison weights sum to the matched exposed.
     weights = matched.cohort["weight"].to_numpy()
     assert weights[exposed].max() == 1 and weights[~exposed].sum() == matched.exposed_matched
+    # Three neighbours each: more comparison children used, their weights still summing to the matched exposed.
+    three = match(cohort, ("imd_decile", "prior_social_care"), ("prior_social_care",), 0.2, neighbours=3)
+    assert three.comparison_used > 1.5 * matched.comparison_used
+    assert three.cohort.filter(~pl.col("exposed"))["weight"].sum() == pytest.approx(three.exposed_matched)
+    assert abs(balance(three.cohort, ("imd_decile",))["smd_after"][0]) < 0.05
+    # Weighting keeps every exposed child and equals the groups' means exactly.
+    weighted = balance_by_weighting(cohort, ("imd_decile", "prior_social_care"))
+    assert weighted.exposed_matched == weighted.exposed == exposed.sum()
+    assert weighted.cohort.filter(~pl.col("exposed"))["weight"].sum() == pytest.approx(exposed.sum())
+    assert balance(weighted.cohort, ("imd_decile", "prior_social_care"))["smd_after"].abs().max() < 1e-3
 
 
 def test_an_estimate_on_too_few_children_is_withheld_and_counts_are_rounded() -> None:
@@ -109,9 +123,10 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory):
     shutil.rmtree(root, ignore_errors=True)
 
 
-def _true_effect_on_the_matched(database: Path, truth: Path, cohort: pl.DataFrame) -> float:
-    """The injected effect averaged over the matched exposed children: each index event is joined to the
-    true episode through the person its records truly belong to (the majority of the person key's records)."""
+def _true_effect_on_the_kept(database: Path, truth: Path, cohort: pl.DataFrame) -> float:
+    """The injected effect averaged over the exposed children the adjustment kept (weight above 0): each index
+    event is joined to the true episode through the person its records truly belong to (the majority of the
+    person key's records)."""
     with duckdb.connect(str(database), read_only=True) as con:
         owners = majority_persons(con, truth)
     episodes = pl.read_parquet(truth / "early_help_effect.parquet").with_columns(pl.col("person_id").cast(pl.Int64))
@@ -125,15 +140,17 @@ def _true_effect_on_the_matched(database: Path, truth: Path, cohort: pl.DataFram
     return float((matched["risk_treated"] - matched["risk_untreated"]).mean())
 
 
-def test_matching_recovers_the_injected_effect_where_the_naive_comparison_does_not(evaluated) -> None:
+def test_the_adjusted_estimate_recovers_the_injected_effect_where_the_naive_comparison_does_not(evaluated) -> None:
+    """The shipped definition weights (see `hearth bench evaluation` for how often each adjustment passes)."""
     database, truth, result = evaluated
-    effect = _true_effect_on_the_matched(database, truth, result.cohort)
+    effect = _true_effect_on_the_kept(database, truth, result.cohort)
     estimates = {row["method"]: row for row in result.estimates.filter(pl.col("outcome") == "referral_within_365_days").iter_rows(named=True)}
-    matched, naive = estimates["matched"], estimates["naive"]
-    assert matched["exposed_children"] > 150
-    assert matched["ci_low"] <= effect <= matched["ci_high"], (effect, matched)
+    assert set(estimates) == {"weighted", "naive"}
+    adjusted, naive = estimates["weighted"], estimates["naive"]
+    assert adjusted["exposed_children"] > 150
+    assert adjusted["ci_low"] <= effect <= adjusted["ci_high"], (effect, adjusted)
     assert not naive["ci_low"] <= effect <= naive["ci_high"], (effect, naive)
-    assert matched["ci_high"] < 0  # the programme is seen to work
+    assert adjusted["ci_high"] < 0  # the programme is seen to work
     worst = result.balance.sort(pl.col("smd_after").abs(), descending=True).row(0, named=True)
     assert abs(worst["smd_after"]) < 0.1, worst
     assert result.balance.filter(pl.col("covariate") == "imd_decile")["smd_before"].abs()[0] > 0.3
@@ -153,7 +170,20 @@ def test_the_published_estimates_withhold_nothing_they_need_not_and_the_readme_q
         query = re.search(r"```sql\n(.*?)```", readme, re.DOTALL).group(1)
         shown = con.sql(query).pl()
     main = shown.filter(pl.col("outcome") == "referral_within_365_days")
-    assert main["method"].to_list() == ["matched", "naive"] and main["suppressed"].is_null().all()
+    assert main["method"].to_list() == ["naive", "weighted"] and main["suppressed"].is_null().all()
     assert (main["exposed_children"] % 5 == 0).all() and main["difference"].is_not_null().all()
     # No child of the cohort is looked after within a year of early help: nothing to publish there.
     assert shown.filter(pl.col("outcome") == "looked_after_within_365_days")["suppressed"].eq("primary").all()
+
+
+def test_the_evaluation_benchmark_redraws_the_world_and_weighting_balances_every_draw(evaluated) -> None:
+    from hearth.bench_evaluation import redraw
+
+    database, _, result = evaluated
+    index_events, rows = redraw(database, seed=1, draws=4)
+    assert index_events == result.index_events
+    by_adjustment = {row["adjustment"]: row for row in rows}
+    assert len(by_adjustment) == 3 and all(row["draws"] == 4 for row in rows)
+    weighting = by_adjustment["weighting (entropy balancing)"]
+    assert weighting["balanced"] == 1.0 and weighting["exposed"] > 150
+    assert abs(weighting["bias"]) < 0.15 and 0 < weighting["spread"] < 0.15

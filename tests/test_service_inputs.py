@@ -31,7 +31,7 @@ def test_the_parenting_programme_cuts_the_risk_it_was_given_and_is_confounded(hi
     # One draw decides both potential outcomes, so the programme only ever prevents a referral.
     assert not (episodes["referred_treated"] & ~episodes["referred_untreated"]).any()
     treated, untreated = episodes.filter(pl.col("treated")), episodes.filter(~pl.col("treated"))
-    assert 0.3 < treated.height / episodes.height < 0.55
+    assert 0.2 < treated.height / episodes.height < 0.35  # about a quarter of episodes
     # Confounding: the programme goes more to deprived areas and to children known to social care, who are
     # referred more anyway, so the naive difference hides most of the effect.
     assert untreated["imd_decile"].mean() - treated["imd_decile"].mean() > 0.8

@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from evaluation.config import DEFINITIONS, load_evaluations
-from evaluation.run import TABLES, EvaluationNotPossible, evaluate, write_results
+from evaluation.run import TABLES, evaluate_all, write_results
 from orchestration.resources import WAREHOUSE_POOL, Warehouse
 
 EVALUATION_KEYS = {table: dg.AssetKey(table.split(".")) for table in TABLES}
@@ -27,21 +27,17 @@ class EvaluationSettings(dg.ConfigurableResource):
 @dg.multi_asset(
     pool=WAREHOUSE_POOL,
     specs=[dg.AssetSpec(key, deps=SOURCES, kinds={"duckdb", "statsmodels"}) for key in EVALUATION_KEYS.values()],
-    check_specs=[dg.AssetCheckSpec("matched_groups_are_balanced", asset=EVALUATION_KEYS["evaluation.balance"])],
+    check_specs=[dg.AssetCheckSpec("adjusted_groups_are_balanced", asset=EVALUATION_KEYS["evaluation.balance"])],
 )
 def evaluations(context: dg.AssetExecutionContext, warehouse: Warehouse, evaluation_settings: EvaluationSettings):
-    """Each evaluation's cohort (index events with exposure, propensity and matching weight), the balance of
-    its covariates before and after matching, and its outcome estimates, naive and matched."""
+    """Each evaluation's cohort (index events with exposure, propensity and weight), the balance of its
+    covariates before and after matching or weighting, and its outcome estimates, naive and adjusted."""
     definitions = load_evaluations(Path(evaluation_settings.definitions_dir))
-    results, skipped = [], {}
     with warehouse.get_connection() as con:
-        for evaluation in definitions:
-            try:
-                results.append(evaluate(con, evaluation))
-            except EvaluationNotPossible as reason:
-                context.log.warning(str(reason))
-                skipped[evaluation.name] = str(reason)
+        results, skipped = evaluate_all(con, definitions)
         rows = write_results(con, results)
+    for reason in skipped.values():
+        context.log.warning(reason)
     summary = {
         r.name: {"index_events": r.index_events, "exposed": r.exposed, "exposed_matched": r.exposed_matched, "worst_smd_after": round(r.worst_smd_after, 3)}
         for r in results
@@ -51,15 +47,15 @@ def evaluations(context: dg.AssetExecutionContext, warehouse: Warehouse, evaluat
     unbalanced = {r.name: round(r.worst_smd_after, 3) for r in results if r.worst_smd_after >= BALANCE_LIMIT}
     yield dg.AssetCheckResult(
         asset_key=EVALUATION_KEYS["evaluation.balance"],
-        check_name="matched_groups_are_balanced",
+        check_name="adjusted_groups_are_balanced",
         passed=not unbalanced and not skipped,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"limit": BALANCE_LIMIT, "worst_smd_after": dg.MetadataValue.json(summary)},
         description=(
-            f"after matching a covariate differs by {BALANCE_LIMIT} SD or more in: {unbalanced}; read evaluation.balance before the estimates"
+            f"after adjustment a covariate differs by {BALANCE_LIMIT} SD or more in: {unbalanced}; read evaluation.balance before the estimates"
             if unbalanced
             else f"not run on these data: {skipped}"
             if skipped
-            else f"every covariate's standardised mean difference after matching is under {BALANCE_LIMIT}"
+            else f"every covariate's standardised mean difference after adjustment is under {BALANCE_LIMIT}"
         ),
     )

@@ -36,10 +36,16 @@ def estimate(cohort: pl.DataFrame, outcome: str, weighted: bool) -> dict[str, fl
         "mean_exposed": float(np.average(y[exposed], weights=weight[exposed])),
         "mean_comparison": float(np.average(y[~exposed], weights=weight[~exposed])),
         "difference": float(fit.params[1]),
-        "ci_low": float(low),
-        "ci_high": float(high),
-        "p_value": float(fit.pvalues[1]),
+        "ci_low": _finite(low),
+        "ci_high": _finite(high),
+        "p_value": _finite(fit.pvalues[1]),
     }
+
+
+def _finite(value: float) -> float | None:
+    """A statistic, or null where the data leave it undefined (no child with the outcome in either group
+    gives a standard error of 0 and a p-value of NaN): a NaN would compare unequal to itself."""
+    return float(value) if np.isfinite(value) else None
 
 
 def _children_with(rows: pl.DataFrame, outcome: str, exposed: bool) -> int:

@@ -626,8 +626,7 @@ class ExtractWriter:
         others = others.join(self.first_homes, on="person", how="left").with_columns(pl.max_horizontal(pl.lit(end), "_first_home").cast(pl.Int32).alias("day"))
         frame = self.with_people(others.drop("_first_home"))
         frame = self.addresses("ssd_address", frame, "day")
-        frame = frame.with_columns(pl.lit(False).alias("_in_cin"))
-        return frame if cin_children is None else pl.concat([cin_children.with_columns(pl.lit(True).alias("_in_cin")), frame], how="diagonal_relaxed")
+        return frame if cin_children is None else pl.concat([cin_children, frame], how="diagonal_relaxed")
 
     @staticmethod
     def _upn_unknown(known: np.ndarray, frame: pl.DataFrame, end: int) -> np.ndarray:
@@ -657,9 +656,9 @@ class ExtractWriter:
             ),
         }
         files = np.array([self.rel("ssd", year, f"ssd_{code}_{year}_person.csv") for code in la], dtype=object)
-        # A child in need's address truth is the census record's; a child the LA names only here has it on this row.
-        beyond_cin = [pl.when(pl.col("_in_cin")).then(None).otherwise(pl.col(c)).alias(c) for c in ("_address_uprn", "_resident_uprn", "_stale")]
-        out = self.finish(table, frame.with_columns(beyond_cin), files, person_columns, ["pers_person_id"])
+        # Every row keeps its address truth: the pipeline takes a child in need's address from the census record,
+        # but from this row when the census record was quarantined and the child is known to it only here.
+        out = self.finish(table, frame, files, person_columns, ["pers_person_id"])
         self.write_csv(out, list(person_columns))
 
         table = "ssd_address"

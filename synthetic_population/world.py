@@ -240,7 +240,8 @@ def write_malformed(landing: Path, out: Path) -> list[dict[str, str]]:
     school = sorted(landing.glob("school_census/*/*.csv"))[0]
     hes = sorted(landing.glob("hes_apc/*/*.csv"))[0]
     cin = sorted(landing.glob("cin_census/*/*.xml"))[0]
-    header = sorted(landing.glob("ssda903/*/*_header.csv"))[0]
+    # A world with no child looked after has no 903 return: its school census file is mis-encoded instead.
+    header = next(iter(sorted(landing.glob("ssda903/*/*_header.csv"))), school)
     manifest = []
 
     def broken(fault: str, source: Path, detail: str, name: str | None = None) -> Path:

@@ -64,6 +64,12 @@ def test_release_loads_accepted_rows_once_and_a_withdrawal_takes_them_back(datab
             "having list_sort(list(rule)) = ['duplicate_row', 'unique_key:EPIKEY'] order by row_number limit 1",
             [HES_2023],
         ).fetchone()[0]
+        # Rows failing the NHS number check and another rule too: the NHS decision touches them, the other keeps them.
+        partly = con.execute(
+            "select count(*) from (select row_number from quarantine.rejected_rows where source_file = ? group by row_number "
+            "having count(*) > 1 and list_contains(list(rule), ?))",
+            [HES_2023, NHS_RULE],
+        ).fetchone()[0]
         read, loaded, held, _ = registered(con, HES_2023)
         raw_rows = con.sql("select count(*) from raw.hes_apc").fetchone()[0]
         failures = con.sql("select count(*) from quarantine.rejected_rows").fetchone()[0]
@@ -74,7 +80,7 @@ def test_release_loads_accepted_rows_once_and_a_withdrawal_takes_them_back(datab
     record_decision(decisions, ACCEPT, table="hes_apc", rule="duplicate_row", source_file=HES_2023, row_number=twin, reviewer="a.steward", reason="resent")
     with duckdb.connect(str(database)) as con:
         first = release(con, read_decisions(decisions), "release-1")
-        assert (first.released, first.returned, first.unchanged, first.kept) == (n, 0, 0, 1)
+        assert (first.released, first.returned, first.unchanged, first.kept) == (n, 0, 0, 1 + partly)
         in_raw = con.execute(
             "select _row_number as row_number, NEWNHSNO as offending_value, _sha256 as sha256, _load_run_id as load_run_id from raw.hes_apc "
             "where _source_file = ? and _release_run_id = 'release-1' order by 1",
@@ -90,7 +96,7 @@ def test_release_loads_accepted_rows_once_and_a_withdrawal_takes_them_back(datab
         assert con.sql("select decision, active, rows_released from quarantine.release_decisions").fetchall() == [(ACCEPT, True, n), (ACCEPT, True, 0)]
 
         again = release(con, read_decisions(decisions), "release-2")
-        assert (again.released, again.returned, again.unchanged, again.kept) == (0, 0, n, 1)
+        assert (again.released, again.returned, again.unchanged, again.kept) == (0, 0, n, 1 + partly)
         assert con.sql("select count(*) from raw.hes_apc").fetchone()[0] == raw_rows + n
         assert con.sql("select count(*) from (select distinct _source_file, _row_number from raw.hes_apc)").fetchone()[0] == raw_rows + n
         assert con.sql("select count(*) from raw.hes_apc where _release_run_id = 'release-1'").fetchone()[0] == n

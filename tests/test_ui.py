@@ -278,6 +278,7 @@ def _hearth_run(ui: RunningUI, landing: Path, warehouse: Path, home: Path, docs:
     env = {
         **os.environ,
         "HEARTH_DOCS_DIR": str(docs),
+        "HEARTH_TRUTH_DIR": str(ui.home.parent / "truth"),  # this world's, never the checkout's data/truth (make demo's)
         "HEARTH_COLLECTION_YEARS": "-".join((YEARS[0], YEARS[-1])),
         "HEARTH_PSEUDONYM_SECRET": SECRET,
         "COLUMNS": "200",  # rich's width, where stdout is not a terminal

@@ -120,7 +120,10 @@ def test_the_returns_give_the_national_rates_of_the_dfe_publication(world: World
     # Every LA holds every part of the return: starters, leavers, agency workers and the LA-level vacancies.
     assert la_level.height == len(YEARS) * len(CONFIG.local_authorities)
     assert employed.filter(pl.col("StartOrigin").is_not_null()).height > 20 and agency.height > 30
-    assert set(employed.filter(pl.col("RoleEndDate").is_not_null())["ReasonLeave"].drop_nulls()) >= {"1", "5"}
+    # Leavers give many reasons, resignation the commonest (about 60 leavers over the five years: retirement, 7% of
+    # reasons and only from 55, may not be among them).
+    reasons = employed.filter(pl.col("RoleEndDate").is_not_null())["ReasonLeave"].drop_nulls()
+    assert reasons.mode().to_list() == ["1"] and reasons.n_unique() >= 4
 
 
 def test_agency_workers_turn_over_faster_and_the_roster_is_consistent(world: World) -> None:

@@ -429,7 +429,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--fault-intensity", type=float, default=1.0, help="multiply every fault rate (after any --fault) by this, each clamped to 1 (default 1)")
     gen.set_defaults(func=_generate)
 
-    bench = sub.add_parser("bench", help="benchmark the whole run per world size (per-stage and per-source tables), linkage against a plain Splink baseline, or the evaluation's adjustments over redrawn worlds")
+    bench = sub.add_parser(
+        "bench",
+        help="benchmark the whole run per world size (per-stage and per-source tables), linkage against a plain Splink baseline, "
+        "or the evaluation's adjustments over redrawn worlds",
+    )
     bench.add_argument("what", nargs="?", choices=("run", "linkage", "evaluation"), default="run", help="run (default), linkage or evaluation")
     bench.add_argument("--persons", type=_comma_list(int), default=None, help="world sizes, e.g. 100000,1000000 (default 100000; linkage and evaluation 20000)")
     bench.add_argument("--seed", type=int, default=42)

@@ -18,6 +18,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from .cohort import COVARIATES
 
+BALANCE_LIMIT = 0.1  # the usual bound on a standardised mean difference for a covariate to count as balanced
 CANDIDATES = 25  # controls nearest on the score among which the covariate distance chooses
 
 
@@ -34,10 +35,14 @@ def design_matrix(cohort: pl.DataFrame, covariates: tuple[str, ...], drop_first:
     return pl.DataFrame(columns)
 
 
+def varying_columns(design: pl.DataFrame) -> pl.DataFrame:
+    """The design's columns that vary: a constant column says nothing to a model or a balance constraint."""
+    return design.select(column for column in design.columns if design[column].n_unique() > 1)
+
+
 def propensity_scores(cohort: pl.DataFrame, covariates: tuple[str, ...]) -> np.ndarray:
     """The probability of exposure given the covariates, from a logistic regression."""
-    design = design_matrix(cohort, covariates)
-    design = design.select(column for column in design.columns if design[column].n_unique() > 1)  # a constant column says nothing
+    design = varying_columns(design_matrix(cohort, covariates))
     model = sm.Logit(cohort["exposed"].cast(pl.Float64).to_numpy(), sm.add_constant(design.to_numpy(), has_constant="add")).fit(disp=0, maxiter=200)
     return np.asarray(model.predict())
 

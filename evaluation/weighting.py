@@ -15,15 +15,14 @@ import empirical_calibration
 import numpy as np
 import polars as pl
 
-from .matching import Adjusted, design_matrix, propensity_scores
+from .matching import Adjusted, design_matrix, propensity_scores, varying_columns
 
 
 def balance_by_weighting(cohort: pl.DataFrame, covariates: tuple[str, ...]) -> Adjusted:
     """The cohort with `weight` (1 for each exposed child; the comparison weights sum to the exposed
     count) and `propensity` (the logistic score, as matching fits it, to show the groups' overlap). Where exact balance is infeasible, the
     solver relaxes it by the least it must; the balance table shows what was reached."""
-    design = design_matrix(cohort, covariates)
-    columns = design.select(column for column in design.columns if design[column].n_unique() > 1).to_numpy()
+    columns = varying_columns(design_matrix(cohort, covariates)).to_numpy()
     exposed = cohort["exposed"].to_numpy()
     comparison_weights, _ = empirical_calibration.maybe_exact_calibrate(columns[~exposed], columns[exposed], objective=empirical_calibration.Objective.ENTROPY)
     weight = np.ones(cohort.height)

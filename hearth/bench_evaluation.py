@@ -24,14 +24,13 @@ import polars as pl
 from evaluation.cohort import build_cohort, index_window
 from evaluation.config import load_evaluations
 from evaluation.estimates import estimate
-from evaluation.matching import Adjusted, balance, match
+from evaluation.matching import BALANCE_LIMIT, Adjusted, balance, match
 from evaluation.weighting import balance_by_weighting
 from hearth.bench import WorldBench, markdown_table
 from synthetic_population.early_help import PARENTING_RISK_RATIO, deprivation, parenting_propensity, referral_risk
 
 EVALUATION = "parenting_programme"
 OUTCOME = "referral_within_365_days"
-BALANCE_LIMIT = 0.1
 COLUMNS = {
     "adjustment": "adjustment",
     "draws": "draws",
@@ -78,14 +77,15 @@ def redraw(database: Path, seed: int, draws: int) -> tuple[int, list[dict]]:
     age = cohort["age_years"].to_numpy()
     propensity, risk = parenting_propensity(dep, prior, age), referral_risk(dep, prior, age)
     rng = np.random.default_rng([seed, draws])
-    outcomes: dict[str, list[tuple]] = {name: [] for name in _adjustments(evaluation)}
+    adjustments = _adjustments(evaluation)
+    outcomes: dict[str, list[tuple]] = {name: [] for name in adjustments}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # statsmodels' convergence notes on rare levels; the tables say what matters
         for _ in range(draws):
             exposed = rng.random(cohort.height) < propensity
             referred = rng.random(cohort.height) < np.where(exposed, risk * PARENTING_RISK_RATIO, risk)
             drawn = cohort.with_columns(pl.Series("exposed", exposed), pl.Series(OUTCOME, referred.astype(np.int64)))
-            for name, adjust in _adjustments(evaluation).items():
+            for name, adjust in adjustments.items():
                 adjusted = adjust(drawn)
                 kept = exposed & (adjusted.cohort["weight"].to_numpy() > 0)
                 effect = float((risk[kept] * (PARENTING_RISK_RATIO - 1)).mean())

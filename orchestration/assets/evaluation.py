@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from evaluation.config import DEFINITIONS, load_evaluations
+from evaluation.matching import BALANCE_LIMIT
 from evaluation.run import TABLES, evaluate_all, write_results
 from orchestration.resources import WAREHOUSE_POOL, Warehouse
 
@@ -15,7 +16,6 @@ SOURCES = [
     dg.AssetKey(["linked", name])
     for name in ("linked_early_help_episodes", "linked_services_provided", "linked_service_episodes", "linked_persons", "linked_pupil_years")
 ] + [dg.AssetKey(["linkage", "household_members"]), dg.AssetKey(["staging", "stg_gazetteer__properties"])]
-BALANCE_LIMIT = 0.1  # the usual bound on a standardised mean difference for a covariate to count as balanced
 
 
 class EvaluationSettings(dg.ConfigurableResource):

@@ -81,12 +81,13 @@ with first_seen as (
 ),
 -- The person's newest address as of each sighting: the UPRN first seen most recently (of two first
 -- seen on one day, the higher UPRN, so that every run judges alike).
+newest_of_day as (
+    select person_key, first_seen_on, max(uprn) as uprn from first_seen group by all
+),
 judged as (
-    select s.person_key, s.seen_on, s.uprn,
-        arg_max(f.uprn, {{'first_seen_on': f.first_seen_on, 'uprn': f.uprn}}) as current_uprn, max(f.first_seen_on) as current_since
+    select s.person_key, s.seen_on, s.uprn, n.uprn as current_uprn, n.first_seen_on as current_since
     from _sightings as s
-    join first_seen as f on f.person_key = s.person_key and f.first_seen_on <= s.seen_on
-    group by all
+    asof join newest_of_day as n on n.person_key = s.person_key and n.first_seen_on <= s.seen_on
 ),
 -- A source keeps the address a person left for a year at most, so an older address still seen more
 -- than a year after the newer one was first seen is where they live: those sightings are kept, and
@@ -123,7 +124,7 @@ order by uprn, first_seen, person_key
 LEFT_BEHIND_SQL = f"""
 with moves as (
     select person_key, uprn, lead(uprn) over w as next_uprn, lead(first_seen) over w as arrived
-    from _residences window w as (partition by person_key order by first_seen)
+    from _residences window w as (partition by person_key order by first_seen, uprn)
 ),
 first_arrivals as (
     select uprn, next_uprn, min(arrived) as first_arrived from moves where next_uprn is not null group by all having count(*) >= 2

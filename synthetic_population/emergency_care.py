@@ -328,7 +328,7 @@ def write_ecds(world_writer: ExtractWriter, attendances: pl.DataFrame) -> pl.Dat
         "Person_Birth_Date": writer.dob(TABLE, frame, ISO),
         "Sex": writer.sex(TABLE, frame, codes.HES_SEX),
         "Ethnic_Category": writer.ethnicity(TABLE, frame, "ethnic_category", codes.CENSUS19_TO_HES, ("Z", "99"), true=hes_ethnicity),
-        "Patient_Usual_Address": faults.address_variant(TABLE, rid, "address", writer.one_line(parts)),
+        "Patient_Usual_Address": faults.address_variant(TABLE, rid, "address", parts["one_line"]),
         "Postcode_Of_Usual_Address": writer.postcode(TABLE, frame, parts["postcode"]),
         "Der_Provider_Code": pl.Series(la).replace_strict(ec.PROVIDER_OF_LA, return_dtype=pl.Utf8),
         "EC_Department_Type": frame["department_type"].to_numpy(),

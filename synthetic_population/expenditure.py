@@ -225,7 +225,7 @@ def _social_care(ctx) -> pl.DataFrame:
     cin = ctx.history.cin
     if cin.is_empty():
         return pl.DataFrame(schema={"la_index": pl.Int64, "year": pl.Int64})
-    located = at_dates(ctx.history.spells, cin.rename({"child": "person"}).with_columns(pl.col("referral").cast(pl.Int32)), "referral")
+    located = at_dates(ctx.history, cin.rename({"child": "person"}).with_columns(pl.col("referral").cast(pl.Int32)), "referral")
     cin = located.rename({"person": "child"}).with_columns(pl.Series("la_index", ctx.gazetteer.la_index[located["prop"].to_numpy()]).cast(pl.Int64))
     end_of_world = day_number(ctx.config.end) + 1
     lac = ctx.history.lac
@@ -286,12 +286,11 @@ def _offences(writer: ExtractWriter) -> pl.DataFrame:
     recorded = [frame for frame in writer.written.records if frame.height and frame["table"][0] == "youth_justice"]
     if not recorded:
         return pl.DataFrame(schema={"la_index": pl.Int64, "year": pl.Int64})
-    log = writer.faults.log()
-    copies = log.filter((pl.col("table") == "youth_justice") & (pl.col("fault") == "duplicate_row"))["rid"]
+    copies = pl.Series(writer.faults.logged_rids("youth_justice", "duplicate_row"))
     offences = pl.concat(recorded).filter(~pl.col("rid").is_in(copies.implode()))
     offences = offences.select(pl.col("person").cast(pl.Int32), pl.col("file").str.extract(r"/(\d{4})/", 1).cast(pl.Int64).alias("year"))
     offences = offences.with_columns(pl.date(pl.col("year") - 1, 9, 30).cast(pl.Int32).alias("mid_year"))
-    located = at_dates(writer.ctx.history.spells, offences, "mid_year")
+    located = at_dates(writer.ctx.history, offences, "mid_year")
     return (
         located.with_columns(pl.Series("la_index", writer.gaz.la_index[located["prop"].to_numpy()]).cast(pl.Int64))
         .group_by("la_index", "year")

@@ -17,6 +17,7 @@ from code_lists import NICKNAMES
 from code_lists.identifiers import nhs_check_digit, upn_check_letter
 from code_lists.name_variants import NAME_VARIANTS
 
+from .chunks import concat_chunks
 from .config import FaultRates
 from .names import typo
 
@@ -52,7 +53,7 @@ OUT_OF_LIST = np.array(["XXXX", "ZZ", "99X", "UNK?", "N/A"], dtype=object)
 class FaultInjector:
     def __init__(self, rng: np.random.Generator, rates: FaultRates, profile_rng: np.random.Generator) -> None:
         self.rng, self.rates, self.profile = rng, rates, profile_rng
-        self._log: list[pl.DataFrame] = []
+        self._log: list[dict[str, np.ndarray]] = []  # a chunk per call of `record`, made a frame once, by `log`
         self._next_rid = 0
 
     def new_rids(self, n: int) -> np.ndarray:
@@ -73,21 +74,25 @@ class FaultInjector:
     def record(self, table: str, rid: np.ndarray, field: str, fault: str, true: np.ndarray, recorded: np.ndarray) -> None:
         if len(rid):
             self._log.append(
-                pl.DataFrame(
-                    {
-                        "table": np.full(len(rid), table, dtype=object),
-                        "rid": rid.astype(np.int64),
-                        "field": np.full(len(rid), field, dtype=object),
-                        "fault": np.full(len(rid), fault, dtype=object),
-                        "true_value": np.asarray(true, dtype=object).astype(str),
-                        "recorded_value": np.asarray(recorded, dtype=object).astype(str),
-                    }
-                )
+                {
+                    "table": np.full(len(rid), table, dtype=object),
+                    "rid": rid.astype(np.int64),
+                    "field": np.full(len(rid), field, dtype=object),
+                    "fault": np.full(len(rid), fault, dtype=object),
+                    "true_value": np.asarray(true, dtype=object).astype(str),
+                    "recorded_value": np.asarray(recorded, dtype=object).astype(str),
+                }
             )
+
+    def logged_rids(self, table: str, fault: str) -> np.ndarray:
+        """The record ids logged with one fault in one table, read from the log's chunks (each of one table and fault)
+        without making the whole log a frame."""
+        chunks = [chunk["rid"] for chunk in self._log if chunk["table"][0] == table and chunk["fault"][0] == fault]
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
 
     def log(self) -> pl.DataFrame:
         schema = {"table": pl.Utf8, "rid": pl.Int64, "field": pl.Utf8, "fault": pl.Utf8, "true_value": pl.Utf8, "recorded_value": pl.Utf8}
-        return pl.concat(self._log, how="vertical_relaxed") if self._log else pl.DataFrame(schema=schema)
+        return concat_chunks(self._log) if self._log else pl.DataFrame(schema=schema)
 
     # --- one function per kind of fault; each returns the recorded column -----------------------
     def replace(self, table: str, rid: np.ndarray, field: str, fault: str, values: np.ndarray, hit: np.ndarray, new: np.ndarray) -> np.ndarray:

@@ -126,12 +126,23 @@ def draw_names(rng: np.random.Generator, groups: np.ndarray, kind: str | np.ndar
     """One name per row, drawn from the pool of that row's ethnic group; kind per row or for all."""
     out = np.empty(len(groups), dtype=object)
     kinds = np.broadcast_to(np.asarray(kind, dtype=object), groups.shape)
-    for group in np.unique(groups):
-        for k in ("male", "female", "last"):
-            rows = np.flatnonzero((groups == group) & (kinds == k))
-            if len(rows):
-                values, probs = pool(str(group), k)
-                out[rows] = values[rng.choice(len(values), size=len(rows), p=probs)]
+    # The rows of each (group, kind), group by group in sorted order, found by one sort rather than a comparison of
+    # every row per pair; they draw in that order, so the draws are those of a loop over the pairs.
+    group_values, group_index = np.unique(groups, return_inverse=True)
+    kind_names = ("male", "female", "last")
+    kind_index = np.full(len(groups), len(kind_names), dtype=np.int64)  # a kind none of these: left empty
+    for i, k in enumerate(kind_names):
+        kind_index[kinds == k] = i
+    pair = group_index.ravel() * (len(kind_names) + 1) + kind_index
+    order = np.argsort(pair, kind="stable")
+    pairs, starts = np.unique(pair[order], return_index=True)
+    bounds = np.append(starts, len(order))
+    for i, p in enumerate(pairs.tolist()):
+        rows = order[bounds[i] : bounds[i + 1]]
+        group, k = divmod(p, len(kind_names) + 1)
+        if k < len(kind_names):
+            values, probs = pool(str(group_values[group]), kind_names[k])
+            out[rows] = values[rng.choice(len(values), size=len(rows), p=probs)]
     return out
 
 

@@ -109,9 +109,10 @@ def leaving_episodes(ctx: Context, pupils: pl.DataFrame) -> pl.DataFrame:
 def _la_exits(ctx: Context, persons: pl.Series) -> pl.DataFrame:
     """person, exit_day, new_la (-1: out of the area): each day one of `persons` stops living in an LA."""
     spells = ctx.history.spells.filter(pl.col("person").is_in(persons.implode())).sort("person", "start")
-    spells = spells.with_columns(
-        pl.Series("la", ctx.gazetteer.la_index[spells["prop"].to_numpy()].astype(np.int32)),
-    ).with_columns(pl.col("la").shift(-1).over("person").alias("next_la"), pl.col("start").shift(-1).over("person").alias("next_start"))
+    spells = spells.with_columns(pl.Series("la", ctx.gazetteer.la_index[spells["prop"].to_numpy()].astype(np.int32)))
+    # Sorted by person, a person's next spell is the row below if it is theirs (no window per person needed).
+    theirs = pl.col("person") == pl.col("person").shift(-1)
+    spells = spells.with_columns(pl.when(theirs).then(pl.col(name).shift(-1)).alias(f"next_{name}") for name in ("la", "start"))
     moved_on = pl.col("next_start") == pl.col("end")
     exits = spells.filter(pl.col("end").is_not_null() & ~(moved_on & (pl.col("next_la") == pl.col("la"))).fill_null(False))
     return exits.select("person", pl.col("end").alias("exit_day"), pl.when(moved_on).then(pl.col("next_la")).otherwise(-1).alias("new_la")).sort("exit_day")
@@ -160,7 +161,7 @@ def register_entries(ctx: Context, pupils: pl.DataFrame) -> pl.DataFrame:
     episodes = episodes.join_asof(
         _la_exits(ctx, episodes["person"]), left_on="date_on", right_on="exit_day", by="person", strategy="forward", check_sortedness=False
     )
-    located = at_dates(ctx.history.spells, episodes.select("person", "date_on"), "date_on")
+    located = at_dates(ctx.history, episodes.select("person", "date_on"), "date_on")
     in_area = (located["end"].is_null() | (located["end"] > located["date_on"])).to_numpy()
     date_on = episodes["date_on"].to_numpy().astype(np.int64)
     to_ehe_day = episodes["to_ehe_day"].to_numpy().astype(np.int64)
@@ -290,7 +291,7 @@ def write_register(writer: ExtractWriter, pupils: pl.DataFrame) -> None:
             "DOB": writer.dob(TABLE, frame, DMY),
             "Sex": writer.sex(TABLE, frame, cnis.SEX),
             "UPN": faults.upn_typo(TABLE, rid, "upn", upn),
-            "AddressLine1": faults.address_variant(TABLE, rid, "address", writer.street_line(parts)),
+            "AddressLine1": faults.address_variant(TABLE, rid, "address", parts["street_line"]),
             "AddressLine2": parts["locality"],
             "Town": parts["town"],
             "Postcode": writer.postcode(TABLE, frame, parts["postcode"]),
@@ -305,10 +306,7 @@ def write_register(writer: ExtractWriter, pupils: pl.DataFrame) -> None:
             "DestinationLA": np.where(destination_la >= 0, la[np.maximum(destination_la, 0)].astype(str), "").astype(object),
             "DestinationEstab": np.where(destination_estab >= 0, destination_estab.astype(str), "").astype(object),
         }
-        files = np.array(
-            [writer.rel("cnis", year, f"cnis_{la[i]}_{year}.csv") for i, year in zip(frame["la_index"].to_list(), frame["year"].to_list(), strict=True)],
-            dtype=object,
-        )
+        files = writer.file_of_rows(lambda i, year: writer.rel("cnis", year, f"cnis_{la[i]}_{year}.csv"), frame["la_index"], frame["year"])
         out = writer.finish(TABLE, frame, files, {**columns, "_date_on": frame["date_on"].to_numpy()}, ["_date_on", "RegisterEntryID"])
     writer.write_csv(out, [field.column for field in cnis.REGISTER_FIELDS], every_file)
 
@@ -331,7 +329,7 @@ def _parents(writer: ExtractWriter, frame: pl.DataFrame) -> tuple[np.ndarray, np
     chosen = np.full(len(child), -1, dtype=np.int64)
     for parent in (P.view("father")[child], P.view("mother")[child]):  # the mother, written last, wins
         known = parent >= 0
-        at_home = at_dates(writer.ctx.history.spells, pl.DataFrame({"person": np.maximum(parent, 0).astype(np.int32), "date_on": frame["date_on"]}), "date_on")
+        at_home = at_dates(writer.ctx.history, pl.DataFrame({"person": np.maximum(parent, 0).astype(np.int32), "date_on": frame["date_on"]}), "date_on")
         lives_with = known & (at_home["household"].to_numpy() == household) & (at_home["end"].is_null() | (at_home["end"] > at_home["date_on"])).to_numpy()
         chosen = np.where(lives_with, parent, chosen)
     has_parent = chosen >= 0

@@ -218,7 +218,7 @@ class ServiceInputsWriter:
             self._services(year, end, services)
 
     def _file(self, year: int, table: str, la_index: np.ndarray) -> np.ndarray:
-        return np.array([self.w.rel("ssd", year, f"ssd_{self.w.la_codes[i]}_{year}_{table.removeprefix('ssd_')}.csv") for i in la_index], dtype=object)
+        return self.w.file_of_rows(lambda i: self.w.rel("ssd", year, f"ssd_{self.w.la_codes[i]}_{year}_{table.removeprefix('ssd_')}.csv"), la_index)
 
     def _contacts(self, year: int, frame: pl.DataFrame) -> None:
         table = "ssd_contacts"

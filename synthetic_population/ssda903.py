@@ -107,7 +107,7 @@ class SSDA903Writer:
         names = list(spec.TABLE_COLUMNS[suffix])
         every_la = tuple(self.w.rel("ssda903", year, file_name(la_code, year, suffix)) for i, la_code in enumerate(self.la_codes) if i in self.returning)
         if frame is not None and frame.height:
-            files = np.array([self.w.rel("ssda903", year, file_name(self.la_codes[i], year, suffix)) for i in frame["la_index"].to_numpy()], dtype=object)
+            files = self.w.file_of_rows(lambda i: self.w.rel("ssda903", year, file_name(self.la_codes[i], year, suffix)), frame["la_index"])
             out = self.w.finish(table, frame, files, columns, order)
         else:
             out = pl.DataFrame(schema={"_file": pl.Utf8, **dict.fromkeys(names, pl.Utf8)})

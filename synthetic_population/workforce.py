@@ -110,7 +110,7 @@ def cin_episodes(ctx: Context) -> pl.DataFrame:
     cin = ctx.history.cin
     if cin.is_empty():
         return pl.DataFrame(schema={"child": pl.Int32, "la_index": pl.Int8, "referral": pl.Int32, "closure": pl.Int32})
-    located = at_dates(ctx.history.spells, cin.rename({"child": "person"}).with_columns(pl.col("referral").cast(pl.Int32)), "referral")
+    located = at_dates(ctx.history, cin.rename({"child": "person"}).with_columns(pl.col("referral").cast(pl.Int32)), "referral")
     steps = [c for c in _EPISODE_STEPS if c in cin.columns]
     return located.select(
         pl.col("person").alias("child"),

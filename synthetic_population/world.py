@@ -83,8 +83,11 @@ def generate_world(config: WorldConfig, landing: Path, truth: Path, malformed: P
     worker_records = WorkforceWriter(writer, workforce, writer.person_ids).write()
 
     records = pl.concat(writer.written.records)
-    # Record ids are unique in the world, so each fault joins to exactly one row of one file.
-    fault_log = faults.log().join(records.select("table", "rid", "file", "row"), on=["table", "rid"], how="left", validate="m:1")
+    # Record ids are unique in the world, so each fault joins to exactly one row of one file; the join takes only
+    # the records with a fault, a small part of the world's.
+    fault_log = faults.log()
+    faulted = records.select("table", "rid", "file", "row").filter(pl.col("rid").is_in(fault_log["rid"].implode()))
+    fault_log = fault_log.join(faulted, on=["table", "rid"], how="left", validate="m:1")
     _write_truth(truth, ctx, upns, records, pl.concat(writer.written.addresses), fault_log, emergency_assaults)
     write_workforce_truth(truth, workforce, worker_records)
     if malformed is not None:
@@ -124,7 +127,7 @@ def _write_truth(
     records.filter(pl.col("person") >= 0).rename({"person": "person_id"}).write_parquet(folder / "record_person.parquet")
     addresses.write_parquet(folder / "address_uprn.parquet")
     fault_log.write_parquet(folder / "faults.parquet")
-    spells = ctx.history.spells.sort("person", "start")
+    spells = ctx.history.spells_by_person
     spells.select(
         pl.col("person").alias("person_id"),
         pl.col("household").alias("household_id"),
@@ -132,7 +135,8 @@ def _write_truth(
         pl.col("start").cast(pl.Date).alias("start_date"),
         pl.col("end").cast(pl.Date).alias("end_date"),
     ).write_parquet(folder / "household_spells.parquet")
-    ctx.history.life_events.select(pl.col("person").alias("person_id"), pl.col("day").cast(pl.Date).alias("date"), "event").write_parquet(
+    # One chunk, so the file's row groups do not follow how the simulation and the school census chunked the events.
+    ctx.history.life_events.rechunk().select(pl.col("person").alias("person_id"), pl.col("day").cast(pl.Date).alias("date"), "event").write_parquet(
         folder / "life_events.parquet"
     )
     _relationships(persons).write_parquet(folder / "relationships.parquet")

@@ -439,7 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=42)
     bench.add_argument("--until", default="gates", help="stop after this stage: generate, ingest, harmonise, addresses, persons, households, marts or gates")
     bench.add_argument("--workdir", default="data/bench")
-    bench.add_argument("--json", default=None, help="also save both tables as JSON here")
+    bench.add_argument("--json", default=None, help="also save both tables, and the memory sampled over the run, as JSON here")
     bench.add_argument("--fault-intensity", type=float, default=1.0, help="multiply every fault rate of the worlds by this (default 1)")
     bench.add_argument("--intensities", type=_comma_list(float), default=[1.0, 3.0], help="linkage: the synthetic worlds' fault intensities (default 1,3)")
     bench.add_argument("--draws", type=int, default=200, help="evaluation: draws of the programme and outcome on the world's cohort (default 200)")

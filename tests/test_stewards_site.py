@@ -314,3 +314,15 @@ def test_gate_results_gain_a_threshold_and_writers_without_one_leave_it_null() -
         ("dbt", "0", None),
         ("great_expectations", "3", "every value from 1 to 12"),
     ]
+
+
+def test_a_long_run_stops_at_once_when_the_sites_assets_are_not_vendored(tmp_path: Path, monkeypatch) -> None:
+    """`hearth bench` checks the vendored files before it generates anything, not after the gates."""
+    from hearth.bench import bench
+    from validations import docs_assets
+
+    docs_assets.require_vendored()  # `make test` vendors them first
+    monkeypatch.setattr(docs_assets, "CACHE_DIR", tmp_path / "vendor")
+    with pytest.raises(FileNotFoundError, match=r"jquery@3\.7\.1/dist/jquery\.min\.js is missing: run `make docs-assets`"):
+        bench([1_000], 1, tmp_path / "bench")
+    assert not (tmp_path / "bench").exists()

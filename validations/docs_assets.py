@@ -100,6 +100,12 @@ def _vendored(spec: str, path: str) -> Path:
     return source
 
 
+def require_vendored() -> None:
+    """Raise now, not at the end of a long run, if any file the stewards' site needs is not vendored."""
+    for spec, path in (*CDN_FILES.values(), *SITE_FILES.values()):
+        _vendored(spec, path)
+
+
 def copy_site_files(site_dir: Path) -> dict[str, str]:
     """Copy the overview's styles and scripts under `site_dir/static/vendor`; returns each name's
     path relative to `site_dir`, so the page loads them from file:// or any server, offline."""

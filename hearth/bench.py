@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import psutil
 
@@ -39,6 +38,7 @@ from synthetic_population.config import FaultRates, WorldConfig
 from synthetic_population.world import generate_world
 from validations.docs_assets import require_vendored
 from validations.gates import GATES, run_gates
+from warehouse.connection import connect
 
 # --until name -> the stage as the table shows it.
 STAGES = {
@@ -161,7 +161,7 @@ class WorldBench:
 
     def ingest(self) -> int:
         self.database.unlink(missing_ok=True)
-        with duckdb.connect(str(self.database)) as con:
+        with connect(str(self.database)) as con:
             self.ingestion = [ingest(con, source, list(self.config.years), self.root / "landing", "bench") for source in SOURCES]
         self.validation_seconds["pandera"] += sum(run.seconds_validate for run in self.ingestion)
         return sum(f.rows_read for run in self.ingestion for f in run.files)
@@ -179,25 +179,25 @@ class WorldBench:
 
     def harmonise(self) -> int:
         self.dbt_build("before_linkage")
-        with duckdb.connect(str(self.database)) as con:
+        with connect(str(self.database)) as con:
             return con.sql("select count(*) from intermediate.int_person_records").fetchone()[0]
 
     def addresses_to_uprns(self) -> int:
-        with duckdb.connect(str(self.database)) as con:
+        with connect(str(self.database)) as con:
             return match_addresses(con)["addresses"]
 
     def records_to_persons(self) -> int:
-        with duckdb.connect(str(self.database)) as con:
+        with connect(str(self.database)) as con:
             return link_persons(con, pseudonym_secret(self.root / "landing"))["records"]
 
     def households_and_families(self) -> int:
         secret = pseudonym_secret(self.root / "landing")
-        with duckdb.connect(str(self.database)) as con:
+        with connect(str(self.database)) as con:
             return form_households(con, secret)["residences"] + link_families(con, secret)["parent_links"]
 
     def marts_and_publication(self) -> int:
         self.dbt_build("after_linkage")
-        with duckdb.connect(str(self.database)) as con:
+        with connect(str(self.database)) as con:
             published = publish_la_year_indicators(con)
             write_results(con, evaluate_all(con, load_evaluations())[0])
             estimates = publish_evaluation_estimates(con)
@@ -247,7 +247,7 @@ class WorldBench:
         done = {row["stage"] for row in self.stages}
         total = self.stages[-1]["seconds"]
         if STAGES["households"] in done:
-            with duckdb.connect(str(self.database)) as con:
+            with connect(str(self.database)) as con:
                 evaluated = evaluate_linkage(con, self.root / "truth")
             figures = {stage: dict(rows.filter(pl.col("source") == "all").select("metric", "value").iter_rows()) for stage, rows in evaluated.items()}
             linking = sum(row["seconds"] for row in self.stages if row["stage"] in {STAGES[stage] for stage in LINKAGE_STAGES})

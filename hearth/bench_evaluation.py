@@ -17,7 +17,6 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import polars as pl
 
@@ -28,6 +27,7 @@ from evaluation.matching import BALANCE_LIMIT, Adjusted, balance, match
 from evaluation.weighting import balance_by_weighting
 from hearth.bench import WorldBench, markdown_table
 from synthetic_population.early_help import PARENTING_RISK_RATIO, deprivation, parenting_propensity, referral_risk
+from warehouse.connection import connect
 
 EVALUATION = "parenting_programme"
 OUTCOME = "referral_within_365_days"
@@ -70,7 +70,7 @@ def bench_evaluation(persons: int, seed: int, draws: int, workdir: Path, json_pa
 def redraw(database: Path, seed: int, draws: int) -> tuple[int, list[dict]]:
     """The cohort's index events, and a row per adjustment over `draws` draws on the warehouse's cohort."""
     evaluation = next(e for e in load_evaluations() if e.name == EVALUATION)
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect(str(database), read_only=True) as con:
         cohort = build_cohort(con, evaluation, index_window(con, evaluation))
     dep = deprivation(cohort["imd_decile"].to_numpy())
     prior = cohort["prior_social_care"].to_numpy().astype(bool)

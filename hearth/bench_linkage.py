@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import polars as pl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink import comparison_library as cl
@@ -38,6 +37,7 @@ from linkage.files import file_nodes, link_nodes
 from linkage.model import default_person_model
 from linkage.persons import NODE_COLUMNS, PersonLinkageSettings, warehouse_person_nodes
 from orchestration.settings import REPO_ROOT
+from warehouse.connection import connect
 
 PUBLIC_SETS_PYTHON = REPO_ROOT / "benchmarks" / "public_sets" / ".venv" / "bin" / "python"
 FEBRL_FILES = {"febrl3": ("dataset3.csv",), "febrl4": ("dataset4a.csv", "dataset4b.csv")}
@@ -116,7 +116,7 @@ def synthetic_set(persons: int, seed: int, intensity: float, workdir: Path) -> L
 
 def warehouse_set(name: str, database: Path, truth_dir: Path) -> LinkageSet:
     """A warehouse's person records (after address matching) with their synthetic truth."""
-    with duckdb.connect(str(database)) as con:
+    with connect(str(database)) as con:
         warehouse_person_nodes(con)
         nodes = con.sql(f"select {', '.join(NODE_COLUMNS)} from _person_nodes").pl()
         attributes = true_person_attributes(con, truth_dir)
@@ -156,7 +156,7 @@ def link_baseline(nodes: pl.DataFrame) -> pl.DataFrame:
     """The baseline's clusters: (record_id, person_key). Columns no record fills are left out, as a
     user would leave out a column their file does not have."""
     columns = [column for column in NODE_COLUMNS if column != "unique_id" and nodes[column].null_count() < nodes.height]
-    with duckdb.connect() as con:
+    with connect() as con:
         con.register("_nodes", nodes.select("unique_id", *columns).to_arrow())
         con.execute("create table baseline_nodes as select * from _nodes")
         linker = Linker(con.table("baseline_nodes"), baseline_settings(columns), db_api=DuckDBAPI(connection=con))

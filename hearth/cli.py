@@ -13,6 +13,7 @@ from pathlib import Path
 
 from synthetic_population.config import FaultRates, WorldConfig
 from synthetic_population.world import generate_world
+from warehouse.connection import connect
 
 
 def _years(text: str) -> tuple[int, int]:
@@ -111,13 +112,11 @@ def _link_train(args: argparse.Namespace) -> int:
     """Train the person linkage model on a warehouse and write it as Splink JSON with its training summary."""
     import logging
 
-    import duckdb
-
     from linkage.model import write_model_file
     from linkage.persons import train_on_warehouse
 
     logging.getLogger("splink").setLevel(logging.WARNING)
-    with duckdb.connect(args.warehouse) as con:
+    with connect(args.warehouse) as con:
         model = train_on_warehouse(con)
     write_model_file(model, Path(args.out))
     print(f"Trained on {model.training_summary['records']:,} records ({model.training_summary['signatures']:,} signatures); wrote {args.out}")
@@ -132,11 +131,9 @@ def _decisions_path(args: argparse.Namespace) -> Path:
 
 def _review_list(args: argparse.Namespace) -> int:
     """Print the clerical review queue: pairs, sources, match probability and evidence."""
-    import duckdb
-
     from linkage.review import REVIEW_QUEUE
 
-    with duckdb.connect(str(_warehouse_path(args)), read_only=True) as con:
+    with connect(str(_warehouse_path(args)), read_only=True) as con:
         rows = con.sql(f"select record_id_l, record_id_r, match_probability, evidence from {REVIEW_QUEUE} limit {args.limit}").fetchall()
     for left, right, probability, evidence in rows:
         print(f"{left}  {right}  p={probability:.3f}\n    {evidence}")
@@ -170,14 +167,12 @@ def _quarantine_warehouse(args: argparse.Namespace) -> Path:
 
 def _quarantine_list(args: argparse.Namespace) -> int:
     """Print what the quarantine holds back and what was released, by table and rule, or for one table by value."""
-    import duckdb
-
     from ingestion.quarantine import check_up_to_date, held_back
     from ingestion.quarantine_decisions import table_rules
 
     if args.table:
         table_rules(args.table)  # an unknown table is an error, not an empty list
-    with duckdb.connect(str(_quarantine_warehouse(args)), read_only=True) as con:
+    with connect(str(_quarantine_warehouse(args)), read_only=True) as con:
         check_up_to_date(con)
         rows = held_back(con, args.table, args.limit)
     for row in rows.iter_rows(named=True):
@@ -202,13 +197,11 @@ def _quarantine_release(args: argparse.Namespace) -> int:
     """Apply the decisions: accepted rows into raw, rows no longer accepted back out, the decisions into quarantine.release_decisions."""
     import uuid
 
-    import duckdb
-
     from ingestion.quarantine import release
     from ingestion.quarantine_decisions import decisions_path, read_decisions
 
     decisions = read_decisions(decisions_path(args.decisions))
-    with duckdb.connect(str(_quarantine_warehouse(args))) as con:
+    with connect(str(_quarantine_warehouse(args))) as con:
         done = release(con, decisions, f"release-{uuid.uuid4().hex[:12]}")
     print(f"Release {done.run_id}: {done.released:,} row(s) released into raw, {done.returned:,} returned to quarantine")
     print(f"Left as they were: {done.unchanged:,} row(s) released before; kept in quarantine: {done.kept:,} row(s) a decision touches but another rule fails")
@@ -218,12 +211,10 @@ def _quarantine_release(args: argparse.Namespace) -> int:
 
 def _quarantine_decisions(args: argparse.Namespace) -> int:
     """Print the decisions the warehouse applied (quarantine.release_decisions), or export them to a CSV file."""
-    import duckdb
-
     from ingestion.quarantine import check_up_to_date
     from ingestion.quarantine_decisions import DECISIONS_TABLE
 
-    with duckdb.connect(str(_quarantine_warehouse(args)), read_only=True) as con:
+    with connect(str(_quarantine_warehouse(args)), read_only=True) as con:
         check_up_to_date(con)
         decisions = con.sql(f"select * from {DECISIONS_TABLE}").pl()
     if args.export:
@@ -381,13 +372,12 @@ def _recover(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     """What the warehouse holds: every table with its row count, for a quick look after a run."""
-    import duckdb
 
     path = _warehouse_path(args)
     if not path.exists():
         print(f"hearth: no warehouse at {path}; run `make demo` first", file=sys.stderr)
         return 1
-    with duckdb.connect(str(path), read_only=True) as con:
+    with connect(str(path), read_only=True) as con:
         tables = con.sql(
             "select schema_name, table_name from duckdb_tables() union all select schema_name, view_name from duckdb_views() where not internal order by 1, 2"
         ).fetchall()

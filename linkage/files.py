@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import polars as pl
+
+from warehouse.connection import connect
 
 from .model import PersonModel, default_person_model, train_person_model
 from .persons import NODE_COLUMNS, SIGNATURES_SQL, PersonLinkageSettings, cluster_person_nodes, nickname_table
@@ -77,7 +78,7 @@ def link_nodes(
     `train` and at least MIN_TRAINING_RECORDS records, with the model's comparisons trained on these
     records as the warehouse's are (data unlike the English records the default learnt from errs
     differently). `summary["model"]` says which model linked them."""
-    with duckdb.connect() as con, splink_scratch_dropped(con):
+    with connect() as con, splink_scratch_dropped(con):
         con.register("_input_nodes", nodes.to_arrow())
         con.execute("create temp table _person_nodes as select * from _input_nodes")
         used = f"saved model {model.version}"

@@ -27,6 +27,7 @@ from orchestration.settings import (
     gx_project_of,
     resolve_path,
 )
+from warehouse.connection import bounded
 
 # DuckDB allows one writer, and a reader cannot open the file while another process writes: every
 # step that touches the warehouse takes a slot in this concurrency pool, whose limit the instance's
@@ -42,8 +43,9 @@ def configured(env_name: str, default: str) -> str:
 
 
 class Warehouse(DuckDBResource):
-    """The DuckDB warehouse. Connections create the file's folder first and are closed on errors too
-    (DuckDBResource closes only on a clean exit, and a connection left open keeps the file locked)."""
+    """The DuckDB warehouse. Connections create the file's folder first, are bounded in memory with a
+    folder to spill to (`warehouse.connection`), and are closed on errors too (DuckDBResource closes
+    only on a clean exit, and a connection left open keeps the file locked)."""
 
     @property
     def path(self) -> Path:
@@ -67,6 +69,7 @@ class Warehouse(DuckDBResource):
             kwargs={"database": str(self.path), "config": self.connection_config},
             max_retries=10,
         )
+        bounded(conn, self.path)
         try:
             yield conn
         finally:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ingestion.registry import SOURCES
+from warehouse.connection import duckdb_settings
 
 
 def find_repo_root(start: Path | None = None) -> Path:
@@ -58,8 +59,9 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 
 def dbt_warehouse_vars(warehouse_path: Path) -> list[str]:
-    """dbt arguments that point its profile at this warehouse file (the profile reads `warehouse_path`)."""
-    return ["--vars", json.dumps({"warehouse_path": str(warehouse_path)})]
+    """dbt arguments that point its profile at this warehouse file, under the memory limit and spill
+    folder of every Hearth connection (the profile reads `warehouse_path`, `memory_limit` and `temp_directory`)."""
+    return ["--vars", json.dumps({"warehouse_path": str(warehouse_path), **duckdb_settings(warehouse_path)})]
 
 
 def analysts_snapshot_of(warehouse_path: Path) -> Path:

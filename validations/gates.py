@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from ingestion.bookkeeping import create_bookkeeping_table
+from warehouse.connection import connect, duckdb_settings
 
 from .docs_assets import localise
 
@@ -388,7 +389,11 @@ def run_gates(database: Path, gx_root: Path, docs_dir: Path, stage: str, gates: 
     import great_expectations as gx
 
     context = _context(gx_root, docs_dir)
-    datasource = context.data_sources.add_or_update_sql(name=f"{DATASOURCE}_{stage}", connection_string=f"duckdb:///{database.resolve()}")
+    datasource = context.data_sources.add_or_update_sql(
+        name=f"{DATASOURCE}_{stage}",
+        connection_string=f"duckdb:///{database.resolve()}",
+        kwargs={"connect_args": {"config": duckdb_settings(database)}},  # GX's connections are bounded as Hearth's are
+    )
     definitions = []
     for gate in gates:
         asset_name = gate.table
@@ -443,7 +448,7 @@ def run_gates(database: Path, gx_root: Path, docs_dir: Path, stage: str, gates: 
                 )
             )
         results.append(GateResult(gate, not failed, tuple(failed), len(gate.expectations)))
-    with duckdb.connect(str(database)) as con:
+    with connect(str(database)) as con:
         record_gate_results(con, rows)
     return results
 

@@ -27,6 +27,7 @@ from ingestion.registry import SOURCE_OF_TABLE, SOURCES
 from linkage.evaluation import MIN_GROUP_PERSONS
 from orchestration.settings import DBT_PROJECT_DIR, quarantine_thresholds
 from validations.dfe_gate import RESULTS_VIEW, SOURCE_OF_VALIDATOR, TOTAL_RULE, blocking_rules
+from warehouse.connection import connect
 
 TREND_RUNS = 10
 ROWS_LISTED = 20  # row numbers listed per quarantine rule and cell; the rest are counted
@@ -532,7 +533,7 @@ def read_dashboard(database: Path, docs_dir: Path) -> Dashboard:
     ingestion_gates = QuarantineGate(quarantine_thresholds())
     manifest = docs_dir / "dbt" / "manifest.json"
     model_sources = _model_sources(manifest if manifest.exists() else DBT_PROJECT_DIR / "target" / "manifest.json")
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect(str(database), read_only=True) as con:
         dfe_ready = relation_exists(con, RESULTS_VIEW)  # record_hits creates it with the validators' first results
         hits_by_code = con.execute(DFE_CODES_SQL).fetchall() if dfe_ready else []
         dfe_gates = _dfe_gates(con, hits_by_code) if dfe_ready else []

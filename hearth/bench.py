@@ -26,6 +26,7 @@ import psutil
 from disclosure.publication import publish_evaluation_estimates, publish_la_year_indicators
 from evaluation.config import load_evaluations
 from evaluation.run import evaluate_all, write_results
+from hearth.bench_plot import plot_memory
 from ingestion.load import IngestionRun, ingest
 from ingestion.registry import SOURCES
 from linkage.addresses import match_addresses
@@ -296,8 +297,10 @@ def bench(
     json_path: Path | None = None,
     fault_intensity: float = 1.0,
     say: Callable[[str], None] = print,
+    plot_path: Path | None = None,
 ) -> list[WorldBench]:
-    """Run the benchmark for each world size and `say` its tables; with `json_path`, save them as JSON."""
+    """Run the benchmark for each world size and `say` its tables; with `json_path`, save them and
+    the memory samples as JSON; with `plot_path`, draw the memory over time as a PNG."""
     if until not in STAGES:
         raise ValueError(f"--until must be one of {', '.join(STAGES)}; got {until!r}")
     if until == "gates":
@@ -315,9 +318,11 @@ def bench(
     if sources:
         say("")
         say(markdown_table(sources, SOURCE_COLUMNS))
+    memory = {world.persons: [[round(at, 1), round(resident / 1024**3, 3)] for at, resident in world.memory.samples] for world in worlds}
+    document = {"stages": stages, "ingestion_by_source": sources, "memory_gib_over_seconds": memory}
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        memory = {world.persons: [[round(at, 1), round(resident / 1024**3, 3)] for at, resident in world.memory.samples] for world in worlds}
-        document = {"stages": stages, "ingestion_by_source": sources, "memory_gib_over_seconds": memory}
         json_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    if plot_path:
+        plot_memory(document, plot_path)
     return worlds

@@ -252,7 +252,8 @@ def _bench(args: argparse.Namespace) -> int:
         else:
             from hearth.bench import bench
 
-            bench(args.persons or [100_000], args.seed, Path(args.workdir), args.until, json_path, args.fault_intensity, say)
+            plot_path = Path(args.plot) if args.plot else None
+            bench(args.persons or [100_000], args.seed, Path(args.workdir), args.until, json_path, args.fault_intensity, say, plot_path)
         say(f"\nEverything else the benchmark printed (dbt, Splink, Great Expectations): {log_path}")
     return 0
 
@@ -430,6 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--until", default="gates", help="stop after this stage: generate, ingest, harmonise, addresses, persons, households, marts or gates")
     bench.add_argument("--workdir", default="data/bench")
     bench.add_argument("--json", default=None, help="also save both tables, and the memory sampled over the run, as JSON here")
+    bench.add_argument("--plot", default=None, help="run: also draw the memory of the run's processes over time to this PNG (matplotlib)")
     bench.add_argument("--fault-intensity", type=float, default=1.0, help="multiply every fault rate of the worlds by this (default 1)")
     bench.add_argument("--intensities", type=_comma_list(float), default=[1.0, 3.0], help="linkage: the synthetic worlds' fault intensities (default 1,3)")
     bench.add_argument("--draws", type=int, default=200, help="evaluation: draws of the programme and outcome on the world's cohort (default 200)")

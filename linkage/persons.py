@@ -366,6 +366,7 @@ def cluster_person_nodes(
         """,
         [threshold],
     )
+    predictions.drop_table_from_database_and_remove_from_cache()  # `_scored_pairs` holds every pair now: one wide copy in memory, not two
     decided = decisions if decisions is not None else pl.DataFrame(schema=DECISION_SCHEMA)
     con.register("_decisions", decided.select("record_id_l", "record_id_r", "decision").to_arrow())
     con.execute(f"create or replace temp table _cannot_link as {_decided_pairs('non-match')}")

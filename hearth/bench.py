@@ -2,9 +2,9 @@
 
 Each stage calls the function its Dagster asset calls (generation aside, which has no asset), so a
 benchmark measures the pipeline itself rather than a copy of it. It prints two tables: wall time,
-rows/s and peak memory per stage (this process and those it starts, such as dbt's), and ingestion per source (read, validate, write, and what
-validation costs against loading); `--until` stops after a stage, e.g. `--until ingest` to time
-generation and ingestion alone.
+rows/s and peak memory per stage (this process and those it starts, such as dbt's), and ingestion
+per source (read, validate, write, and what validation costs against loading); `--until` stops
+after a stage, e.g. `--until ingest` to time generation and ingestion alone.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class MemorySampler:
             for child in own.children(recursive=True):
                 with contextlib.suppress(psutil.Error):  # a child may end between listing and reading
                     resident += child.memory_info().rss
-            self.samples.append((time.perf_counter() - self._started, resident))
+            self.samples.append((self.now(), resident))
             self._stop.wait(self.interval_s)
 
     def now(self) -> float:

@@ -373,7 +373,6 @@ def _recover(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     """What the warehouse holds: every table with its row count, for a quick look after a run."""
-
     path = _warehouse_path(args)
     if not path.exists():
         print(f"hearth: no warehouse at {path}; run `make demo` first", file=sys.stderr)

@@ -69,9 +69,8 @@ class Warehouse(DuckDBResource):
             kwargs={"database": str(self.path), "config": self.connection_config},
             max_retries=10,
         )
-        bounded(conn, self.path)
         try:
-            yield conn
+            yield bounded(conn, self.path)
         finally:
             conn.close()
 
